@@ -1,0 +1,12 @@
+// Applies an option list to a file descriptor; never changes errno and
+// reports each kind of failure once.
+#pragma once
+
+#include "config/decide.h"
+
+namespace sockshim {
+
+// |event_name| and |fd| appear in the messages.
+void apply_options(int fd, const OptionList& options, const char* event_name);
+
+}  // namespace sockshim

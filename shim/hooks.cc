@@ -1,0 +1,148 @@
+// The exported hooks. Each calls the real function, keeps its result and
+// errno, and hands the socket to the event handlers below.
+#include <sys/socket.h>
+
+#include "config/decide.h"
+#include "shim/apply.h"
+#include "shim/real_calls.h"
+#include "shim/runtime.h"
+#include "shim/socket_facts.h"
+
+#define SOCKSHIM_EXPORT __attribute__((visibility("default")))
+
+namespace sockshim {
+namespace {
+
+SocketSettings decide_for(const Runtime& state, SocketEvent event, const Endpoint& listener = {}) {
+  event.program = state.program;
+  return decide(*state.policy, event, listener);
+}
+
+void on_socket_created(int fd, int domain, int type, int protocol) {
+  const Runtime& state = runtime();
+  bool udp = false;
+  if (!state.policy || !tcp_or_udp(domain, type, protocol, &udp)) return;
+  apply_options(fd, state.creation_options[domain == AF_INET6][udp], "socket");
+}
+
+// Before the real connect(): options that shape the SYN must be in place.
+void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
+  const Runtime& state = runtime();
+  if (!state.policy || !state.connect_rules) return;
+  SocketEvent event;
+  event.kind = SocketEventKind::connect;
+  if (!endpoint_from(address, length, &event.remote, &event.ipv6)) return;
+  if (!tcp_or_udp(fd, &event.udp)) return;
+  const SocketSettings& created = state.at_creation[event.ipv6][event.udp];
+  apply_options(fd, options_to_apply(decide_for(state, event), created, event.udp), "connect");
+}
+
+// A listener's options are copied by the kernel into every accepted socket.
+void before_listen(int fd) {
+  const Runtime& state = runtime();
+  if (!state.policy || !state.listen_rules) return;
+  SocketEvent event;
+  event.kind = SocketEventKind::listen;
+  if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
+  if (!tcp_or_udp(fd, &event.udp) || event.udp) return;
+  const SocketSettings& created = state.at_creation[event.ipv6][false];
+  apply_options(fd, options_to_apply(decide_for(state, event), created, false), "listen");
+}
+
+// A UDP socket has no listen(): its bound address is known after bind().
+void after_bind(int fd) {
+  const Runtime& state = runtime();
+  if (!state.policy || !state.listen_rules) return;
+  SocketEvent event;
+  event.kind = SocketEventKind::listen;
+  if (!tcp_or_udp(fd, &event.udp) || !event.udp) return;
+  if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
+  const SocketSettings& created = state.at_creation[event.ipv6][true];
+  apply_options(fd, options_to_apply(decide_for(state, event), created, true), "bind");
+}
+
+// Only what differs from the listener's copied options is set.
+// |capacity| is the size of the caller's address buffer: the kernel reports
+// the full length even when it truncated the address.
+void after_accept(int listener_fd, int fd, const struct sockaddr* address,
+                  const socklen_t* length, socklen_t capacity) {
+  const Runtime& state = runtime();
+  if (!state.policy || !state.accept_rules) return;
+  SocketEvent event;
+  event.kind = SocketEventKind::accept;
+  if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
+  if (!tcp_or_udp(fd, &event.udp) || event.udp) return;
+  bool peer_ipv6 = false;
+  const socklen_t filled = length && *length < capacity ? *length : capacity;
+  if (!endpoint_from(address, filled, &event.remote, &peer_ipv6)) {
+    peer_endpoint(fd, &event.remote);
+  }
+  SocketEvent listening;
+  listening.kind = SocketEventKind::listen;
+  listening.ipv6 = event.ipv6;
+  local_endpoint(listener_fd, &listening.local, &peer_ipv6);
+  const SocketSettings inherited = decide_for(state, listening);
+  apply_options(fd, options_to_apply(decide_for(state, event, listening.local), inherited, false),
+                "accept");
+}
+
+}  // namespace
+}  // namespace sockshim
+
+extern "C" {
+
+SOCKSHIM_EXPORT int socket(int domain, int type, int protocol) {
+  const int fd = sockshim::real::socket(domain, type, protocol);
+  if (fd >= 0) {
+    sockshim::ErrnoGuard keep_errno;
+    sockshim::on_socket_created(fd, domain, type, protocol);
+  }
+  return fd;
+}
+
+SOCKSHIM_EXPORT int bind(int fd, const struct sockaddr* address, socklen_t length) {
+  const int result = sockshim::real::bind(fd, address, length);
+  if (result == 0) {
+    sockshim::ErrnoGuard keep_errno;
+    sockshim::after_bind(fd);
+  }
+  return result;
+}
+
+SOCKSHIM_EXPORT int listen(int fd, int backlog) {
+  {
+    sockshim::ErrnoGuard keep_errno;
+    sockshim::before_listen(fd);
+  }
+  return sockshim::real::listen(fd, backlog);
+}
+
+SOCKSHIM_EXPORT int connect(int fd, const struct sockaddr* address, socklen_t length) {
+  {
+    sockshim::ErrnoGuard keep_errno;
+    sockshim::before_connect(fd, address, length);
+  }
+  return sockshim::real::connect(fd, address, length);
+}
+
+SOCKSHIM_EXPORT int accept(int fd, struct sockaddr* address, socklen_t* length) {
+  const socklen_t capacity = address && length ? *length : 0;
+  const int connection = sockshim::real::accept(fd, address, length);
+  if (connection >= 0) {
+    sockshim::ErrnoGuard keep_errno;
+    sockshim::after_accept(fd, connection, address, length, capacity);
+  }
+  return connection;
+}
+
+SOCKSHIM_EXPORT int accept4(int fd, struct sockaddr* address, socklen_t* length, int flags) {
+  const socklen_t capacity = address && length ? *length : 0;
+  const int connection = sockshim::real::accept4(fd, address, length, flags);
+  if (connection >= 0) {
+    sockshim::ErrnoGuard keep_errno;
+    sockshim::after_accept(fd, connection, address, length, capacity);
+  }
+  return connection;
+}
+
+}  // extern "C"

@@ -1,0 +1,79 @@
+#include "shim/real_calls.h"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cerrno>
+
+#include "shim/log.h"
+
+namespace sockshim::real {
+namespace {
+
+// Returns the next definition of |name| after this library, or null; refuses
+// an answer that points back at |hook| (the shim's own exported function).
+template <typename Function>
+Function next(std::atomic<Function>& cache, const char* name, const void* hook) {
+  Function found = cache.load(std::memory_order_acquire);
+  if (found) return found;
+  found = reinterpret_cast<Function>(dlsym(RTLD_NEXT, name));
+  if (reinterpret_cast<const void*>(found) == hook) found = nullptr;  // a loop back into the shim
+  if (!found) {
+    log_message(LogLevel::error, "cannot find the real %s(); the call fails with ENOSYS", name);
+    return nullptr;
+  }
+  cache.store(found, std::memory_order_release);
+  return found;
+}
+
+using SocketFunction = int (*)(int, int, int);
+using BindFunction = int (*)(int, const struct sockaddr*, socklen_t);
+using ListenFunction = int (*)(int, int);
+using AcceptFunction = int (*)(int, struct sockaddr*, socklen_t*);
+using Accept4Function = int (*)(int, struct sockaddr*, socklen_t*, int);
+
+std::atomic<SocketFunction> g_socket{nullptr};
+std::atomic<BindFunction> g_bind{nullptr};
+std::atomic<ListenFunction> g_listen{nullptr};
+std::atomic<BindFunction> g_connect{nullptr};
+std::atomic<AcceptFunction> g_accept{nullptr};
+std::atomic<Accept4Function> g_accept4{nullptr};
+
+int no_such_function() {
+  errno = ENOSYS;
+  return -1;
+}
+
+}  // namespace
+
+int socket(int domain, int type, int protocol) {
+  const auto call = next(g_socket, "socket", reinterpret_cast<const void*>(&::socket));
+  return call ? call(domain, type, protocol) : no_such_function();
+}
+
+int bind(int fd, const struct sockaddr* address, socklen_t length) {
+  const auto call = next(g_bind, "bind", reinterpret_cast<const void*>(&::bind));
+  return call ? call(fd, address, length) : no_such_function();
+}
+
+int listen(int fd, int backlog) {
+  const auto call = next(g_listen, "listen", reinterpret_cast<const void*>(&::listen));
+  return call ? call(fd, backlog) : no_such_function();
+}
+
+int connect(int fd, const struct sockaddr* address, socklen_t length) {
+  const auto call = next(g_connect, "connect", reinterpret_cast<const void*>(&::connect));
+  return call ? call(fd, address, length) : no_such_function();
+}
+
+int accept(int fd, struct sockaddr* address, socklen_t* length) {
+  const auto call = next(g_accept, "accept", reinterpret_cast<const void*>(&::accept));
+  return call ? call(fd, address, length) : no_such_function();
+}
+
+int accept4(int fd, struct sockaddr* address, socklen_t* length, int flags) {
+  const auto call = next(g_accept4, "accept4", reinterpret_cast<const void*>(&::accept4));
+  return call ? call(fd, address, length, flags) : no_such_function();
+}
+
+}  // namespace sockshim::real

@@ -1,0 +1,136 @@
+#include "shim/runtime.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include "config/config_file.h"
+#include "config/policy_loader.h"
+#include "shim/log.h"
+
+namespace sockshim {
+namespace {
+
+constexpr char kDefaultConfigPath[] = "/etc/sockshim.toml";
+
+// Constant-initialised (no constructor runs), so a hook that runs before
+// this library's initialisers sees a valid, empty state and no later
+// initialiser overwrites it.
+static_assert(std::is_trivially_destructible_v<Runtime>);
+constexpr Runtime kConstantInitialisable{};
+Runtime g_runtime;
+pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+bool env_flag(const char* name) {
+  const char* value = secure_getenv(name);
+  return value && std::strcmp(value, "1") == 0;
+}
+
+const char* non_empty(const char* value) { return value && *value ? value : nullptr; }
+
+// The config text and where it came from; false when there is none.
+bool find_config(std::string* text, std::string* source, bool* failed) {
+  if (const char* inline_toml = non_empty(secure_getenv("SOCKSHIM_CONFIG_TOML"))) {
+    *text = inline_toml;
+    *source = "SOCKSHIM_CONFIG_TOML";
+    return true;
+  }
+  const char* path = non_empty(secure_getenv("SOCKSHIM_CONFIG"));
+  if (!path) {
+    if (access(kDefaultConfigPath, F_OK) != 0) return false;
+    path = kDefaultConfigPath;
+  }
+  FileReadOptions options;
+  options.refuse_writable_by_others = geteuid() == 0;
+  ConfigError error;
+  *source = path;
+  if (read_config_file(path, options, text, &error)) return true;
+  log_message(LogLevel::error, "%s; running without sockshim", error.to_string().c_str());
+  *failed = true;
+  return false;
+}
+
+void stop_if_strict(bool strict) {
+  if (!strict) return;
+  log_message(LogLevel::error, "SOCKSHIM_STRICT=1: stopping with status %d",
+              kStrictConfigExitStatus);
+  _exit(kStrictConfigExitStatus);
+}
+
+void summarise(const Policy& policy, Runtime* state) {
+  for (const Rule& rule : policy.rules) {
+    const Direction direction = rule.match.direction;
+    const bool addressed = rule.match.needs_address();
+    // An address-free rule of direction "any" is already applied by socket().
+    state->connect_rules |= direction == Direction::connect || (direction == Direction::any && addressed);
+    state->listen_rules |= direction == Direction::listen || (direction == Direction::any && addressed);
+    // Listen rules reach accepted sockets through the kernel's copy.
+    state->accept_rules |= direction == Direction::accept || (direction == Direction::any && addressed);
+  }
+  for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
+    for (int udp = 0; udp < 2; ++udp) {
+      SocketEvent event;
+      event.ipv6 = ipv6;
+      event.udp = udp;
+      event.program = state->program;
+      state->at_creation[ipv6][udp] = decide(policy, event);
+      state->creation_options[ipv6][udp] =
+          options_to_apply(state->at_creation[ipv6][udp], SocketSettings(), udp);
+    }
+  }
+}
+
+void initialise() {
+  const int saved_errno = errno;
+  configure_log(secure_getenv("SOCKSHIM_LOG"), secure_getenv("SOCKSHIM_LOG_FILE"));
+  std::strncpy(g_runtime.program, program_invocation_short_name, sizeof g_runtime.program - 1);
+  if (env_flag("SOCKSHIM_DISABLE")) {
+    log_message(LogLevel::info, "disabled by SOCKSHIM_DISABLE=1");
+    errno = saved_errno;
+    return;
+  }
+  const bool strict = env_flag("SOCKSHIM_STRICT");
+  std::string text;
+  std::string source;
+  bool failed = false;
+  if (!find_config(&text, &source, &failed)) {
+    if (failed) stop_if_strict(strict);
+    log_message(LogLevel::info, "no config; doing nothing");
+    errno = saved_errno;
+    return;
+  }
+  LoadResult loaded = load_policy(text, source);
+  if (!loaded.policy) {
+    for (const ConfigError& error : loaded.errors) {
+      log_message(LogLevel::error, "%s", error.to_string().c_str());
+    }
+    log_message(LogLevel::error, "%s has %zu error(s); running without sockshim", source.c_str(),
+                loaded.errors.size());
+    stop_if_strict(strict);
+    errno = saved_errno;
+    return;
+  }
+  // Kept for the life of the process: hooks may run during exit.
+  const Policy* policy = new Policy(std::move(*loaded.policy));
+  summarise(*policy, &g_runtime);
+  g_runtime.policy = policy->empty() ? nullptr : policy;
+  log_message(LogLevel::info, "loaded %s: %zu rule(s)", source.c_str(), policy->rules.size());
+  errno = saved_errno;
+}
+
+// Reads the config before main, before a program can chroot or drop privileges.
+__attribute__((constructor)) void load_early() { runtime(); }
+
+}  // namespace
+
+const Runtime& runtime() {
+  pthread_once(&g_once, initialise);
+  return g_runtime;
+}
+
+}  // namespace sockshim

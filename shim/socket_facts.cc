@@ -1,0 +1,76 @@
+#include "shim/socket_facts.h"
+
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sockshim {
+
+bool endpoint_from(const struct sockaddr* address, socklen_t length, Endpoint* endpoint,
+                   bool* ipv6) {
+  if (!address || length < sizeof(sa_family_t)) return false;
+  if (address->sa_family == AF_INET && length >= sizeof(sockaddr_in)) {
+    sockaddr_in in4;
+    std::memcpy(&in4, address, sizeof in4);
+    uint8_t bytes[4];
+    std::memcpy(bytes, &in4.sin_addr, sizeof bytes);
+    endpoint->address = IpAddress::v4(bytes);
+    endpoint->port = ntohs(in4.sin_port);
+    *ipv6 = false;
+  } else if (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
+    sockaddr_in6 in6;
+    std::memcpy(&in6, address, sizeof in6);
+    uint8_t bytes[16];
+    std::memcpy(bytes, &in6.sin6_addr, sizeof bytes);
+    endpoint->address = IpAddress::v6(bytes);
+    endpoint->port = ntohs(in6.sin6_port);
+    *ipv6 = true;
+  } else {
+    return false;
+  }
+  endpoint->known = true;
+  return true;
+}
+
+bool local_endpoint(int fd, Endpoint* endpoint, bool* ipv6) {
+  sockaddr_storage address;
+  socklen_t length = sizeof address;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+  return endpoint_from(reinterpret_cast<sockaddr*>(&address), length, endpoint, ipv6);
+}
+
+bool peer_endpoint(int fd, Endpoint* endpoint) {
+  sockaddr_storage address;
+  socklen_t length = sizeof address;
+  bool ipv6 = false;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+  return endpoint_from(reinterpret_cast<sockaddr*>(&address), length, endpoint, &ipv6);
+}
+
+bool tcp_or_udp(int fd, bool* udp) {
+  int protocol = 0;
+  socklen_t length = sizeof protocol;
+  if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &length) != 0) return false;
+  *udp = protocol == IPPROTO_UDP;
+  return protocol == IPPROTO_TCP || protocol == IPPROTO_UDP;
+}
+
+bool tcp_or_udp(int domain, int type, int protocol, bool* udp) {
+  if (domain != AF_INET && domain != AF_INET6) return false;
+  const int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) {
+    *udp = false;
+    return true;
+  }
+  if (base_type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)) {
+    *udp = true;
+    return true;
+  }
+  return false;
+}
+
+ErrnoGuard::ErrnoGuard() : saved_(errno) {}
+ErrnoGuard::~ErrnoGuard() { errno = saved_; }
+
+}  // namespace sockshim

@@ -1,0 +1,37 @@
+// What the kernel knows about a socket, in the terms decide() uses.
+#pragma once
+
+#include <sys/socket.h>
+
+#include "config/decide.h"
+
+namespace sockshim {
+
+// An AF_INET/AF_INET6 address as an Endpoint; false for any other family.
+bool endpoint_from(const struct sockaddr* address, socklen_t length, Endpoint* endpoint,
+                   bool* ipv6);
+
+// getsockname()/getpeername() as Endpoints; false for non-IP sockets.
+bool local_endpoint(int fd, Endpoint* endpoint, bool* ipv6);
+bool peer_endpoint(int fd, Endpoint* endpoint);
+
+// TCP or UDP (SO_PROTOCOL); false for anything else (SCTP, raw, unix...).
+bool tcp_or_udp(int fd, bool* udp);
+
+// socket()'s arguments: TCP or UDP over IPv4/IPv6; the type's
+// SOCK_NONBLOCK/SOCK_CLOEXEC bits do not matter.
+bool tcp_or_udp(int domain, int type, int protocol, bool* udp);
+
+// Restores errno when leaving the scope: the hooks' own calls never leak it.
+class ErrnoGuard {
+ public:
+  ErrnoGuard();
+  ~ErrnoGuard();
+  ErrnoGuard(const ErrnoGuard&) = delete;
+  ErrnoGuard& operator=(const ErrnoGuard&) = delete;
+
+ private:
+  int saved_;
+};
+
+}  // namespace sockshim
