@@ -1,0 +1,255 @@
+#include "config/decide.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <gtest/gtest.h>
+
+#include "config/policy_loader.h"
+
+namespace sockshim {
+namespace {
+
+Policy load(const std::string& text) {
+  LoadResult result = load_policy(text, "test.toml");
+  for (const ConfigError& error : result.errors) ADD_FAILURE() << error.to_string();
+  return result.policy.value_or(Policy());
+}
+
+Endpoint endpoint(const char* address, uint16_t port) {
+  Endpoint result;
+  result.known = true;
+  result.address = IpAddress::parse(address).value();
+  result.port = port;
+  return result;
+}
+
+SocketEvent connect_to(const char* address, uint16_t port, bool ipv6 = false) {
+  SocketEvent event;
+  event.kind = SocketEventKind::connect;
+  event.ipv6 = ipv6;
+  event.remote = endpoint(address, port);
+  event.program = "client";
+  return event;
+}
+
+SocketEvent listen_on(const char* address, uint16_t port, bool ipv6 = false) {
+  SocketEvent event;
+  event.kind = SocketEventKind::listen;
+  event.ipv6 = ipv6;
+  event.local = endpoint(address, port);
+  event.program = "server";
+  return event;
+}
+
+SocketEvent accepted(const char* local, uint16_t port, const char* peer, bool ipv6 = false) {
+  SocketEvent event;
+  event.kind = SocketEventKind::accept;
+  event.ipv6 = ipv6;
+  event.local = endpoint(local, port);
+  event.remote = endpoint(peer, 40000);
+  event.program = "server";
+  return event;
+}
+
+SocketEvent created(bool ipv6 = false, bool udp = false, const char* program = "client") {
+  SocketEvent event;
+  event.ipv6 = ipv6;
+  event.udp = udp;
+  event.program = program;
+  return event;
+}
+
+constexpr char kDatabaseRule[] = R"(
+[keepalive]
+idle = 60
+[[rule]]
+name  = "database"
+match = { direction = "connect", remote = ["10.0.0.0/8", "fd00::/8"], port = [5432, "6379-6380"] }
+keepalive = { idle = 5, interval = 2, count = 3 }
+)";
+
+TEST(DecideTest, TopLevelSettingsApplyToEveryTcpSocketAtCreation) {
+  const Policy policy = load(kDatabaseRule);
+  EXPECT_EQ(decide(policy, created()).keepalive_idle_s, 60);
+  EXPECT_EQ(decide(policy, created(true)).keepalive_idle_s, 60);
+  EXPECT_EQ(decide(policy, created(false, true)).keepalive_idle_s, std::nullopt);  // UDP
+}
+
+TEST(DecideTest, ConnectRuleMatchesIpv4AndPorts) {
+  const Policy policy = load(kDatabaseRule);
+  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 5432)).keepalive_idle_s, 5);
+  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6379)).keepalive_idle_s, 5);
+  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6380)).keepalive_idle_s, 5);
+  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6381)).keepalive_idle_s, 60);
+  EXPECT_EQ(decide(policy, connect_to("192.168.0.1", 5432)).keepalive_idle_s, 60);
+}
+
+TEST(DecideTest, ConnectRuleMatchesIpv6AndMappedIpv4) {
+  const Policy policy = load(kDatabaseRule);
+  EXPECT_EQ(decide(policy, connect_to("fd00::5", 5432, true)).keepalive_idle_s, 5);
+  EXPECT_EQ(decide(policy, connect_to("fe80::5", 5432, true)).keepalive_idle_s, 60);
+  EXPECT_EQ(decide(policy, connect_to("::ffff:10.0.0.9", 5432, true)).keepalive_idle_s, 5);
+}
+
+TEST(DecideTest, DirectionsSelectEvents) {
+  const Policy policy = load(R"(
+[[rule]]
+match = { direction = "connect" }
+buffers.receive = 1
+[[rule]]
+match = { direction = "listen" }
+buffers.receive = 2
+[[rule]]
+match = { direction = "accept" }
+buffers.send = 3
+)");
+  EXPECT_EQ(decide(policy, connect_to("10.0.0.1", 1)).receive_buffer, 1);
+  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).receive_buffer, 2);
+  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).send_buffer, std::nullopt);
+  // An accepted socket gets its listener's rules and the accept rules.
+  const SocketSettings connection =
+      decide(policy, accepted("127.0.0.1", 80, "127.0.0.2"), endpoint("0.0.0.0", 80));
+  EXPECT_EQ(connection.receive_buffer, 2);
+  EXPECT_EQ(connection.send_buffer, 3);
+  // Directed rules wait for their event.
+  EXPECT_TRUE(decide(policy, created()).empty());
+}
+
+TEST(DecideTest, ListenRulesMatchTheBoundAddressAndPort) {
+  const Policy policy = load(R"(
+[[rule]]
+match = { direction = "listen", port = 8080, local = "127.0.0.0/8" }
+buffers.receive = 4096
+)");
+  EXPECT_EQ(decide(policy, listen_on("127.0.0.1", 8080)).receive_buffer, 4096);
+  EXPECT_EQ(decide(policy, listen_on("127.0.0.1", 8081)).receive_buffer, std::nullopt);
+  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 8080)).receive_buffer, std::nullopt);
+  // Its accepted connections follow the listener, not their own local address.
+  EXPECT_EQ(decide(policy, accepted("127.0.0.1", 8080, "127.0.0.1"), endpoint("0.0.0.0", 8080))
+                .receive_buffer,
+            std::nullopt);
+  EXPECT_EQ(decide(policy, accepted("127.0.0.1", 8080, "127.0.0.1"), endpoint("127.0.0.1", 8080))
+                .receive_buffer,
+            4096);
+}
+
+TEST(DecideTest, AcceptRulesMatchThePeerAndTheLocalPort) {
+  const Policy policy = load(R"(
+[[rule]]
+match = { direction = "accept", remote = "192.168.0.0/16", port = 443 }
+tcp.user_timeout = 5000
+)");
+  const Endpoint listener = endpoint("0.0.0.0", 443);
+  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 443, "192.168.3.4"), listener).user_timeout_ms, 5000);
+  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 443, "172.16.0.1"), listener).user_timeout_ms, std::nullopt);
+  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 80, "192.168.3.4"), endpoint("0.0.0.0", 80)).user_timeout_ms,
+            std::nullopt);
+}
+
+TEST(DecideTest, LaterRulesOverrideEarlierOnesFieldByField) {
+  const Policy policy = load(R"(
+keepalive = { idle = 100, interval = 50, count = 9 }
+[[rule]]
+match.port = 5432
+keepalive = { idle = 10, interval = 5 }
+[[rule]]
+match.port = "5000-6000"
+keepalive = { idle = 20 }
+)");
+  const SocketSettings s = decide(policy, connect_to("10.0.0.1", 5432));
+  EXPECT_EQ(s.keepalive_idle_s, 20);     // the last rule
+  EXPECT_EQ(s.keepalive_interval_s, 5);  // the first rule
+  EXPECT_EQ(s.keepalive_count, 9);       // the top level
+}
+
+TEST(DecideTest, FamilyAndProtocolMatchers) {
+  const Policy policy = load(R"(
+[[rule]]
+match = { family = "ipv6" }
+buffers.send = 6
+[[rule]]
+match = { family = "ipv4", protocol = "udp" }
+buffers.send = 4
+[[rule]]
+match = { protocol = "any", family = "any" }
+buffers.receive = 9
+)");
+  EXPECT_EQ(decide(policy, created(true)).send_buffer, 6);
+  EXPECT_EQ(decide(policy, created(false)).send_buffer, std::nullopt);
+  EXPECT_EQ(decide(policy, created(false, true)).send_buffer, 4);
+  EXPECT_EQ(decide(policy, created(true, true)).send_buffer, std::nullopt);
+  EXPECT_EQ(decide(policy, created(true, true)).receive_buffer, 9);
+  EXPECT_EQ(decide(policy, created(false, false)).receive_buffer, 9);
+}
+
+TEST(DecideTest, ProgramGlobs) {
+  const Policy policy = load(R"(
+[[rule]]
+match.program = "python3*"
+keepalive.idle = 7
+[[rule]]
+match.program = "[jJ]ava"
+keepalive.idle = 8
+)");
+  EXPECT_EQ(decide(policy, created(false, false, "python3.11")).keepalive_idle_s, 7);
+  EXPECT_EQ(decide(policy, created(false, false, "python3")).keepalive_idle_s, 7);
+  EXPECT_EQ(decide(policy, created(false, false, "java")).keepalive_idle_s, 8);
+  EXPECT_EQ(decide(policy, created(false, false, "curl")).keepalive_idle_s, std::nullopt);
+}
+
+TEST(DecideTest, AddressRulesDoNotMatchAtCreation) {
+  const Policy policy = load("[[rule]]\nmatch.port = 80\nbuffers.receive = 4096\n");
+  EXPECT_EQ(decide(policy, created()).receive_buffer, std::nullopt);
+  EXPECT_EQ(decide(policy, connect_to("1.2.3.4", 80)).receive_buffer, 4096);
+  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).receive_buffer, 4096);
+}
+
+TEST(OptionsToApplyTest, OrderedBuffersFirstAndKernelNames) {
+  SocketSettings wanted;
+  wanted.keepalive = true;
+  wanted.keepalive_idle_s = 30;
+  wanted.keepalive_interval_s = 10;
+  wanted.keepalive_count = 3;
+  wanted.receive_buffer = 4096;
+  wanted.send_buffer = 8192;
+  wanted.user_timeout_ms = 20000;
+  wanted.nodelay = true;
+  const OptionList list = options_to_apply(wanted, SocketSettings(), false);
+  ASSERT_EQ(list.size, 8);
+  EXPECT_EQ(list.items[0].name, SO_RCVBUF);
+  EXPECT_EQ(list.items[0].value, 4096);
+  EXPECT_EQ(list.items[1].name, SO_SNDBUF);
+  EXPECT_EQ(list.items[2].name, TCP_KEEPIDLE);
+  EXPECT_EQ(list.items[2].level, IPPROTO_TCP);
+  EXPECT_EQ(list.items[5].name, SO_KEEPALIVE);
+  EXPECT_EQ(list.items[5].level, SOL_SOCKET);
+  EXPECT_EQ(list.items[6].name, TCP_USER_TIMEOUT);
+  EXPECT_EQ(list.items[7].name, TCP_NODELAY);
+}
+
+TEST(OptionsToApplyTest, OnlyWhatDiffersFromWhatTheSocketHas) {
+  SocketSettings already;
+  already.keepalive = true;
+  already.keepalive_idle_s = 30;
+  SocketSettings wanted = already;
+  wanted.keepalive_idle_s = 5;
+  const OptionList list = options_to_apply(wanted, already, false);
+  ASSERT_EQ(list.size, 1);
+  EXPECT_EQ(list.items[0].name, TCP_KEEPIDLE);
+  EXPECT_EQ(list.items[0].value, 5);
+}
+
+TEST(OptionsToApplyTest, UdpGetsNoTcpLevelOptions) {
+  SocketSettings wanted;
+  wanted.receive_buffer = 65536;
+  wanted.keepalive = true;
+  wanted.nodelay = true;
+  const OptionList list = options_to_apply(wanted, SocketSettings(), true);
+  ASSERT_EQ(list.size, 1);
+  EXPECT_EQ(list.items[0].name, SO_RCVBUF);
+}
+
+}  // namespace
+}  // namespace sockshim
