@@ -106,11 +106,13 @@ void initialise() {
   }
   LoadResult loaded = load_policy(text, source);
   if (!loaded.policy) {
-    for (const ConfigError& error : loaded.errors) {
-      log_message(LogLevel::error, "%s", error.to_string().c_str());
+    // One line per error; the last says what happens next.
+    const size_t count = loaded.errors.size();
+    for (size_t i = 0; i + 1 < count; ++i) {
+      log_message(LogLevel::error, "%s", loaded.errors[i].to_string().c_str());
     }
-    log_message(LogLevel::error, "%s has %zu error(s); running without sockshim", source.c_str(),
-                loaded.errors.size());
+    log_message(LogLevel::error, "%s (%zu error%s in the config; running without sockshim)",
+                loaded.errors.back().to_string().c_str(), count, count == 1 ? "" : "s");
     stop_if_strict(strict);
     errno = saved_errno;
     return;

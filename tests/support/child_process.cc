@@ -1,0 +1,157 @@
+#include "tests/support/child_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace sockshim::testing {
+namespace {
+
+bool is_cleared(const std::string& entry) {
+  return entry.rfind("LD_PRELOAD=", 0) == 0 || entry.rfind("SOCKSHIM_", 0) == 0;
+}
+
+std::vector<std::string> child_environment(const Environment& changes) {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string text(*entry);
+    const std::string name = text.substr(0, text.find('='));
+    if (!is_cleared(text) && changes.find(name) == changes.end()) entries.push_back(text);
+  }
+  for (const auto& [name, value] : changes) entries.push_back(name + "=" + value);
+  return entries;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> result;
+  for (std::string& text : strings) result.push_back(text.data());
+  result.push_back(nullptr);
+  return result;
+}
+
+void make_pipe(int fds[2]) {
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+}
+
+double now_s() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+}  // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const Environment& environment) {
+  int in[2], out[2], err[2];
+  make_pipe(in);
+  make_pipe(out);
+  make_pipe(err);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  std::vector<std::string> args = argv;
+  std::vector<std::string> env = child_environment(environment);
+  std::vector<char*> arg_pointers = pointers(args);
+  std::vector<char*> env_pointers = pointers(env);
+  const int failed = posix_spawnp(&pid_, args[0].c_str(), &actions, nullptr, arg_pointers.data(),
+                                  env_pointers.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  stdin_fd_ = in[1];
+  stdout_fd_ = out[0];
+  stderr_fd_ = err[0];
+  if (failed) {
+    pid_ = -1;
+    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(failed));
+  }
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  for (int fd : {stdin_fd_, stdout_fd_, stderr_fd_}) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+std::string ChildProcess::read_line() {
+  for (;;) {
+    const size_t newline = pending_out_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = pending_out_.substr(0, newline);
+      pending_out_.erase(0, newline + 1);
+      return line;
+    }
+    pollfd waiting{stdout_fd_, POLLIN, 0};
+    if (poll(&waiting, 1, 10000) != 1) return "";
+    char buffer[4096];
+    const ssize_t n = read(stdout_fd_, buffer, sizeof buffer);
+    if (n <= 0) return "";
+    pending_out_.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+void ChildProcess::close_stdin() {
+  if (stdin_fd_ >= 0) close(stdin_fd_);
+  stdin_fd_ = -1;
+}
+
+ProgramResult ChildProcess::finish(int timeout_s) {
+  close_stdin();
+  ProgramResult result;
+  result.out = std::move(pending_out_);
+  const double deadline = now_s() + timeout_s;
+  pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_streams = 2;
+  while (open_streams > 0 && now_s() < deadline) {
+    if (poll(fds, 2, 200) < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      char buffer[4096];
+      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<size_t>(n));
+      } else {
+        fds[i].fd = -1;
+        --open_streams;
+      }
+    }
+  }
+  if (open_streams > 0) kill(pid_, SIGKILL);  // timed out
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  return result;
+}
+
+ProgramResult run_program(const std::vector<std::string>& argv, const Environment& environment) {
+  ChildProcess child(argv, environment);
+  return child.finish();
+}
+
+std::string shim_library_path() { return SOCKSHIM_LIBRARY_PATH; }
+
+Environment with_shim(const std::string& toml) {
+  return {{"LD_PRELOAD", shim_library_path()}, {"SOCKSHIM_CONFIG_TOML", toml}};
+}
+
+}  // namespace sockshim::testing

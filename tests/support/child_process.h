@@ -1,0 +1,55 @@
+// Starting test programs as real child processes, with or without the shim,
+// and collecting what they print.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sockshim::testing {
+
+struct ProgramResult {
+  int exit_status = -1;  // -1 when killed by a signal
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+// Environment changes for one child: the parent's environment without any
+// LD_PRELOAD or SOCKSHIM_* variable, plus these.
+using Environment = std::map<std::string, std::string>;
+
+// A running child with pipes on stdin, stdout and stderr.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const Environment& environment);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // The next line of stdout without its newline; empty at end of file.
+  std::string read_line();
+  void close_stdin();
+  // Closes stdin, reads everything, and waits (at most |timeout_s| seconds).
+  ProgramResult finish(int timeout_s = 30);
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::string pending_out_;
+};
+
+ProgramResult run_program(const std::vector<std::string>& argv, const Environment& environment = {});
+
+// The environment that preloads the shim built with these tests, with the
+// TOML config given inline.
+Environment with_shim(const std::string& toml);
+
+std::string shim_library_path();
+
+}  // namespace sockshim::testing

@@ -1,0 +1,67 @@
+#include "tests/support/probe_output.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace sockshim::testing {
+
+std::map<std::string, SocketReport> parse_probe_output(const std::string& out) {
+  std::map<std::string, SocketReport> reports;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string label, field;
+    words >> label;
+    while (words >> field) {
+      const size_t equals = field.find('=');
+      if (equals == std::string::npos) continue;
+      const std::string value = field.substr(equals + 1);
+      char* end = nullptr;
+      const long number = std::strtol(value.c_str(), &end, 10);
+      if (end && *end == '\0' && !value.empty()) {
+        reports[label][field.substr(0, equals)] = static_cast<int>(number);
+      }
+    }
+  }
+  return reports;
+}
+
+int free_port(bool ipv6) {
+  const int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  sockaddr_storage address{};
+  socklen_t length;
+  if (ipv6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_addr = in6addr_loopback;
+    length = sizeof *in6;
+  } else {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&address);
+    in4->sin_family = AF_INET;
+    in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    length = sizeof *in4;
+  }
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
+                      : reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+int read_sysctl(const std::string& name) {
+  std::ifstream file("/proc/sys/" + name);
+  int value = -1;
+  file >> value;
+  return value;
+}
+
+}  // namespace sockshim::testing

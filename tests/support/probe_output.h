@@ -1,0 +1,20 @@
+// Reading sockprobe's "label key=value ..." lines.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace sockshim::testing {
+
+using SocketReport = std::map<std::string, int>;
+
+// Every line that starts with a label and has key=value fields, by label.
+std::map<std::string, SocketReport> parse_probe_output(const std::string& out);
+
+// A free TCP port on the loopback address of that family.
+int free_port(bool ipv6 = false);
+
+// An integer from /proc/sys (e.g. "net/core/rmem_max").
+int read_sysctl(const std::string& name);
+
+}  // namespace sockshim::testing
