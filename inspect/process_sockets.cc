@@ -1,0 +1,114 @@
+#include "inspect/process_sockets.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace sockshim {
+namespace {
+
+// Not every libc wraps these yet; the system calls are stable.
+int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+int steal_fd(int pidfd, int fd) { return static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0)); }
+
+int option(int fd, int level, int name) {
+  int value = -1;
+  socklen_t length = sizeof value;
+  return getsockopt(fd, level, name, &value, &length) == 0 ? value : -1;
+}
+
+std::string format_address(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (address.ss_family == AF_INET) {
+    const auto* in4 = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &in4->sin_addr, text, sizeof text);
+    return std::string(text) + ":" + std::to_string(ntohs(in4->sin_port));
+  }
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+  inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+  return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
+}
+
+// Fills |socket| from a duplicate of the descriptor; false when it is not an
+// IP TCP/UDP socket.
+bool describe(int copy, InspectedSocket* socket) {
+  const int domain = option(copy, SOL_SOCKET, SO_DOMAIN);
+  const int protocol = option(copy, SOL_SOCKET, SO_PROTOCOL);
+  if ((domain != AF_INET && domain != AF_INET6) ||
+      (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)) {
+    return false;
+  }
+  socket->ipv6 = domain == AF_INET6;
+  socket->udp = protocol == IPPROTO_UDP;
+  sockaddr_storage address;
+  socklen_t length = sizeof address;
+  if (getsockname(copy, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    socket->local = format_address(address);
+  }
+  length = sizeof address;
+  if (getpeername(copy, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    socket->remote = format_address(address);
+  }
+  socket->listening = option(copy, SOL_SOCKET, SO_ACCEPTCONN) == 1;
+  socket->receive_buffer = option(copy, SOL_SOCKET, SO_RCVBUF);
+  socket->send_buffer = option(copy, SOL_SOCKET, SO_SNDBUF);
+  socket->keepalive = option(copy, SOL_SOCKET, SO_KEEPALIVE);
+  if (!socket->udp) {
+    socket->keepalive_idle_s = option(copy, IPPROTO_TCP, TCP_KEEPIDLE);
+    socket->keepalive_interval_s = option(copy, IPPROTO_TCP, TCP_KEEPINTVL);
+    socket->keepalive_count = option(copy, IPPROTO_TCP, TCP_KEEPCNT);
+    socket->user_timeout_ms = option(copy, IPPROTO_TCP, TCP_USER_TIMEOUT);
+    socket->nodelay = option(copy, IPPROTO_TCP, TCP_NODELAY);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, std::string* error) {
+  const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = opendir(fd_dir.c_str());
+  if (!dir) {
+    *error = "cannot read " + fd_dir + ": " + std::strerror(errno);
+    return false;
+  }
+  const int pidfd = open_pidfd(pid);
+  if (pidfd < 0) {
+    *error = "pidfd_open(" + std::to_string(pid) + "): " + std::strerror(errno);
+    closedir(dir);
+    return false;
+  }
+  bool ok = true;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    char target[64] = "";
+    const std::string link = fd_dir + "/" + entry->d_name;
+    const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+    if (n <= 0 || std::strncmp(target, "socket:", 7) != 0) continue;
+    InspectedSocket socket;
+    socket.fd = std::atoi(entry->d_name);
+    const int copy = steal_fd(pidfd, socket.fd);
+    if (copy < 0) {
+      if (errno == EBADF) continue;  // closed since readdir
+      *error = "pidfd_getfd(" + std::to_string(pid) + ", " + entry->d_name + "): " +
+               std::strerror(errno) + " (needs ptrace rights over the process)";
+      ok = false;
+      break;
+    }
+    if (describe(copy, &socket)) sockets->push_back(socket);
+    close(copy);
+  }
+  close(pidfd);
+  closedir(dir);
+  return ok;
+}
+
+}  // namespace sockshim

@@ -1,0 +1,224 @@
+// Unmodified Debian programs under the shim: python3, curl, redis-server,
+// nginx. Their sockets are read from outside the process (pidfd_getfd) or by
+// the kernel's own view (ss).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "inspect/process_sockets.h"
+#include "tests/support/child_process.h"
+#include "tests/support/probe_output.h"
+
+namespace sockshim::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string find_program(const std::string& name) {
+  for (const char* dir : {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"}) {
+    const std::string path = dir + name;
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
+}
+
+// Polls |pid| until one of its sockets satisfies |wanted|.
+template <typename Predicate>
+std::optional<InspectedSocket> wait_for_socket(pid_t pid, Predicate wanted) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::vector<InspectedSocket> sockets;
+    std::string error;
+    if (!inspect_process_sockets(pid, &sockets, &error)) {
+      ADD_FAILURE() << error;
+      return std::nullopt;
+    }
+    for (const InspectedSocket& socket : sockets) {
+      if (wanted(socket)) return socket;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::nullopt;
+}
+
+TEST(Python3Test, ConfiguredValuesOnEverySocket) {
+  const std::string python = find_program("python3");
+  ASSERT_FALSE(python.empty()) << "python3 is not installed";
+  const std::string script = std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/socket_report.py";
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{}, {"-6"}}) {
+    std::vector<std::string> argv = {python, script};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const ProgramResult result = run_program(argv, with_shim(
+        "keepalive = { idle = 25, interval = 5, count = 4 }\n"
+        "buffers = { receive = \"128KiB\", send = \"64KiB\" }\n"
+        "tcp = { user_timeout = \"15s\", nodelay = true }\n"));
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    EXPECT_EQ(result.err, "");
+    const auto sockets = parse_probe_output(result.out);
+    for (const char* label : {"listener", "client", "accepted"}) {
+      ASSERT_TRUE(sockets.count(label)) << result.out;
+      const SocketReport& s = sockets.at(label);
+      EXPECT_EQ(s.at("keepalive"), 1) << label;
+      EXPECT_EQ(s.at("idle"), 25) << label;
+      EXPECT_EQ(s.at("interval"), 5) << label;
+      EXPECT_EQ(s.at("count"), 4) << label;
+      EXPECT_EQ(s.at("rcvbuf"), 2 * 131072) << label;
+      EXPECT_EQ(s.at("sndbuf"), 2 * 65536) << label;
+      EXPECT_EQ(s.at("user_timeout"), 15000) << label;
+      EXPECT_EQ(s.at("nodelay"), 1) << label;
+    }
+    const ProgramResult plain = run_program(argv);
+    EXPECT_THAT(plain.out, HasSubstr("client keepalive=0"));
+  }
+}
+
+// A loopback listener in the test process, for clients under the shim.
+class LoopbackServer {
+ public:
+  LoopbackServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), length);
+    listen(fd_, 4);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+  }
+  ~LoopbackServer() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(CurlTest, ConnectRuleReachesCurlsSocket) {
+  const std::string curl = find_program("curl");
+  ASSERT_FALSE(curl.empty()) << "curl is not installed (apt-get install curl)";
+  LoopbackServer server;  // accepts in the backlog and never answers: curl waits
+  const std::string port = std::to_string(server.port());
+  ChildProcess child({curl, "-s", "--max-time", "20", "http://127.0.0.1:" + port + "/"},
+                     with_shim("[[rule]]\nname = \"api\"\n"
+                               "match = { direction = \"connect\", remote = \"127.0.0.1\", port = " +
+                               port + " }\nkeepalive = { idle = 7, interval = 3, count = 2 }\n"
+                               "buffers.receive = \"64KiB\"\ntcp.user_timeout = 9000\n"));
+  const auto socket = wait_for_socket(child.pid(), [&](const InspectedSocket& s) {
+    return s.remote == "127.0.0.1:" + port;
+  });
+  ASSERT_TRUE(socket.has_value()) << "curl never connected";
+  EXPECT_EQ(socket->keepalive, 1);
+  EXPECT_EQ(socket->keepalive_idle_s, 7);
+  EXPECT_EQ(socket->keepalive_interval_s, 3);
+  EXPECT_EQ(socket->keepalive_count, 2);
+  EXPECT_EQ(socket->receive_buffer, 2 * 65536);
+  EXPECT_EQ(socket->user_timeout_ms, 9000);
+}
+
+TEST(RedisTest, ListenRuleReachesRedisListener) {
+  const std::string redis = find_program("redis-server");
+  ASSERT_FALSE(redis.empty()) << "redis-server is not installed (apt-get install redis-server)";
+  const std::string port = std::to_string(free_port());
+  ChildProcess child({redis, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                      "no", "--dir", ::testing::TempDir()},
+                     with_shim("[[rule]]\nmatch = { direction = \"listen\", port = " + port +
+                               " }\nkeepalive = { idle = 13, interval = 4, count = 5 }\n"
+                               "buffers = { receive = 8192, send = 16384 }\n"));
+  const auto listener = wait_for_socket(child.pid(), [&](const InspectedSocket& s) {
+    return s.listening && s.local == "127.0.0.1:" + port;
+  });
+  ASSERT_TRUE(listener.has_value()) << "redis-server never listened";
+  EXPECT_EQ(listener->keepalive, 1);
+  EXPECT_EQ(listener->keepalive_idle_s, 13);
+  EXPECT_EQ(listener->keepalive_interval_s, 4);
+  EXPECT_EQ(listener->keepalive_count, 5);
+  EXPECT_EQ(listener->receive_buffer, 16384);
+  EXPECT_EQ(listener->send_buffer, 32768);
+  kill(child.pid(), SIGTERM);
+  child.finish(10);
+}
+
+TEST(NginxTest, ListenRuleReachesNginxListener) {
+  const std::string nginx = find_program("nginx");
+  ASSERT_FALSE(nginx.empty()) << "nginx is not installed (apt-get install nginx)";
+  const std::string port = std::to_string(free_port());
+  const std::string dir = ::testing::TempDir();
+  const std::string conf = dir + "/sockshim-nginx.conf";
+  std::ofstream(conf) << "daemon off;\nmaster_process off;\npid " << dir << "/sockshim-nginx.pid;\n"
+                      << "error_log " << dir << "/sockshim-nginx.err;\n"
+                      << "events {}\nhttp {\n  access_log off;\n"
+                      << "  server { listen 127.0.0.1:" << port << "; return 204; }\n}\n";
+  ChildProcess child({nginx, "-p", dir, "-c", conf},
+                     with_shim("[[rule]]\nmatch = { direction = \"listen\", port = " + port +
+                               ", program = \"nginx\" }\ntcp = { user_timeout = 4321, nodelay = true }\n"
+                               "keepalive.idle = 17\n"));
+  const auto listener = wait_for_socket(child.pid(), [&](const InspectedSocket& s) {
+    return s.listening && s.local == "127.0.0.1:" + port;
+  });
+  ASSERT_TRUE(listener.has_value()) << "nginx never listened";
+  EXPECT_EQ(listener->keepalive_idle_s, 17);
+  EXPECT_EQ(listener->keepalive, 1);
+  EXPECT_EQ(listener->user_timeout_ms, 4321);
+  EXPECT_EQ(listener->nodelay, 1);
+  kill(child.pid(), SIGQUIT);
+  child.finish(10);
+}
+
+// "wscale:S,R" of the established socket whose local port is |port|.
+std::optional<int> receive_window_scale(int port) {
+  const ProgramResult ss = run_program(
+      {"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
+  std::smatch match;
+  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
+  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
+  return std::stoi(match[2]);
+}
+
+struct HeldConnection {
+  int client_port = 0;
+  int server_port = 0;
+};
+
+HeldConnection hold_ports(ChildProcess& child) {
+  std::string line;
+  while ((line = child.read_line()).rfind("ports", 0) != 0 && !line.empty()) {
+  }
+  const auto fields = parse_probe_output(line);
+  if (!fields.count("ports")) return {};
+  return {fields.at("ports").at("client"), fields.at("ports").at("server")};
+}
+
+TEST(WindowScaleTest, ReceiveBufferIsSetBeforeTheSyn) {
+  ChildProcess shimmed({SOCKPROBE_PATH, "hold"}, with_shim("buffers.receive = 4096\n"));
+  const HeldConnection ports = hold_ports(shimmed);
+  ASSERT_NE(ports.client_port, 0);
+  // Window scale 0 is only offered when the buffer was small at the SYN.
+  EXPECT_EQ(receive_window_scale(ports.client_port), 0) << "client";
+  EXPECT_EQ(receive_window_scale(ports.server_port), 0) << "accepted (inherited from the listener)";
+  shimmed.finish();
+}
+
+TEST(WindowScaleTest, WithoutTheShimOrSetTooLateTheScaleIsNotZero) {
+  for (const char* mode : {"hold", "late-rcvbuf"}) {
+    ChildProcess plain({SOCKPROBE_PATH, mode}, {});
+    const HeldConnection ports = hold_ports(plain);
+    ASSERT_NE(ports.client_port, 0);
+    const auto scale = receive_window_scale(ports.client_port);
+    ASSERT_TRUE(scale.has_value()) << "ss shows no wscale";
+    EXPECT_GT(*scale, 0) << mode;
+    plain.finish();
+  }
+}
+
+}  // namespace
+}  // namespace sockshim::testing
