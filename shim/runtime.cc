@@ -22,7 +22,7 @@ constexpr char kDefaultConfigPath[] = "/etc/sockshim.toml";
 // this library's initialisers sees a valid, empty state and no later
 // initialiser overwrites it.
 static_assert(std::is_trivially_destructible_v<Runtime>);
-constexpr Runtime kConstantInitialisable{};
+[[maybe_unused]] constexpr Runtime kConstantInitialisable{};
 Runtime g_runtime;
 pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
