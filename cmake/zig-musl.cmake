@@ -26,3 +26,4 @@ set(CMAKE_CROSSCOMPILING_EMULATOR "")
 # /lib/ld-musl-x86_64.so.1, so that LD_PRELOAD reaches them as on Alpine.
 set(SOCKSHIM_MUSL_LIBC_SO /usr/lib/x86_64-linux-musl/libc.so CACHE FILEPATH "musl's libc.so")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "${SOCKSHIM_MUSL_LIBC_SO}")
+set(SOCKSHIM_LIBC musl CACHE STRING "" FORCE)

@@ -133,7 +133,7 @@ TEST(ConnectRuleTest, AppliesBeforeANonBlockingConnect) {
 
 TEST(ConnectRuleTest, LeavesOtherDestinationsAlone) {
   const int port = free_port();
-  for (const std::string& match : {"remote = \"10.0.0.0/8\"", "port = \"1-2\"",
+  for (const char* match : {"remote = \"10.0.0.0/8\"", "port = \"1-2\"",
                                    "remote = \"::1\""}) {
     const auto sockets = probe({"pair", "-p", std::to_string(port)}, with_shim(connect_rule(match)));
     EXPECT_EQ(sockets.at("client").at("idle"), 60) << match;
@@ -146,7 +146,7 @@ TEST(ListenRuleTest, ListenerAndItsAcceptedConnectionsGetIt) {
   const std::string config = "[[rule]]\nmatch = { direction = \"listen\", port = " +
                              std::to_string(port) +
                              " }\nbuffers.receive = 4096\nkeepalive.idle = 11\n";
-  for (const std::string& accept_flag : {"-4", "-a"}) {
+  for (const char* accept_flag : {"-4", "-a"}) {
     const auto sockets = probe({"pair", accept_flag, "-p", std::to_string(port)}, with_shim(config));
     for (const char* label : {"listener", "accepted"}) {
       EXPECT_EQ(sockets.at(label).at("rcvbuf"), 8192) << label;
@@ -182,7 +182,7 @@ TEST(ProgramRuleTest, MatchesTheProgramName) {
 }
 
 TEST(LeftAloneTest, UdpAndUnixSocketsIgnoreTcpSettings) {
-  for (const std::string& mode : {"udp", "unix"}) {
+  for (const char* mode : {"udp", "unix"}) {
     const ProgramResult with = run_program({SOCKPROBE_PATH, mode}, with_shim(kEverything));
     const ProgramResult without = run_program({SOCKPROBE_PATH, mode});
     EXPECT_EQ(with.out, without.out) << mode;

@@ -1,6 +1,6 @@
 // Unmodified Debian programs under the shim: python3, curl, redis-server,
-// nginx. Their sockets are read from outside the process (pidfd_getfd) or by
-// the kernel's own view (ss).
+// nginx. Their sockets are read from outside the process (pidfd_getfd).
+// glibc only: these programs are glibc programs.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "inspect/process_sockets.h"
@@ -172,52 +171,6 @@ TEST(NginxTest, ListenRuleReachesNginxListener) {
   EXPECT_EQ(listener->nodelay, 1);
   kill(child.pid(), SIGQUIT);
   child.finish(10);
-}
-
-// "wscale:S,R" of the established socket whose local port is |port|.
-std::optional<int> receive_window_scale(int port) {
-  const ProgramResult ss = run_program(
-      {"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
-  std::smatch match;
-  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
-  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
-  return std::stoi(match[2]);
-}
-
-struct HeldConnection {
-  int client_port = 0;
-  int server_port = 0;
-};
-
-HeldConnection hold_ports(ChildProcess& child) {
-  std::string line;
-  while ((line = child.read_line()).rfind("ports", 0) != 0 && !line.empty()) {
-  }
-  const auto fields = parse_probe_output(line);
-  if (!fields.count("ports")) return {};
-  return {fields.at("ports").at("client"), fields.at("ports").at("server")};
-}
-
-TEST(WindowScaleTest, ReceiveBufferIsSetBeforeTheSyn) {
-  ChildProcess shimmed({SOCKPROBE_PATH, "hold"}, with_shim("buffers.receive = 4096\n"));
-  const HeldConnection ports = hold_ports(shimmed);
-  ASSERT_NE(ports.client_port, 0);
-  // Window scale 0 is only offered when the buffer was small at the SYN.
-  EXPECT_EQ(receive_window_scale(ports.client_port), 0) << "client";
-  EXPECT_EQ(receive_window_scale(ports.server_port), 0) << "accepted (inherited from the listener)";
-  shimmed.finish();
-}
-
-TEST(WindowScaleTest, WithoutTheShimOrSetTooLateTheScaleIsNotZero) {
-  for (const char* mode : {"hold", "late-rcvbuf"}) {
-    ChildProcess plain({SOCKPROBE_PATH, mode}, {});
-    const HeldConnection ports = hold_ports(plain);
-    ASSERT_NE(ports.client_port, 0);
-    const auto scale = receive_window_scale(ports.client_port);
-    ASSERT_TRUE(scale.has_value()) << "ss shows no wscale";
-    EXPECT_GT(*scale, 0) << mode;
-    plain.finish();
-  }
 }
 
 }  // namespace
