@@ -62,6 +62,19 @@ bool rule_matches(const Rule& rule, const SocketEvent& event, const Endpoint& li
          in_ports(match.ports, port_owner);
 }
 
+Policy for_program(const Policy& policy, const char* program) {
+  Policy specialised;
+  specialised.defaults = policy.defaults;
+  for (const Rule& rule : policy.rules) {
+    if (!rule.match.program_glob.empty() && fnmatch(rule.match.program_glob.c_str(), program, 0) != 0) {
+      continue;
+    }
+    specialised.rules.push_back(rule);
+    specialised.rules.back().match.program_glob.clear();
+  }
+  return specialised;
+}
+
 SocketSettings decide(const Policy& policy, const SocketEvent& event, const Endpoint& listener) {
   SocketSettings settings;
   if (!event.udp) settings = policy.defaults;

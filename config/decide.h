@@ -34,6 +34,11 @@ SocketSettings decide(const Policy& policy, const SocketEvent& event,
 
 bool rule_matches(const Rule& rule, const SocketEvent& event, const Endpoint& listener);
 
+// |policy| without the rules whose program glob does not match |program|, and
+// with the globs of the others cleared: a process's name does not change, so
+// its hooks need not run fnmatch (which may allocate in a multibyte locale).
+Policy for_program(const Policy& policy, const char* program);
+
 // One setsockopt call.
 enum class OptionId : uint8_t {
   receive_buffer,

@@ -118,10 +118,11 @@ void initialise() {
     return;
   }
   // Kept for the life of the process: hooks may run during exit.
-  const Policy* policy = new Policy(std::move(*loaded.policy));
+  const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
   summarise(*policy, &g_runtime);
   g_runtime.policy = policy->empty() ? nullptr : policy;
-  log_message(LogLevel::info, "loaded %s: %zu rule(s)", source.c_str(), policy->rules.size());
+  log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", source.c_str(),
+              loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
   errno = saved_errno;
 }
 

@@ -199,6 +199,30 @@ keepalive.idle = 8
   EXPECT_EQ(decide(policy, created(false, false, "curl")).keepalive_idle_s, std::nullopt);
 }
 
+TEST(DecideTest, ForProgramKeepsOnlyTheRulesOfThisProgram) {
+  const Policy policy = load(R"(
+keepalive.idle = 1
+[[rule]]
+match.program = "python3*"
+keepalive.idle = 7
+[[rule]]
+match.program = "java"
+keepalive.idle = 8
+[[rule]]
+match.port = 80
+keepalive.idle = 9
+)");
+  const Policy python = for_program(policy, "python3.11");
+  ASSERT_EQ(python.rules.size(), 2u);
+  EXPECT_TRUE(python.rules[0].match.program_glob.empty());
+  EXPECT_EQ(python.rules[0].settings.keepalive_idle_s, 7);
+  EXPECT_EQ(python.rules[1].settings.keepalive_idle_s, 9);
+  EXPECT_EQ(python.defaults.keepalive_idle_s, 1);
+  // Whatever name an event carries, the specialised policy has decided.
+  EXPECT_EQ(decide(python, created(false, false, "other")).keepalive_idle_s, 7);
+  EXPECT_EQ(for_program(policy, "curl").rules.size(), 1u);
+}
+
 TEST(DecideTest, AddressRulesDoNotMatchAtCreation) {
   const Policy policy = load("[[rule]]\nmatch.port = 80\nbuffers.receive = 4096\n");
   EXPECT_EQ(decide(policy, created()).receive_buffer, std::nullopt);
