@@ -157,27 +157,29 @@ class Loader {
     return static_cast<int>(*seconds);
   }
 
-  // Integer milliseconds, or a string with a unit.
-  std::optional<int> read_user_timeout_ms(const toml::node& node, const std::string& key) {
-    std::optional<int64_t> ms = node.value_exact<int64_t>();
-    if (const auto text = node.value_exact<std::string_view>()) ms = parse_duration_ms(*text);
-    if (!ms || *ms < 0 || *ms > INT_MAX) {
-      wrong_value(node, key,
-                  "milliseconds in 0..2147483647, as an integer or a string such as \"20s\"");
+  // An integer in |unit|s, or a string that |parse_text| turns into them,
+  // within minimum..INT_MAX.
+  std::optional<int> read_quantity(const toml::node& node, const std::string& key,
+                                   std::optional<int64_t> (*parse_text)(std::string_view),
+                                   int64_t minimum, std::string_view expected) {
+    std::optional<int64_t> amount = node.value_exact<int64_t>();
+    if (const auto text = node.value_exact<std::string_view>()) amount = parse_text(*text);
+    if (!amount || *amount < minimum || *amount > INT_MAX) {
+      wrong_value(node, key, expected);
       return std::nullopt;
     }
-    return static_cast<int>(*ms);
+    return static_cast<int>(*amount);
+  }
+
+  std::optional<int> read_user_timeout_ms(const toml::node& node, const std::string& key) {
+    return read_quantity(node, key, parse_duration_ms, 0,
+                         "milliseconds in 0..2147483647, as an integer or a string such as \"20s\"");
   }
 
   std::optional<int> read_buffer_size(const toml::node& node, const std::string& key) {
-    std::optional<int64_t> bytes = node.value_exact<int64_t>();
-    if (const auto text = node.value_exact<std::string_view>()) bytes = parse_size_bytes(*text);
-    if (!bytes || *bytes < 1 || *bytes > INT_MAX) {
-      wrong_value(node, key,
-                  "bytes in 1..2147483647, as an integer or a string such as \"256KiB\" or \"1MiB\"");
-      return std::nullopt;
-    }
-    return static_cast<int>(*bytes);
+    return read_quantity(
+        node, key, parse_size_bytes, 1,
+        "bytes in 1..2147483647, as an integer or a string such as \"256KiB\" or \"1MiB\"");
   }
 
   void read_keepalive(const toml::node& node, const std::string& key, SocketSettings* out) {
