@@ -1,6 +1,6 @@
-// Unmodified Debian programs under the shim: python3, curl, redis-server,
-// nginx. Their sockets are read from outside the process (pidfd_getfd).
-// glibc only: these programs are glibc programs.
+// Unmodified programs of the distribution under the shim: python3, curl,
+// redis-server, nginx. Their sockets are read from outside the process
+// (pidfd_getfd). Built only when those programs use the shim's libc.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
