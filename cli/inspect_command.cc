@@ -13,14 +13,17 @@ namespace sockshim::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sockshim inspect PID [--json]\n"
+    "usage: sockshim inspect PID [--json] [--sock-diag]\n"
     "\n"
     "Lists the TCP and UDP sockets of a running process with the options the\n"
     "kernel has in effect for each: keepalive on/idle/interval/count, receive and\n"
     "send buffer (as the kernel reports them: twice the requested size), TCP user\n"
     "timeout and nodelay. Reads each socket through pidfd_getfd(2), which needs\n"
     "ptrace rights over the process (root, or the same user when\n"
-    "kernel.yama.ptrace_scope allows it).\n"
+    "kernel.yama.ptrace_scope allows it). Where that is refused (or with\n"
+    "--sock-diag), shows what sock_diag netlink exposes instead: addresses,\n"
+    "state, buffers, and keepalive only while its timer runs; the other\n"
+    "columns read \"?\" and the SOURCE column says \"diag\".\n"
     "\n"
     "Exit status: 0 listed, 1 the process could not be read, 2 usage error.\n";
 
@@ -33,7 +36,7 @@ std::string json_string(const std::string& text) {
   return out + "\"";
 }
 
-std::string value(int number) { return number < 0 ? "-" : std::to_string(number); }
+std::string value(int number) { return number < 0 ? "?" : std::to_string(number); }
 
 void print_json(const std::vector<InspectedSocket>& sockets) {
   std::printf("[");
@@ -43,27 +46,27 @@ void print_json(const std::vector<InspectedSocket>& sockets) {
         "%s\n  {\"fd\": %d, \"protocol\": \"%s\", \"local\": %s, \"remote\": %s, \"listening\": %s, "
         "\"keepalive\": %d, \"keepalive_idle_s\": %d, \"keepalive_interval_s\": %d, "
         "\"keepalive_count\": %d, \"receive_buffer\": %d, \"send_buffer\": %d, "
-        "\"user_timeout_ms\": %d, \"nodelay\": %d}",
+        "\"user_timeout_ms\": %d, \"nodelay\": %d, \"source\": \"%s\"}",
         i ? "," : "", s.fd, s.udp ? "udp" : "tcp", json_string(s.local).c_str(),
         json_string(s.remote).c_str(), s.listening ? "true" : "false", s.keepalive,
         s.keepalive_idle_s, s.keepalive_interval_s, s.keepalive_count, s.receive_buffer,
-        s.send_buffer, s.user_timeout_ms, s.nodelay);
+        s.send_buffer, s.user_timeout_ms, s.nodelay, s.from_sock_diag ? "sock_diag" : "pidfd_getfd");
   }
   std::printf("\n]\n");
 }
 
 void print_table(const std::vector<InspectedSocket>& sockets) {
-  std::printf("%-4s %-5s %-24s %-24s %-5s %-5s %-6s %-6s %-5s %-9s %-9s %-9s %s\n", "FD", "PROTO",
-              "LOCAL", "REMOTE", "KA", "IDLE", "INTVL", "COUNT", "STATE", "RCVBUF", "SNDBUF",
-              "USER_TO", "NODELAY");
+  constexpr char kRow[] = "%-4s %-5s %-24s %-24s %-6s %-3s %-5s %-5s %-5s %-9s %-9s %-8s %-7s %s\n";
+  std::printf(kRow, "FD", "PROTO", "LOCAL", "REMOTE", "STATE", "KA", "IDLE", "INTVL", "COUNT", "RCVBUF",
+              "SNDBUF", "USER_TO", "NODELAY", "SOURCE");
   for (const InspectedSocket& s : sockets) {
-    std::printf("%-4d %-5s %-24s %-24s %-5s %-5s %-6s %-6s %-5s %-9s %-9s %-9s %s\n", s.fd,
-                s.udp ? "udp" : "tcp", s.local.c_str(), s.remote.empty() ? "-" : s.remote.c_str(),
-                value(s.keepalive).c_str(), value(s.keepalive_idle_s).c_str(),
-                value(s.keepalive_interval_s).c_str(), value(s.keepalive_count).c_str(),
-                s.listening ? "LISTEN" : (s.remote.empty() ? "-" : "CONN"),
-                value(s.receive_buffer).c_str(), value(s.send_buffer).c_str(),
-                value(s.user_timeout_ms).c_str(), value(s.nodelay).c_str());
+    std::printf(kRow, std::to_string(s.fd).c_str(), s.udp ? "udp" : "tcp", s.local.c_str(),
+                s.remote.empty() ? "-" : s.remote.c_str(),
+                s.listening ? "LISTEN" : (s.remote.empty() ? "-" : "CONN"), value(s.keepalive).c_str(),
+                value(s.keepalive_idle_s).c_str(), value(s.keepalive_interval_s).c_str(),
+                value(s.keepalive_count).c_str(), value(s.receive_buffer).c_str(),
+                value(s.send_buffer).c_str(), value(s.user_timeout_ms).c_str(), value(s.nodelay).c_str(),
+                s.from_sock_diag ? "diag" : "pidfd");
   }
 }
 
@@ -71,6 +74,7 @@ void print_table(const std::vector<InspectedSocket>& sockets) {
 
 int inspect_command(int argc, char** argv) {
   bool json = false;
+  InspectMethod method = InspectMethod::automatic;
   long pid = 0;
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
@@ -79,6 +83,10 @@ int inspect_command(int argc, char** argv) {
     }
     if (std::strcmp(argv[i], "--json") == 0) {
       json = true;
+      continue;
+    }
+    if (std::strcmp(argv[i], "--sock-diag") == 0) {
+      method = InspectMethod::sock_diag;
       continue;
     }
     char* end = nullptr;
@@ -94,7 +102,7 @@ int inspect_command(int argc, char** argv) {
   }
   std::vector<InspectedSocket> sockets;
   std::string error;
-  if (!inspect_process_sockets(static_cast<pid_t>(pid), &sockets, &error)) {
+  if (!inspect_process_sockets(static_cast<pid_t>(pid), &sockets, &error, method)) {
     std::fprintf(stderr, "sockshim inspect: %s\n", error.c_str());
     return kExitFailure;
   }

@@ -2,8 +2,12 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/check_command.h"
+#include "cli/doctor_command.h"
 #include "cli/exit_codes.h"
+#include "cli/explain_command.h"
 #include "cli/inspect_command.h"
+#include "cli/run_command.h"
 
 namespace {
 
@@ -11,7 +15,12 @@ constexpr char kUsage[] =
     "usage: sockshim COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  inspect PID [--json]   socket options in effect on a running process\n"
+    "  check FILE                              validate a config and say what it does\n"
+    "  explain FILE --connect HOST:PORT |      which rules match one socket, and where\n"
+    "               --listen [ADDR]:PORT         each final option comes from\n"
+    "  run [-c FILE | -e TOML] -- PROGRAM ...  run a program under the shim of its libc\n"
+    "  inspect PID [--json]                    socket options in effect on a running process\n"
+    "  doctor                                  kernel settings, libc loaders, libraries\n"
     "\n"
     "`sockshim COMMAND --help` describes each command.\n";
 
@@ -21,7 +30,11 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
+    {"check", sockshim::cli::check_command},
+    {"explain", sockshim::cli::explain_command},
+    {"run", sockshim::cli::run_command},
     {"inspect", sockshim::cli::inspect_command},
+    {"doctor", sockshim::cli::doctor_command},
 };
 
 }  // namespace

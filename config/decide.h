@@ -4,17 +4,12 @@
 
 #include <cstdint>
 
+#include "config/endpoint.h"
 #include "config/policy.h"
 
 namespace sockshim {
 
 enum class SocketEventKind { create, connect, listen, accept };
-
-struct Endpoint {
-  bool known = false;
-  IpAddress address;
-  uint16_t port = 0;
-};
 
 struct SocketEvent {
   SocketEventKind kind = SocketEventKind::create;

@@ -8,9 +8,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+
+#include "inspect/sock_diag.h"
 
 namespace sockshim {
 namespace {
@@ -71,44 +75,84 @@ bool describe(int copy, InspectedSocket* socket) {
   return true;
 }
 
-}  // namespace
-
-bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, std::string* error) {
+// The socket descriptors of |pid| and their inodes, from /proc/PID/fd.
+bool socket_descriptors(pid_t pid, std::vector<std::pair<int, ino_t>>* found, std::string* error) {
   const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
   DIR* dir = opendir(fd_dir.c_str());
   if (!dir) {
     *error = "cannot read " + fd_dir + ": " + std::strerror(errno);
     return false;
   }
-  const int pidfd = open_pidfd(pid);
-  if (pidfd < 0) {
-    *error = "pidfd_open(" + std::to_string(pid) + "): " + std::strerror(errno);
-    closedir(dir);
-    return false;
-  }
-  bool ok = true;
   while (const dirent* entry = readdir(dir)) {
     if (entry->d_name[0] == '.') continue;
     char target[64] = "";
     const std::string link = fd_dir + "/" + entry->d_name;
     const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
-    if (n <= 0 || std::strncmp(target, "socket:", 7) != 0) continue;
+    if (n <= 0 || std::strncmp(target, "socket:[", 8) != 0) continue;
+    found->emplace_back(std::atoi(entry->d_name), static_cast<ino_t>(std::strtoull(target + 8, nullptr, 10)));
+  }
+  closedir(dir);
+  std::sort(found->begin(), found->end());
+  return true;
+}
+
+// Reads each socket through a duplicate from pidfd_getfd; false (and errno
+// set) when the process may not be read that way.
+bool read_through_pidfd(pid_t pid, const std::vector<std::pair<int, ino_t>>& descriptors,
+                        std::vector<InspectedSocket>* sockets) {
+  const int pidfd = open_pidfd(pid);
+  if (pidfd < 0) return false;
+  for (const auto& [fd, inode] : descriptors) {
     InspectedSocket socket;
-    socket.fd = std::atoi(entry->d_name);
-    const int copy = steal_fd(pidfd, socket.fd);
+    socket.fd = fd;
+    const int copy = steal_fd(pidfd, fd);
     if (copy < 0) {
-      if (errno == EBADF) continue;  // closed since readdir
-      *error = "pidfd_getfd(" + std::to_string(pid) + ", " + entry->d_name + "): " +
-               std::strerror(errno) + " (needs ptrace rights over the process)";
-      ok = false;
-      break;
+      if (errno == EBADF) continue;  // closed since /proc was read
+      const int error = errno;
+      close(pidfd);
+      errno = error;
+      return false;
     }
     if (describe(copy, &socket)) sockets->push_back(socket);
     close(copy);
   }
   close(pidfd);
-  closedir(dir);
-  return ok;
+  return true;
+}
+
+bool read_through_sock_diag(const std::vector<std::pair<int, ino_t>>& descriptors,
+                            std::vector<InspectedSocket>* sockets, std::string* error) {
+  std::map<ino_t, InspectedSocket> by_inode;
+  if (!sock_diag_sockets(&by_inode, error)) return false;
+  for (const auto& [fd, inode] : descriptors) {
+    const auto found = by_inode.find(inode);
+    if (found == by_inode.end()) continue;  // not TCP/UDP over IP
+    sockets->push_back(found->second);
+    sockets->back().fd = fd;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, std::string* error,
+                             InspectMethod method) {
+  std::vector<std::pair<int, ino_t>> descriptors;
+  if (!socket_descriptors(pid, &descriptors, error)) return false;
+  if (method == InspectMethod::automatic) {
+    std::vector<InspectedSocket> read;
+    if (read_through_pidfd(pid, descriptors, &read)) {
+      *sockets = std::move(read);
+      return true;
+    }
+    // EPERM (no ptrace rights) or ENOSYS (kernel before 5.6, or a seccomp
+    // filter): what sock_diag shows is still worth having.
+    if (errno != EPERM && errno != ENOSYS && errno != EACCES) {
+      *error = "pidfd_getfd(" + std::to_string(pid) + "): " + std::strerror(errno);
+      return false;
+    }
+  }
+  return read_through_sock_diag(descriptors, sockets, error);
 }
 
 }  // namespace sockshim

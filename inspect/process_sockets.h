@@ -25,10 +25,19 @@ struct InspectedSocket {
   int send_buffer = -1;
   int user_timeout_ms = -1;
   int nodelay = -1;
+  // Read from sock_diag instead of the socket itself: only addresses,
+  // buffers and a running keepalive timer are known; the rest stays -1.
+  bool from_sock_diag = false;
+};
+
+enum class InspectMethod {
+  automatic,  // pidfd_getfd, and sock_diag where that is not allowed
+  sock_diag,  // sock_diag only
 };
 
 // The IPv4/IPv6 TCP and UDP sockets of |pid|; false and |error| set when the
-// process cannot be read.
-bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, std::string* error);
+// process cannot be read at all.
+bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, std::string* error,
+                             InspectMethod method = InspectMethod::automatic);
 
 }  // namespace sockshim

@@ -4,12 +4,9 @@
 #include <sys/socket.h>
 
 #include "config/decide.h"
+#include "config/endpoint.h"
 
 namespace sockshim {
-
-// An AF_INET/AF_INET6 address as an Endpoint; false for any other family.
-bool endpoint_from(const struct sockaddr* address, socklen_t length, Endpoint* endpoint,
-                   bool* ipv6);
 
 // getsockname()/getpeername() as Endpoints; false for non-IP sockets.
 bool local_endpoint(int fd, Endpoint* endpoint, bool* ipv6);

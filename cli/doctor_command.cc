@@ -1,0 +1,133 @@
+#include "cli/doctor_command.h"
+
+#include <spawn.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/exit_codes.h"
+#include "cli/kernel_facts.h"
+#include "cli/shim_libraries.h"
+
+extern char** environ;
+
+namespace sockshim::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: sockshim doctor\n"
+    "\n"
+    "Prints the kernel version; the keepalive, retransmission and buffer sysctls\n"
+    "of this network namespace (a container's namespace starts from the kernel\n"
+    "defaults, not the host's); which libc loaders exist; and, for each\n"
+    "sockshim library found, whether its libc's loader loads it with every\n"
+    "symbol resolved.\n"
+    "\n"
+    "Exit status: 0 every library found loads, 1 a library found does not load,\n"
+    "2 usage error.\n";
+
+constexpr struct {
+  Libc libc;
+  const char* loader;
+} kLoaders[] = {
+    {Libc::glibc, "/lib64/ld-linux-x86-64.so.2"},
+    {Libc::musl, "/lib/ld-musl-x86_64.so.1"},
+};
+
+// Runs |argv| quietly with the shim disabled; true when it exits 0.
+bool runs_cleanly(std::vector<std::string> argv, std::string* output) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return false;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  std::vector<char*> args;
+  for (std::string& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  std::vector<std::string> env_text = {"SOCKSHIM_DISABLE=1", "LD_BIND_NOW=1"};
+  std::vector<char*> env;
+  for (std::string& entry : env_text) env.push_back(entry.data());
+  env.push_back(nullptr);
+  pid_t pid = 0;
+  const int failed = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  char buffer[512];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) output->append(buffer, static_cast<size_t>(n));
+  close(pipe_fds[0]);
+  if (failed) return false;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// glibc's loader preloads it into /bin/true; musl's loads it with --list.
+bool library_loads(Libc libc, const char* loader, const std::string& library, std::string* output) {
+  if (libc == Libc::glibc) return runs_cleanly({loader, "--preload", library, "/bin/true"}, output);
+  return runs_cleanly({loader, "--list", library}, output);
+}
+
+void print_sysctl(const char* name) {
+  const std::optional<std::string> value = read_sysctl_text(name);
+  std::string key = name;
+  for (char& c : key) {
+    if (c == '/') c = '.';
+  }
+  std::printf("  %-32s %s\n", key.c_str(), value ? value->c_str() : "(unreadable)");
+}
+
+}  // namespace
+
+int doctor_command(int argc, char** argv) {
+  if (argc > 0) {
+    const bool help = std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0;
+    std::fputs(kUsage, help ? stdout : stderr);
+    return help ? kExitOk : kExitUsage;
+  }
+  utsname system;
+  uname(&system);
+  std::printf("kernel: %s %s\n", system.sysname, system.release);
+
+  std::printf("\nthis network namespace:\n");
+  for (const char* name : {"net/ipv4/tcp_keepalive_time", "net/ipv4/tcp_keepalive_intvl",
+                           "net/ipv4/tcp_keepalive_probes", "net/ipv4/tcp_retries2", "net/core/rmem_max",
+                           "net/core/wmem_max", "net/core/rmem_default", "net/core/wmem_default",
+                           "net/ipv4/tcp_rmem", "net/ipv4/tcp_wmem"}) {
+    print_sysctl(name);
+  }
+  const KeepaliveDefaults defaults = namespace_keepalive_defaults();
+  std::printf("  without sockshim, an idle dead peer is noticed only if the program turns keepalive\n"
+              "  on, after %d s\n", defaults.idle_s + defaults.interval_s * defaults.count);
+
+  std::printf("\nlibc loaders and sockshim libraries:\n");
+  bool all_load = true;
+  for (const auto& entry : kLoaders) {
+    const bool loader_exists = access(entry.loader, X_OK) == 0;
+    std::printf("  %-5s loader %s: %s\n", libc_name(entry.libc), entry.loader, loader_exists ? "present" : "absent");
+    const std::string library = find_shim_library(entry.libc);
+    if (library.empty()) {
+      std::printf("        library: not found\n");
+      continue;
+    }
+    if (!loader_exists) {
+      std::printf("        library %s: cannot check without its loader\n", library.c_str());
+      continue;
+    }
+    std::string output;
+    const bool loads = library_loads(entry.libc, entry.loader, library, &output);
+    all_load &= loads;
+    std::printf("        library %s: %s\n", library.c_str(), loads ? "loads, every symbol resolved" : "DOES NOT LOAD");
+    if (!loads) std::printf("%s", output.c_str());
+  }
+  return all_load ? kExitOk : kExitFailure;
+}
+
+}  // namespace sockshim::cli

@@ -1,0 +1,8 @@
+// `sockshim doctor`: what this machine's kernel and libcs offer sockshim.
+#pragma once
+
+namespace sockshim::cli {
+
+int doctor_command(int argc, char** argv);
+
+}  // namespace sockshim::cli

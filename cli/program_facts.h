@@ -1,0 +1,32 @@
+// What kind of program a file is, as far as a preload is concerned: which
+// libc's loader runs it, or why no preload can reach it.
+#pragma once
+
+#include <string>
+
+namespace sockshim::cli {
+
+enum class ProgramKind {
+  glibc,          // PT_INTERP is glibc's ld-linux
+  musl,           // PT_INTERP is ld-musl
+  static_binary,  // no PT_INTERP: no dynamic loader, no LD_PRELOAD
+  go,             // Go: its net package makes raw system calls
+  other_interpreter,
+  not_found,
+  not_elf,
+};
+
+struct ProgramFacts {
+  ProgramKind kind = ProgramKind::not_found;
+  std::string path;         // the file inspected (a script's interpreter)
+  std::string interpreter;  // PT_INTERP, when there is one
+};
+
+// |program| as given to `run` (a path, or a name looked up in PATH); scripts
+// are followed to their #! interpreter (also through /usr/bin/env).
+ProgramFacts inspect_program(const std::string& program);
+
+// The executable |program| names, searching PATH when it has no slash.
+std::string find_in_path(const std::string& program);
+
+}  // namespace sockshim::cli

@@ -1,0 +1,166 @@
+#include "cli/settings_report.h"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+
+#include "cli/kernel_facts.h"
+
+namespace sockshim::cli {
+namespace {
+
+std::string format_bytes(long long bytes) {
+  static constexpr struct {
+    long long size;
+    const char* unit;
+  } kUnits[] = {{1LL << 30, "GiB"}, {1LL << 20, "MiB"}, {1LL << 10, "KiB"}};
+  for (const auto& unit : kUnits) {
+    if (bytes >= unit.size && bytes % unit.size == 0) {
+      return std::to_string(bytes / unit.size) + " " + unit.unit;
+    }
+  }
+  return std::to_string(bytes) + " B";
+}
+
+std::string format_seconds(double seconds) {
+  char text[32];
+  if (seconds == static_cast<long>(seconds)) {
+    std::snprintf(text, sizeof text, "%ld s", static_cast<long>(seconds));
+  } else {
+    std::snprintf(text, sizeof text, "%.1f s", seconds);
+  }
+  std::string result = text;
+  if (seconds >= 120) {
+    std::snprintf(text, sizeof text, " (%.1f min)", seconds / 60);
+    result += text;
+  }
+  return result;
+}
+
+template <typename Items, typename Format>
+std::string join(const Items& items, Format format) {
+  std::string text;
+  for (const auto& item : items) {
+    if (!text.empty()) text += ", ";
+    text += format(item);
+  }
+  return text;
+}
+
+std::string format_address_range(const AddressRange& range) {
+  char text[INET6_ADDRSTRLEN] = "";
+  inet_ntop(range.base.is_v6 ? AF_INET6 : AF_INET, range.base.bytes, text, sizeof text);
+  return std::string(text) + "/" + std::to_string(range.prefix_bits);
+}
+
+// Idle timeouts of common middleboxes, shortest first.
+constexpr struct {
+  int seconds;
+  const char* name;
+} kMiddleboxIdleTimeouts[] = {
+    {240, "Azure load balancer (4 min)"},
+    {350, "AWS NLB (350 s)"},
+    {600, "GCP load balancer (10 min)"},
+};
+
+}  // namespace
+
+std::string describe_value(const SettingField& field, int value) {
+  switch (field.unit) {
+    case SettingUnit::flag: return value ? "on" : "off";
+    case SettingUnit::seconds: return std::to_string(value) + " s";
+    case SettingUnit::count: return std::to_string(value);
+    case SettingUnit::bytes: return format_bytes(value);
+    case SettingUnit::milliseconds: return std::to_string(value) + " ms";
+  }
+  return std::to_string(value);
+}
+
+std::string describe_settings(const SocketSettings& settings) {
+  std::string text;
+  for (const SettingField& field : kSettingFields) {
+    const std::optional<int> value = field.get(settings);
+    if (!value) continue;
+    if (!text.empty()) text += ", ";
+    text += std::string(field.key) + " " + describe_value(field, *value);
+  }
+  return text.empty() ? "nothing" : text;
+}
+
+std::string describe_match(const Match& match) {
+  static constexpr const char* kDirections[] = {"any socket", "connect", "listen", "accept"};
+  std::string text = kDirections[static_cast<int>(match.direction)];
+  const auto port_text = [](const PortRange& range) {
+    return range.first == range.last ? std::to_string(range.first)
+                                     : std::to_string(range.first) + "-" + std::to_string(range.last);
+  };
+  if (!match.remote.empty()) text += " remote " + join(match.remote, format_address_range);
+  if (!match.local.empty()) text += " local " + join(match.local, format_address_range);
+  if (!match.ports.empty()) text += " port " + join(match.ports, port_text);
+  static constexpr const char* kFamilies[] = {"", " ipv4", " ipv6"};
+  text += kFamilies[static_cast<int>(match.family)];
+  static constexpr const char* kProtocols[] = {" tcp", " udp", " tcp+udp"};
+  text += kProtocols[static_cast<int>(match.protocol)];
+  if (!match.program_glob.empty()) text += " program \"" + match.program_glob + "\"";
+  return text;
+}
+
+std::vector<std::string> describe_dead_peer(const SocketSettings& settings,
+                                            const KeepaliveDefaults& defaults) {
+  const DeadPeerTimes times = dead_peer_times(settings, defaults);
+  std::vector<std::string> lines;
+  if (!times.idle_peer_s) {
+    lines.push_back("idle dead peer: never noticed (keepalive is off)");
+  } else if (times.idle_bounded_by_user_timeout) {
+    lines.push_back("idle dead peer: noticed after " + format_seconds(*times.idle_peer_s) +
+                    " (first keepalive probe tick after user_timeout)");
+  } else {
+    lines.push_back("idle dead peer: noticed after " + format_seconds(*times.idle_peer_s) +
+                    " (idle " + std::to_string(settings.keepalive_idle_s.value_or(defaults.idle_s)) +
+                    " + interval " + std::to_string(settings.keepalive_interval_s.value_or(defaults.interval_s)) +
+                    " x count " + std::to_string(settings.keepalive_count.value_or(defaults.count)) + ")");
+  }
+  lines.push_back("dead peer with data in flight: noticed after " + format_seconds(times.data_in_flight_s) +
+                  (times.data_bounded_by_user_timeout ? " (user_timeout)" : " (kernel retransmissions)"));
+  return lines;
+}
+
+std::vector<std::string> warnings_for(const SocketSettings& settings, const KernelLimits& limits) {
+  std::vector<std::string> warnings;
+  const auto check_buffer = [&](const std::optional<int>& size, long max, const char* key,
+                                const char* sysctl) {
+    if (size && max > 0 && *size > max) {
+      warnings.push_back(std::string(key) + " " + format_bytes(*size) + " is above " + sysctl + " (" +
+                         format_bytes(max) + "): the kernel will clamp it to " + format_bytes(max));
+    }
+  };
+  check_buffer(settings.receive_buffer, limits.receive_buffer_max, "buffers.receive", "net.core.rmem_max");
+  check_buffer(settings.send_buffer, limits.send_buffer_max, "buffers.send", "net.core.wmem_max");
+  const bool keepalive = settings.keepalive.value_or(false);
+  if (keepalive && settings.keepalive_idle_s) {
+    std::string exceeded;
+    for (const auto& box : kMiddleboxIdleTimeouts) {
+      if (*settings.keepalive_idle_s > box.seconds) exceeded += exceeded.empty() ? box.name : std::string(", ") + box.name;
+    }
+    if (!exceeded.empty()) {
+      warnings.push_back("keepalive.idle " + std::to_string(*settings.keepalive_idle_s) +
+                         " s is longer than the idle timeout of: " + exceeded +
+                         "; idle connections through them are dropped before the first probe");
+    }
+  }
+  if (keepalive && !settings.user_timeout_ms) {
+    warnings.push_back(
+        "keepalive without tcp.user_timeout: a peer that dies while data is in flight is found "
+        "only after ~15 min of retransmissions");
+  }
+  return warnings;
+}
+
+KernelLimits read_kernel_limits() {
+  KernelLimits limits;
+  limits.receive_buffer_max = read_sysctl("net/core/rmem_max").value_or(0);
+  limits.send_buffer_max = read_sysctl("net/core/wmem_max").value_or(0);
+  return limits;
+}
+
+}  // namespace sockshim::cli
