@@ -32,10 +32,11 @@ std::vector<std::string> shim_library_candidates(Libc libc) {
   const std::string here = own_directory();
   if (libc == kOwnLibc) candidates.push_back(here + "/../lib/libsockshim.so");
   candidates.push_back(here + "/../lib/sockshim/" + libc_name(libc) + "/libsockshim.so");
-  // Build trees (scripts/common.sh): build/ for glibc, build-musl/ for musl.
+  // This command's own build tree, then the other libc's build tree
+  // (scripts/common.sh: build/ for glibc, build-musl/ for musl).
+  if (libc == kOwnLibc) candidates.push_back(SOCKSHIM_BUILD_LIBRARY);
   const std::string source = SOCKSHIM_SOURCE_DIR;
   candidates.push_back(source + (libc == Libc::glibc ? "/build" : "/build-musl") + "/shim/libsockshim.so");
-  if (libc == kOwnLibc) candidates.push_back(SOCKSHIM_BUILD_LIBRARY);
   return candidates;
 }
 

@@ -20,11 +20,6 @@ set(CMAKE_FIND_ROOT_PATH /nonexistent-musl-sysroot)
 set(SOCKSHIM_STATIC_RUNTIME_FLAGS "" CACHE STRING "" FORCE)
 # Test programs run under Debian's musl loader.
 set(CMAKE_CROSSCOMPILING_EMULATOR "")
-
-# zig links musl executables statically unless a shared library is among the
-# inputs; Debian's musl libc.so makes them dynamic, run by
-# /lib/ld-musl-x86_64.so.1, so that LD_PRELOAD reaches them as on Alpine.
-set(SOCKSHIM_MUSL_LIBC_SO /usr/lib/x86_64-linux-musl/libc.so CACHE FILEPATH "musl's libc.so")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "${SOCKSHIM_MUSL_LIBC_SO}")
+# Executables are linked dynamically against musl by zig-musl-tool.
 # Debian's python3, curl, redis-server and nginx are glibc programs.
 set(SOCKSHIM_TEST_HOST_PROGRAMS OFF CACHE BOOL "" FORCE)

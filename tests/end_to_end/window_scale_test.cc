@@ -22,23 +22,9 @@ std::optional<int> receive_window_scale(int port) {
   return std::stoi(match[2]);
 }
 
-struct HeldConnection {
-  int client_port = 0;
-  int server_port = 0;
-};
-
-HeldConnection hold_ports(ChildProcess& child) {
-  std::string line;
-  while ((line = child.read_line()).rfind("ports", 0) != 0 && !line.empty()) {
-  }
-  const auto fields = parse_probe_output(line);
-  if (!fields.count("ports")) return {};
-  return {fields.at("ports").at("client"), fields.at("ports").at("server")};
-}
-
 TEST(WindowScaleTest, ReceiveBufferIsSetBeforeTheSyn) {
   ChildProcess shimmed({SOCKPROBE_PATH, "hold"}, with_shim("buffers.receive = 4096\n"));
-  const HeldConnection ports = hold_ports(shimmed);
+  const HeldConnection ports = read_held_ports(shimmed);
   ASSERT_NE(ports.client_port, 0);
   // Window scale 0 is only offered when the buffer was small at the SYN.
   EXPECT_EQ(receive_window_scale(ports.client_port), 0) << "client";
@@ -49,7 +35,7 @@ TEST(WindowScaleTest, ReceiveBufferIsSetBeforeTheSyn) {
 TEST(WindowScaleTest, WithoutTheShimOrSetTooLateTheScaleIsNotZero) {
   for (const char* mode : {"hold", "late-rcvbuf"}) {
     ChildProcess plain({SOCKPROBE_PATH, mode}, {});
-    const HeldConnection ports = hold_ports(plain);
+    const HeldConnection ports = read_held_ports(plain);
     ASSERT_NE(ports.client_port, 0);
     const auto scale = receive_window_scale(ports.client_port);
     ASSERT_TRUE(scale.has_value()) << "ss shows no wscale";

@@ -32,6 +32,14 @@ std::map<std::string, SocketReport> parse_probe_output(const std::string& out) {
   return reports;
 }
 
+HeldConnection read_held_ports(ChildProcess& child) {
+  for (std::string line = child.read_line(); !line.empty(); line = child.read_line()) {
+    const auto fields = parse_probe_output(line);
+    if (fields.count("ports")) return {fields.at("ports").at("client"), fields.at("ports").at("server")};
+  }
+  return {};
+}
+
 int free_port(bool ipv6) {
   const int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
   sockaddr_storage address{};

@@ -4,12 +4,21 @@
 #include <map>
 #include <string>
 
+#include "tests/support/child_process.h"
+
 namespace sockshim::testing {
 
 using SocketReport = std::map<std::string, int>;
 
 // Every line that starts with a label and has key=value fields, by label.
 std::map<std::string, SocketReport> parse_probe_output(const std::string& out);
+
+// The ports that `sockprobe hold` prints before it waits on stdin.
+struct HeldConnection {
+  int client_port = 0;
+  int server_port = 0;  // the listener's, and so the accepted socket's
+};
+HeldConnection read_held_ports(ChildProcess& child);
 
 // A free TCP port on the loopback address of that family.
 int free_port(bool ipv6 = false);

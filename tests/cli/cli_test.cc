@@ -1,0 +1,224 @@
+// The sockshim command, driven as a user would, against real processes.
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "tests/support/child_process.h"
+#include "tests/support/probe_output.h"
+
+namespace sockshim::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string example(const std::string& name) { return std::string(SOCKSHIM_EXAMPLES_DIR) + "/" + name; }
+
+ProgramResult sockshim(std::vector<std::string> args, const Environment& environment = {}) {
+  args.insert(args.begin(), SOCKSHIM_CLI_PATH);
+  return run_program(args, environment);
+}
+
+std::string write_config(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(CheckTest, EveryExampleIsValid) {
+  for (const char* name : {"nat-keepalive.toml", "bulk-transfer.toml", "per-destination.toml"}) {
+    const ProgramResult result = sockshim({"check", example(name)});
+    EXPECT_EQ(result.exit_status, 0) << name << result.err;
+    EXPECT_THAT(result.out, HasSubstr(example(name) + ": valid"));
+  }
+}
+
+TEST(CheckTest, MisspeltKeyIsReportedWithItsLineAndExit1) {
+  const std::string path = write_config("misspelt.toml", "[keepalive]\nidle = 30\nintreval = 5\n");
+  const ProgramResult result = sockshim({"check", path});
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err, path + ":3:1: keepalive.intreval: unknown key \"intreval\"; did you mean \"interval\"?\n");
+}
+
+TEST(CheckTest, EffectiveSettingsAndDetectionTimes) {
+  const ProgramResult result = sockshim({"check", example("nat-keepalive.toml")});
+  EXPECT_THAT(result.out, HasSubstr("keepalive.idle 60 s, keepalive.interval 10 s, keepalive.count 3"));
+  // idle 60 s + interval 10 s x count 3, ended at the first tick after user_timeout 90 s.
+  EXPECT_THAT(result.out, HasSubstr("idle dead peer: noticed after 90 s"));
+  EXPECT_THAT(result.out, HasSubstr("dead peer with data in flight: noticed after 90 s (user_timeout)"));
+  EXPECT_THAT(result.out, Not(HasSubstr("warning")));
+
+  const ProgramResult rules = sockshim({"check", example("per-destination.toml")});
+  EXPECT_THAT(rules.out, HasSubstr("rule[1] \"database\": connect remote 10.0.0.0/8, fd00::/8 port 5432, 6379-6380 tcp"));
+  EXPECT_THAT(rules.out, HasSubstr("idle dead peer: noticed after 240 s (4.0 min) (idle 120 + interval 30 x count 4)"));
+}
+
+TEST(CheckTest, Warnings) {
+  const std::string path = write_config(
+      "warnings.toml", "keepalive = { idle = 900 }\nbuffers.receive = \"1GiB\"\n");
+  const ProgramResult result = sockshim({"check", path});
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_THAT(result.out, HasSubstr("warning: buffers.receive 1 GiB is above net.core.rmem_max"));
+  EXPECT_THAT(result.out, HasSubstr("the kernel will clamp it to"));
+  EXPECT_THAT(result.out, HasSubstr("warning: keepalive.idle 900 s is longer than the idle timeout of: "
+                                    "Azure load balancer (4 min), AWS NLB (350 s), GCP load balancer (10 min)"));
+  EXPECT_THAT(result.out, HasSubstr("warning: keepalive without tcp.user_timeout"));
+}
+
+TEST(CheckTest, UsageErrorsExit2) {
+  EXPECT_EQ(sockshim({"check"}).exit_status, 2);
+  EXPECT_EQ(sockshim({"nonsense"}).exit_status, 2);
+  EXPECT_EQ(sockshim({}).exit_status, 2);
+  for (const char* command : {"check", "explain", "run", "inspect", "doctor"}) {
+    const ProgramResult help = sockshim({command, "--help"});
+    EXPECT_EQ(help.exit_status, 0) << command;
+    EXPECT_THAT(help.out, HasSubstr("usage: sockshim " + std::string(command)));
+    EXPECT_THAT(help.out, HasSubstr("Exit status"));
+  }
+}
+
+TEST(ExplainTest, ConnectShowsMatchingRulesAndWhereEachValueComesFrom) {
+  const ProgramResult result =
+      sockshim({"explain", example("per-destination.toml"), "--connect", "10.1.2.3:6379"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("rule[1] \"database\""));
+  EXPECT_THAT(result.out, HasSubstr("TCP_KEEPIDLE      5 s        from rule[1] \"database\" (keepalive.idle)"));
+  EXPECT_THAT(result.out, HasSubstr("SO_RCVBUF         1 MiB      from rule[1] \"database\" (buffers.receive)"));
+  EXPECT_THAT(result.out, HasSubstr("not set: SO_SNDBUF, TCP_NODELAY"));
+
+  const ProgramResult elsewhere =
+      sockshim({"explain", example("per-destination.toml"), "--connect", "[2001:db8::1]:6379"});
+  EXPECT_THAT(elsewhere.out, HasSubstr("(none)"));
+  EXPECT_THAT(elsewhere.out, HasSubstr("TCP_KEEPIDLE      120 s      from top level (keepalive.idle)"));
+}
+
+TEST(ExplainTest, ListenWithProgram) {
+  const ProgramResult result = sockshim(
+      {"explain", example("per-destination.toml"), "--listen", ":8080", "--program", "java"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("rule[2] \"public listener\""));
+  EXPECT_THAT(result.out, HasSubstr("rule[4] \"jvm\""));
+  EXPECT_THAT(result.out, HasSubstr("TCP_KEEPIDLE      60 s       from rule[4] \"jvm\""));
+  EXPECT_THAT(result.out, HasSubstr("TCP_KEEPINTVL     30 s       from top level"));
+  const ProgramResult other = sockshim({"explain", example("per-destination.toml"), "--listen", ":8080"});
+  EXPECT_THAT(other.out, Not(HasSubstr("\"jvm\"")));
+}
+
+TEST(ExplainTest, BadConfigAndBadAddress) {
+  const std::string path = write_config("bad-explain.toml", "keepalive.count = 0\n");
+  EXPECT_EQ(sockshim({"explain", path, "--connect", "10.0.0.1:1"}).exit_status, 1);
+  EXPECT_EQ(sockshim({"explain", example("nat-keepalive.toml"), "--connect", "10.0.0.1:99999"}).exit_status, 1);
+  EXPECT_EQ(sockshim({"explain", example("nat-keepalive.toml")}).exit_status, 2);
+}
+
+TEST(RunTest, AppliesTheConfigToAProgramOfThisLibc) {
+  const ProgramResult result =
+      sockshim({"run", "-c", example("nat-keepalive.toml"), "--", SOCKPROBE_PATH, "pair"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("client keepalive=1 idle=60 interval=10 count=3"));
+  const ProgramResult inline_toml =
+      sockshim({"run", "-e", "keepalive.idle = 33", "--", SOCKPROBE_PATH, "pair"});
+  EXPECT_THAT(inline_toml.out, HasSubstr("client keepalive=1 idle=33"));
+}
+
+TEST(RunTest, KeepsAnExistingPreload) {
+  // The shim itself stands in for "another preload": it must not be added twice.
+  const ProgramResult result = sockshim({"run", "-e", "keepalive.idle = 34", "--", "sh", "-c",
+                                         "echo \"$LD_PRELOAD\""},
+                                        {{"LD_PRELOAD", "/nonexistent/other.so"}});
+  EXPECT_THAT(result.out, HasSubstr("/nonexistent/other.so "));
+  EXPECT_THAT(result.out, HasSubstr("libsockshim.so"));
+}
+
+TEST(RunTest, PicksTheMuslOrGlibcBuildFromTheProgram) {
+  const char* other_library = std::getenv("SOCKSHIM_OTHER_LIBC_LIBRARY");
+  if (!other_library || !*other_library) {
+    GTEST_SKIP() << "SOCKSHIM_OTHER_LIBC_LIBRARY is not set (scripts/test sets it)";
+  }
+  // The other build's tree: .../shim/libsockshim.so -> .../tests/sockprobe.
+  std::string other_tree = other_library;
+  other_tree = other_tree.substr(0, other_tree.rfind("/shim/"));
+  const std::string other_probe = other_tree + "/tests/sockprobe";
+  ASSERT_EQ(access(other_probe.c_str(), X_OK), 0) << other_probe;
+#if defined(__GLIBC__)
+  const Environment environment = {{"SOCKSHIM_MUSL_LIBRARY", other_library}};
+#else
+  const Environment environment = {{"SOCKSHIM_GLIBC_LIBRARY", other_library}};
+#endif
+  for (const std::string& probe : {std::string(SOCKPROBE_PATH), other_probe}) {
+    const ProgramResult result =
+        sockshim({"run", "-e", "keepalive.idle = 35", "--", probe, "pair"}, environment);
+    EXPECT_EQ(result.exit_status, 0) << probe << result.err;
+    EXPECT_THAT(result.out, HasSubstr("client keepalive=1 idle=35")) << probe;
+  }
+}
+
+TEST(RunTest, RefusesWhatAPreloadCannotReach) {
+  const ProgramResult go = sockshim({"run", "--", FAKE_GO_PROGRAM_PATH});
+  EXPECT_EQ(go.exit_status, 1);
+  EXPECT_THAT(go.err, HasSubstr("is a Go program: Go's net package makes its socket system calls directly"));
+  const ProgramResult static_binary = sockshim({"run", "--", STATIC_PROGRAM_PATH});
+  EXPECT_EQ(static_binary.exit_status, 1);
+  EXPECT_THAT(static_binary.err, HasSubstr("is statically linked"));
+  const ProgramResult missing = sockshim({"run", "--", "/nonexistent/program"});
+  EXPECT_EQ(missing.exit_status, 1);
+  EXPECT_THAT(missing.err, HasSubstr("no such program"));
+  const ProgramResult bad_config = sockshim({"run", "-e", "keepalive.count = 0", "--", SOCKPROBE_PATH, "pair"});
+  EXPECT_EQ(bad_config.exit_status, 1);
+  EXPECT_THAT(bad_config.err, HasSubstr("SOCKSHIM_CONFIG_TOML:1:19: keepalive.count"));
+  EXPECT_EQ(bad_config.out, "");
+}
+
+TEST(InspectTest, ShowsTheConfiguredValuesOfAProcessUnderTheShim) {
+  ChildProcess shimmed({SOCKPROBE_PATH, "hold"},
+                       with_shim("keepalive = { idle = 21, interval = 7, count = 5 }\n"
+                                 "buffers.receive = 65536\ntcp = { user_timeout = 3000, nodelay = true }\n"));
+  const HeldConnection ports = read_held_ports(shimmed);
+  ASSERT_NE(ports.client_port, 0);
+  const ProgramResult table = sockshim({"inspect", std::to_string(shimmed.pid())});
+  EXPECT_EQ(table.exit_status, 0) << table.err;
+  EXPECT_THAT(table.out, ::testing::ContainsRegex(
+                             "127\\.0\\.0\\.1:" + std::to_string(ports.client_port) +
+                             " +127\\.0\\.0\\.1:" + std::to_string(ports.server_port) +
+                             " +CONN +1 +21 +7 +5 +131072 +[0-9]+ +3000 +1 +pidfd"));
+  const ProgramResult json = sockshim({"inspect", std::to_string(shimmed.pid()), "--json"});
+  EXPECT_THAT(json.out, HasSubstr("\"keepalive_idle_s\": 21, \"keepalive_interval_s\": 7, \"keepalive_count\": 5, "
+                                  "\"receive_buffer\": 131072"));
+  EXPECT_THAT(json.out, HasSubstr("\"listening\": true"));
+  shimmed.finish();
+}
+
+TEST(InspectTest, ShowsKernelDefaultsWithoutTheShimAndFallsBackToSockDiag) {
+  ChildProcess plain({SOCKPROBE_PATH, "hold"}, {});
+  const HeldConnection ports = read_held_ports(plain);
+  ASSERT_NE(ports.client_port, 0);
+  const std::string idle = std::to_string(read_sysctl("net/ipv4/tcp_keepalive_time"));
+  const ProgramResult table = sockshim({"inspect", std::to_string(plain.pid())});
+  EXPECT_THAT(table.out, ::testing::ContainsRegex("127\\.0\\.0\\.1:" + std::to_string(ports.client_port) +
+                                                  " .* CONN +0 +" + idle + " "));
+  const ProgramResult diag = sockshim({"inspect", std::to_string(plain.pid()), "--sock-diag"});
+  EXPECT_EQ(diag.exit_status, 0) << diag.err;
+  EXPECT_THAT(diag.out, ::testing::ContainsRegex("127\\.0\\.0\\.1:" + std::to_string(ports.client_port) +
+                                                 " .* CONN +\\? +\\? .* diag"));
+  plain.finish();
+  EXPECT_EQ(sockshim({"inspect", "999999999"}).exit_status, 1);
+  EXPECT_EQ(sockshim({"inspect", "abc"}).exit_status, 2);
+}
+
+TEST(DoctorTest, ReportsKernelSettingsAndLibraries) {
+  const ProgramResult result = sockshim({"doctor"});
+  EXPECT_EQ(result.exit_status, 0) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("net.ipv4.tcp_keepalive_time"));
+  EXPECT_THAT(result.out, HasSubstr("net.core.rmem_max"));
+  EXPECT_THAT(result.out, HasSubstr("net.ipv4.tcp_rmem"));
+  EXPECT_THAT(result.out, HasSubstr(shim_library_path() + ": loads, every symbol resolved"));
+}
+
+}  // namespace
+}  // namespace sockshim::testing

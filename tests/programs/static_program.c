@@ -1,0 +1,2 @@
+/* Linked statically: no dynamic loader, so no preload can reach it. */
+int main(void) { return 0; }
