@@ -80,6 +80,28 @@ TEST(Python3Test, ConfiguredValuesOnEverySocket) {
   }
 }
 
+TEST(Python3Test, SockshimRunAppliesAnExampleAndInspectShowsIt) {
+  const std::string python = find_program("python3");
+  ASSERT_FALSE(python.empty()) << "python3 is not installed";
+  const std::string script = std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/socket_report.py";
+  ChildProcess child({SOCKSHIM_CLI_PATH, "run", "-c", std::string(SOCKSHIM_EXAMPLES_DIR) + "/nat-keepalive.toml",
+                      "--", python, script, "--hold"},
+                     {});
+  ASSERT_THAT(child.read_line(), HasSubstr("listener keepalive=1 idle=60 interval=10 count=3"));
+  const ProgramResult inspected = run_program({SOCKSHIM_CLI_PATH, "inspect", std::to_string(child.pid()), "--json"});
+  EXPECT_EQ(inspected.exit_status, 0) << inspected.err;
+  // Listener, client and accepted socket, each read from outside the process.
+  size_t sockets = 0;
+  for (size_t at = 0; (at = inspected.out.find("\"keepalive_idle_s\": 60, \"keepalive_interval_s\": 10, "
+                                                "\"keepalive_count\": 3", at)) != std::string::npos;
+       ++at) {
+    ++sockets;
+  }
+  EXPECT_EQ(sockets, 3u) << inspected.out;
+  EXPECT_THAT(inspected.out, HasSubstr("\"user_timeout_ms\": 90000"));
+  child.finish();
+}
+
 // A loopback listener in the test process, for clients under the shim.
 class LoopbackServer {
  public:

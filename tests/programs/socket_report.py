@@ -1,6 +1,6 @@
 """Opens a loopback listener, connects to it and accepts, then prints what the
-kernel reports for each socket, in sockprobe's format. Plain Python: it knows
-nothing of sockshim."""
+kernel reports for each socket, in sockprobe's format (with --hold, keeps
+them open until stdin closes). Plain Python: it knows nothing of sockshim."""
 import socket
 import sys
 
@@ -29,3 +29,6 @@ with socket.socket(family, socket.SOCK_STREAM) as listener:
             report("listener", listener)
             report("client", client)
             report("accepted", accepted)
+            if "--hold" in sys.argv:  # keep the sockets open until stdin closes
+                sys.stdout.flush()
+                sys.stdin.read()
