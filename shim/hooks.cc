@@ -19,16 +19,18 @@ SocketSettings decide_for(const Runtime& state, SocketEvent event, const Endpoin
 }
 
 void on_socket_created(int fd, int domain, int type, int protocol) {
-  const Runtime& state = runtime();
   bool udp = false;
-  if (!state.policy || !tcp_or_udp(domain, type, protocol, &udp)) return;
-  apply_options(fd, state.creation_options[domain == AF_INET6][udp], "socket");
+  if (!tcp_or_udp(domain, type, protocol, &udp)) return;
+  const Runtime* state = runtime();
+  if (!state || !state->policy) return;
+  apply_options(fd, state->creation_options[domain == AF_INET6][udp], "socket");
 }
 
 // Before the real connect(): options that shape the SYN must be in place.
 void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
-  const Runtime& state = runtime();
-  if (!state.policy || !state.connect_rules) return;
+  const Runtime* found = runtime();
+  if (!found || !found->policy || !found->connect_rules) return;
+  const Runtime& state = *found;
   SocketEvent event;
   event.kind = SocketEventKind::connect;
   if (!endpoint_from(address, length, &event.remote, &event.ipv6)) return;
@@ -39,8 +41,9 @@ void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
 
 // A listener's options are copied by the kernel into every accepted socket.
 void before_listen(int fd) {
-  const Runtime& state = runtime();
-  if (!state.policy || !state.listen_rules) return;
+  const Runtime* found = runtime();
+  if (!found || !found->policy || !found->listen_rules) return;
+  const Runtime& state = *found;
   SocketEvent event;
   event.kind = SocketEventKind::listen;
   if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
@@ -51,8 +54,9 @@ void before_listen(int fd) {
 
 // A UDP socket has no listen(): its bound address is known after bind().
 void after_bind(int fd) {
-  const Runtime& state = runtime();
-  if (!state.policy || !state.listen_rules) return;
+  const Runtime* found = runtime();
+  if (!found || !found->policy || !found->listen_rules) return;
+  const Runtime& state = *found;
   SocketEvent event;
   event.kind = SocketEventKind::listen;
   if (!tcp_or_udp(fd, &event.udp) || !event.udp) return;
@@ -66,8 +70,9 @@ void after_bind(int fd) {
 // the full length even when it truncated the address.
 void after_accept(int listener_fd, int fd, const struct sockaddr* address,
                   const socklen_t* length, socklen_t capacity) {
-  const Runtime& state = runtime();
-  if (!state.policy || !state.accept_rules) return;
+  const Runtime* found = runtime();
+  if (!found || !found->policy || !found->accept_rules) return;
+  const Runtime& state = *found;
   SocketEvent event;
   event.kind = SocketEventKind::accept;
   if (!local_endpoint(fd, &event.local, &event.ipv6)) return;

@@ -11,6 +11,7 @@
 
 #include "config/config_file.h"
 #include "config/policy_loader.h"
+#include "shim/init_once.h"
 #include "shim/log.h"
 
 namespace sockshim {
@@ -24,7 +25,15 @@ constexpr char kDefaultConfigPath[] = "/etc/sockshim.toml";
 static_assert(std::is_trivially_destructible_v<Runtime>);
 [[maybe_unused]] constexpr Runtime kConstantInitialisable{};
 Runtime g_runtime;
-pthread_once_t g_once = PTHREAD_ONCE_INIT;
+InitOnce g_load;
+InitOnce g_parse;
+bool g_strict = false;
+
+struct PendingConfig {
+  std::string text;
+  std::string source;  // the file path, or SOCKSHIM_CONFIG_TOML
+};
+PendingConfig* g_pending = nullptr;  // read at load, parsed at the first socket
 
 bool env_flag(const char* name) {
   const char* value = secure_getenv(name);
@@ -55,8 +64,8 @@ bool find_config(std::string* text, std::string* source, bool* failed) {
   return false;
 }
 
-void stop_if_strict(bool strict) {
-  if (!strict) return;
+void stop_if_strict() {
+  if (!g_strict) return;
   log_message(LogLevel::error, "SOCKSHIM_STRICT=1: stopping with status %d",
               kStrictConfigExitStatus);
   _exit(kStrictConfigExitStatus);
@@ -85,26 +94,41 @@ void summarise(const Policy& policy, Runtime* state) {
   }
 }
 
-void initialise() {
+// Phase one, at load: the environment, and the config text read from its
+// file while the program still has the rights and the root it started with.
+void read_environment_and_config() {
   const int saved_errno = errno;
+  pthread_atfork(nullptr, nullptr, [] {
+    g_load.restart_if_interrupted();
+    g_parse.restart_if_interrupted();
+  });
   configure_log(secure_getenv("SOCKSHIM_LOG"), secure_getenv("SOCKSHIM_LOG_FILE"));
   std::strncpy(g_runtime.program, program_invocation_short_name, sizeof g_runtime.program - 1);
+  g_strict = env_flag("SOCKSHIM_STRICT");
   if (env_flag("SOCKSHIM_DISABLE")) {
     log_message(LogLevel::info, "disabled by SOCKSHIM_DISABLE=1");
-    errno = saved_errno;
-    return;
+  } else {
+    auto* pending = new PendingConfig;
+    bool failed = false;
+    if (find_config(&pending->text, &pending->source, &failed)) {
+      g_pending = pending;
+    } else {
+      delete pending;
+      if (failed) stop_if_strict();
+      log_message(LogLevel::info, "no config; doing nothing");
+    }
   }
-  const bool strict = env_flag("SOCKSHIM_STRICT");
-  std::string text;
-  std::string source;
-  bool failed = false;
-  if (!find_config(&text, &source, &failed)) {
-    if (failed) stop_if_strict(strict);
-    log_message(LogLevel::info, "no config; doing nothing");
-    errno = saved_errno;
-    return;
-  }
-  LoadResult loaded = load_policy(text, source);
+  errno = saved_errno;
+}
+
+// Phase two, at the first socket (or at load under SOCKSHIM_STRICT=1):
+// parsing costs more than everything else at start-up, and most processes
+// of a container never open a socket.
+void parse_config() {
+  if (!g_pending) return;
+  const int saved_errno = errno;
+  const PendingConfig& pending = *g_pending;
+  LoadResult loaded = load_policy(pending.text, pending.source);
   if (!loaded.policy) {
     // One line per error; the last says what happens next.
     const size_t count = loaded.errors.size();
@@ -113,27 +137,31 @@ void initialise() {
     }
     log_message(LogLevel::error, "%s (%zu error%s in the config; running without sockshim)",
                 loaded.errors.back().to_string().c_str(), count, count == 1 ? "" : "s");
-    stop_if_strict(strict);
-    errno = saved_errno;
-    return;
+    stop_if_strict();
+  } else {
+    // Kept for the life of the process: hooks may run during exit.
+    const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
+    summarise(*policy, &g_runtime);
+    g_runtime.policy = policy->empty() ? nullptr : policy;
+    log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.source.c_str(),
+                loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
   }
-  // Kept for the life of the process: hooks may run during exit.
-  const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
-  summarise(*policy, &g_runtime);
-  g_runtime.policy = policy->empty() ? nullptr : policy;
-  log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", source.c_str(),
-              loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
+  delete g_pending;
+  g_pending = nullptr;
   errno = saved_errno;
 }
 
-// Reads the config before main, before a program can chroot or drop privileges.
-__attribute__((constructor)) void load_early() { runtime(); }
+__attribute__((constructor)) void load_early() {
+  g_load.run(read_environment_and_config);
+  // Strict mode promises to stop before main on a bad config.
+  if (g_strict) g_parse.run(parse_config);
+}
 
 }  // namespace
 
-const Runtime& runtime() {
-  pthread_once(&g_once, initialise);
-  return g_runtime;
+const Runtime* runtime() {
+  if (!g_load.run(read_environment_and_config) || !g_parse.run(parse_config)) return nullptr;
+  return &g_runtime;
 }
 
 }  // namespace sockshim

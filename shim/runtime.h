@@ -26,8 +26,10 @@ struct Runtime {
   OptionList creation_options[2][2];
 };
 
-// Reads the environment and the config the first time it is called (from
-// the library's constructor or from the first hook, whichever comes first).
-const Runtime& runtime();
+// The state, built on first use: the environment and the config text are
+// read when the library loads (or by an earlier hook), the config is parsed
+// by the first hook. Null only for a hook re-entered by a signal handler
+// while that same thread is still building it: the socket then goes without.
+const Runtime* runtime();
 
 }  // namespace sockshim

@@ -1,0 +1,255 @@
+// The sockshim benchmarks: connection churn, start-up cost and footprint,
+// each variant measured in the same run, interleaved round by round, so that
+// the ratios hold on a shared, noisy machine. Prints medians and the ratios
+// of the performance budget (README, "Performance").
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr char kSixOptions[] =
+    "keepalive = { enabled = true, idle = 30, interval = 10, count = 3 }\n"
+    "buffers = { receive = 262144, send = 262144 }\n";
+constexpr char kMatchesNothing[] =
+    "[[rule]]\nmatch = { direction = \"connect\", remote = \"192.0.2.0/24\", port = 5432 }\n"
+    "keepalive.idle = 5\n";
+constexpr char kTypical[] =
+    "[keepalive]\nidle = \"60s\"\ninterval = \"10s\"\ncount = 3\n"
+    "[tcp]\nuser_timeout = \"90s\"\n"
+    "[[rule]]\nname = \"database\"\n"
+    "match = { direction = \"connect\", remote = [\"10.0.0.0/8\", \"fd00::/8\"], port = [5432, \"6379-6380\"] }\n"
+    "keepalive = { idle = 5, interval = 2, count = 3 }\nbuffers = { receive = \"1MiB\" }\n"
+    "[[rule]]\nname = \"public listener\"\nmatch = { direction = \"listen\", port = 8080 }\n"
+    "buffers = { receive = \"4MiB\", send = \"4MiB\" }\n"
+    "[[rule]]\nname = \"office clients\"\nmatch = { direction = \"accept\", remote = \"192.168.0.0/16\" }\n"
+    "tcp = { nodelay = true }\n";
+
+struct Variant {
+  std::string name;
+  std::vector<std::string> environment;  // the whole environment of the child
+};
+
+struct Options {
+  int churn_cycles = 5000;
+  int churn_rounds = 15;
+  int starts = 300;
+  int start_rounds = 15;
+  bool enforce = false;
+};
+
+double now_us() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// Runs |argv| with exactly |environment|; its stdout, and its rusage.
+std::string run(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
+                rusage* usage = nullptr) {
+  int out[2];
+  if (pipe(out) != 0) return "";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  std::vector<std::string> args = argv, env = environment;
+  std::vector<char*> arg_pointers, env_pointers;
+  for (std::string& a : args) arg_pointers.push_back(a.data());
+  for (std::string& e : env) env_pointers.push_back(e.data());
+  arg_pointers.push_back(nullptr);
+  env_pointers.push_back(nullptr);
+  pid_t pid = 0;
+  const int failed = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, arg_pointers.data(), env_pointers.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string text;
+  char buffer[256];
+  ssize_t n;
+  while ((n = read(out[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  close(out[0]);
+  if (failed) return "";
+  int status = 0;
+  rusage ignored;
+  wait4(pid, &status, 0, usage ? usage : &ignored);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "benchmark child %s failed\n", args[0].c_str());
+    std::exit(1);
+  }
+  return text;
+}
+
+// Connection churn: ns per cycle, median over rounds, variants interleaved.
+std::map<std::string, double> churn(const std::vector<Variant>& variants, const Options& options) {
+  std::map<std::string, std::vector<double>> samples;
+  for (int round = 0; round < options.churn_rounds; ++round) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const Variant& variant = variants[(i + round) % variants.size()];  // rotate the order
+      const std::string out = run({CONNECTION_CHURN_PATH, std::to_string(options.churn_cycles)}, variant.environment);
+      samples[variant.name].push_back(std::atof(out.c_str()));
+    }
+  }
+  std::map<std::string, double> medians;
+  for (const auto& [name, values] : samples) medians[name] = median(values);
+  return medians;
+}
+
+// Start-up: microseconds per posix_spawn + wait of a trivial program.
+std::map<std::string, double> startup(const std::vector<Variant>& variants, const Options& options) {
+  std::map<std::string, std::vector<double>> samples;
+  for (int round = 0; round < options.start_rounds; ++round) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const Variant& variant = variants[(i + round) % variants.size()];
+      const double start = now_us();
+      for (int n = 0; n < options.starts; ++n) run({TRIVIAL_PROGRAM_PATH}, variant.environment);
+      samples[variant.name].push_back((now_us() - start) / options.starts);
+    }
+  }
+  std::map<std::string, double> medians;
+  for (const auto& [name, values] : samples) medians[name] = median(values);
+  return medians;
+}
+
+long peak_rss_kib(const Variant& variant) {
+  std::vector<double> values;
+  for (int i = 0; i < 9; ++i) {
+    rusage usage{};
+    run({TRIVIAL_PROGRAM_PATH}, variant.environment, &usage);
+    values.push_back(static_cast<double>(usage.ru_maxrss));
+  }
+  return static_cast<long>(median(values));
+}
+
+long stripped_size(const std::string& library) {
+  const std::string copy = "/tmp/sockshim-bench-stripped-" + std::to_string(getpid()) + ".so";
+  run({"/usr/bin/strip", "-o", copy, library}, {"PATH=/usr/bin:/bin"});
+  struct stat info{};
+  const long size = stat(copy.c_str(), &info) == 0 ? static_cast<long>(info.st_size) : -1;
+  unlink(copy.c_str());
+  return size;
+}
+
+bool verdict(const char* what, double value, double budget) {
+  const bool ok = value <= budget;
+  std::printf("  %-44s %8.3f   budget <= %.2f   %s\n", what, value, budget, ok ? "ok" : "OVER BUDGET");
+  return ok;
+}
+
+std::string write_file(const std::string& name, const char* text) {
+  const std::string path = "/tmp/sockshim-bench-" + std::to_string(getpid()) + "-" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--quick") {
+      options = {200, 3, 20, 3, false};
+    } else if (arg == "--cycles" && has_value) {
+      options.churn_cycles = std::atoi(argv[++i]);
+    } else if (arg == "--rounds" && has_value) {
+      options.churn_rounds = options.start_rounds = std::atoi(argv[++i]);
+    } else if (arg == "--starts" && has_value) {
+      options.starts = std::atoi(argv[++i]);
+    } else if (arg == "--enforce") {
+      options.enforce = true;
+    } else {
+      std::fprintf(stderr,
+                   "usage: run_benchmarks [--quick] [--cycles N] [--rounds R] [--starts N] [--enforce]\n"
+                   "  --enforce  exit 1 when a ratio is over its budget\n");
+      return 2;
+    }
+  }
+  const std::string shim = std::string("LD_PRELOAD=") + SOCKSHIM_LIBRARY_PATH;
+  const std::string floor = std::string("LD_PRELOAD=") + FLOOR_PRELOAD_PATH;
+  const std::string typical_file = write_file("typical.toml", kTypical);
+  // No SOCKSHIM_CONFIG: the shim looks for /etc/sockshim.toml, as it would in a container.
+  const std::vector<std::string> base = {"PATH=/usr/bin:/bin"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> environment = base;
+    environment.insert(environment.end(), extra.begin(), extra.end());
+    return environment;
+  };
+
+  utsname system;
+  uname(&system);
+  std::printf("sockshim benchmarks: %s %s, %ld cores, %s\n", system.sysname, system.release,
+              sysconf(_SC_NPROCESSORS_ONLN),
+#if defined(__GLIBC__)
+              "glibc"
+#else
+              "musl"
+#endif
+  );
+
+  const std::vector<Variant> churn_variants = {
+      {"no preload", with({})},
+      {"shim, config matching nothing", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kMatchesNothing})},
+      {"floor preload, six options", with({floor})},
+      {"shim, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions})},
+  };
+  std::printf("\nconnection churn: socket + connect + accept + close, %d cycles x %d rounds (median ns per cycle)\n",
+              options.churn_cycles, options.churn_rounds);
+  const auto churn_ns = churn(churn_variants, options);
+  for (const Variant& variant : churn_variants) {
+    std::printf("  %-44s %8.0f\n", variant.name.c_str(), churn_ns.at(variant.name));
+  }
+
+  const std::vector<Variant> start_variants = {
+      {"no preload", with({})},
+      {"floor preload", with({floor})},
+      {"shim, no config", with({shim})},
+      {"shim, typical config (top level + 3 rules)", with({shim, "SOCKSHIM_CONFIG=" + typical_file})},
+  };
+  std::printf("\nstart-up: posix_spawn + wait of a trivial program, %d starts x %d rounds (median us per start)\n",
+              options.starts, options.start_rounds);
+  const auto start_us = startup(start_variants, options);
+  for (const Variant& variant : start_variants) {
+    std::printf("  %-44s %8.1f\n", variant.name.c_str(), start_us.at(variant.name));
+  }
+
+  const long rss_plain = peak_rss_kib(start_variants[0]);
+  const long rss_shim = peak_rss_kib(start_variants[3]);
+  const long library_bytes = stripped_size(SOCKSHIM_LIBRARY_PATH);
+  std::printf("\nfootprint\n");
+  std::printf("  %-44s %8ld KiB\n", "peak RSS, trivial program, no preload", rss_plain);
+  std::printf("  %-44s %8ld KiB\n", "peak RSS, trivial program, shim + typical", rss_shim);
+  std::printf("  %-44s %8ld bytes\n", "libsockshim.so, stripped", library_bytes);
+
+  std::printf("\nbudget (ratios of medians from this run)\n");
+  bool ok = true;
+  ok &= verdict("churn: shim six options / floor preload",
+                churn_ns.at("shim, six options") / churn_ns.at("floor preload, six options"), 1.02);
+  ok &= verdict("churn: shim matching nothing / no preload",
+                churn_ns.at("shim, config matching nothing") / churn_ns.at("no preload"), 1.01);
+  ok &= verdict("start-up: shim typical config / floor preload",
+                start_us.at("shim, typical config (top level + 3 rules)") / start_us.at("floor preload"), 1.05);
+  ok &= verdict("peak RSS above no preload (MiB)", (rss_shim - rss_plain) / 1024.0, 1.0);
+  ok &= verdict("stripped library (MiB)", library_bytes / 1048576.0, 1.0);
+  unlink(typical_file.c_str());
+  return options.enforce && !ok ? 1 : 0;
+}

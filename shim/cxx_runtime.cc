@@ -1,0 +1,115 @@
+// The C++ runtime pieces the library needs, without exceptions: every
+// allocation failure or broken invariant aborts, as a -fno-exceptions build
+// must. Defining them here keeps libstdc++'s exception machinery (throw,
+// unwinder, demangler) out of the library, which makes it smaller and
+// quicker to load into every process. All of it stays local to the library
+// (exports.map): the host program keeps its own operator new.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  static const char kPrefix[] = "sockshim: fatal: ";
+  ssize_t ignored = write(STDERR_FILENO, kPrefix, sizeof kPrefix - 1);
+  size_t length = 0;
+  while (what[length]) ++length;
+  ignored = write(STDERR_FILENO, what, length);
+  ignored = write(STDERR_FILENO, "\n", 1);
+  (void)ignored;
+  abort();
+}
+
+void* allocate(std::size_t size) {
+  if (void* memory = std::malloc(size ? size : 1)) return memory;
+  fail("out of memory");
+}
+
+void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
+  const std::size_t align = static_cast<std::size_t>(alignment);
+  const std::size_t rounded = (size + align - 1) / align * align;
+  if (void* memory = std::aligned_alloc(align, rounded ? rounded : align)) return memory;
+  fail("out of memory");
+}
+
+}  // namespace
+
+void* operator new(std::size_t size) { return allocate(size); }
+void* operator new[](std::size_t size) { return allocate(size); }
+void* operator new(std::size_t size, std::align_val_t alignment) { return allocate_aligned(size, alignment); }
+void* operator new[](std::size_t size, std::align_val_t alignment) { return allocate_aligned(size, alignment); }
+void operator delete(void* memory) noexcept { std::free(memory); }
+void operator delete[](void* memory) noexcept { std::free(memory); }
+void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
+void operator delete[](void* memory, std::size_t) noexcept { std::free(memory); }
+void operator delete(void* memory, std::align_val_t) noexcept { std::free(memory); }
+void operator delete[](void* memory, std::align_val_t) noexcept { std::free(memory); }
+void operator delete(void* memory, std::size_t, std::align_val_t) noexcept { std::free(memory); }
+void operator delete[](void* memory, std::size_t, std::align_val_t) noexcept { std::free(memory); }
+
+// What libstdc++ calls where it would throw: all of its functexcept.o, so
+// that the archive's copy (and the exception machinery behind it) is never
+// linked in.
+namespace std {
+void __throw_bad_alloc() { fail("out of memory"); }
+void __throw_bad_array_new_length() { fail("bad array length"); }
+void __throw_bad_cast() { fail("bad cast"); }
+void __throw_bad_exception() { fail("bad exception"); }
+void __throw_bad_typeid() { fail("bad typeid"); }
+void __throw_domain_error(const char* what) { fail(what); }
+void __throw_invalid_argument(const char* what) { fail(what); }
+void __throw_length_error(const char* what) { fail(what); }
+void __throw_logic_error(const char* what) { fail(what); }
+void __throw_out_of_range(const char* what) { fail(what); }
+void __throw_out_of_range_fmt(const char* what, ...) { fail(what); }
+void __throw_overflow_error(const char* what) { fail(what); }
+void __throw_range_error(const char* what) { fail(what); }
+void __throw_runtime_error(const char* what) { fail(what); }
+void __throw_underflow_error(const char* what) { fail(what); }
+}  // namespace std
+
+#if defined(__GLIBCXX__)
+#include <charconv>
+
+// toml++ reads floating-point values with std::from_chars. libstdc++'s
+// version pulls in libm (fesetround) as a needed library of the preload. No
+// sockshim setting is a float — the loader only ever reports "got a
+// floating-point number" — so the value need not be exact: this one consumes
+// the token that toml++ has already validated and computes it plainly.
+namespace std {
+from_chars_result from_chars(const char* first, const char* last, double& value, chars_format) noexcept {
+  const char* cursor = first;
+  const bool negative = cursor < last && *cursor == '-';
+  if (cursor < last && (*cursor == '-' || *cursor == '+')) ++cursor;
+  double mantissa = 0;
+  int exponent = 0;
+  bool digits = false;
+  for (; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor, digits = true) {
+    mantissa = mantissa * 10 + (*cursor - '0');
+  }
+  if (cursor < last && *cursor == '.') {
+    for (++cursor; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor, digits = true) {
+      mantissa = mantissa * 10 + (*cursor - '0');
+      --exponent;
+    }
+  }
+  if (!digits) return {first, errc::invalid_argument};
+  if (cursor < last && (*cursor == 'e' || *cursor == 'E')) {
+    ++cursor;
+    const bool negative_exponent = cursor < last && *cursor == '-';
+    if (cursor < last && (*cursor == '-' || *cursor == '+')) ++cursor;
+    int written = 0;
+    for (; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor) {
+      if (written < 10000) written = written * 10 + (*cursor - '0');
+    }
+    exponent += negative_exponent ? -written : written;
+  }
+  for (; exponent > 0 && mantissa < 1e308; --exponent) mantissa *= 10;
+  for (; exponent < 0 && mantissa > 0; ++exponent) mantissa /= 10;
+  value = negative ? -mantissa : mantissa;
+  return {cursor, errc{}};
+}
+}  // namespace std
+#endif
