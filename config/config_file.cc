@@ -10,7 +10,7 @@
 namespace sockshim {
 namespace {
 
-bool fail(const std::string& path, std::string message, ConfigError* error) {
+bool fail(const char* path, std::string message, ConfigError* error) {
   error->source = path;
   error->line = 0;
   error->column = 0;
@@ -21,9 +21,9 @@ bool fail(const std::string& path, std::string message, ConfigError* error) {
 
 }  // namespace
 
-bool read_config_file(const std::string& path, const FileReadOptions& options,
-                      std::string* text, ConfigError* error) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+bool read_config_file(const char* path, const FileReadOptions& options, char* buffer,
+                      size_t capacity, size_t* length, ConfigError* error) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     return fail(path, std::string("cannot open: ") + std::strerror(errno), error);
   }
@@ -38,14 +38,13 @@ bool read_config_file(const std::string& path, const FileReadOptions& options,
   } else if (options.refuse_writable_by_others && (info.st_mode & (S_IWGRP | S_IWOTH))) {
     fail(path, "is writable by group or others; refusing it while running as root "
                "(chmod go-w)", error);
-  } else if (static_cast<size_t>(info.st_size) > kMaxConfigBytes) {
+  } else if (static_cast<size_t>(info.st_size) > kMaxConfigBytes || static_cast<size_t>(info.st_size) > capacity) {
     fail(path, "is larger than 1 MiB; expected a small TOML file", error);
   } else {
-    text->assign(static_cast<size_t>(info.st_size), '\0');
     size_t filled = 0;
     ok = true;
-    while (filled < text->size()) {
-      const ssize_t n = read(fd, &(*text)[filled], text->size() - filled);
+    while (filled < static_cast<size_t>(info.st_size)) {
+      const ssize_t n = read(fd, buffer + filled, static_cast<size_t>(info.st_size) - filled);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         ok = fail(path, std::string("cannot read: ") + std::strerror(errno), error);
@@ -54,9 +53,18 @@ bool read_config_file(const std::string& path, const FileReadOptions& options,
       if (n == 0) break;
       filled += static_cast<size_t>(n);
     }
-    text->resize(filled);
+    *length = filled;
   }
   close(fd);
+  return ok;
+}
+
+bool read_config_file(const std::string& path, const FileReadOptions& options,
+                      std::string* text, ConfigError* error) {
+  text->assign(kMaxConfigBytes, '\0');
+  size_t length = 0;
+  const bool ok = read_config_file(path.c_str(), options, text->data(), text->size(), &length, error);
+  text->resize(ok ? length : 0);
   return ok;
 }
 

@@ -19,4 +19,9 @@ struct FileReadOptions {
 bool read_config_file(const std::string& path, const FileReadOptions& options,
                       std::string* text, ConfigError* error);
 
+// The same into |buffer| (at most |capacity| bytes, |length| set), with no
+// allocation unless there is an error to describe.
+bool read_config_file(const char* path, const FileReadOptions& options, char* buffer,
+                      size_t capacity, size_t* length, ConfigError* error);
+
 }  // namespace sockshim

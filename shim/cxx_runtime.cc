@@ -49,6 +49,10 @@ void operator delete[](void* memory, std::align_val_t) noexcept { std::free(memo
 void operator delete(void* memory, std::size_t, std::align_val_t) noexcept { std::free(memory); }
 void operator delete[](void* memory, std::size_t, std::align_val_t) noexcept { std::free(memory); }
 
+// Called only through a broken vtable; defined here so that it is not one
+// more symbol for the dynamic loader to look up in every process.
+extern "C" void __cxa_pure_virtual() { fail("pure virtual function called"); }
+
 // What libstdc++ calls where it would throw: all of its functexcept.o, so
 // that the archive's copy (and the exception machinery behind it) is never
 // linked in.
@@ -68,6 +72,9 @@ void __throw_overflow_error(const char* what) { fail(what); }
 void __throw_range_error(const char* what) { fail(what); }
 void __throw_runtime_error(const char* what) { fail(what); }
 void __throw_underflow_error(const char* what) { fail(what); }
+
+// _GLIBCXX_ASSERTIONS (config/CMakeLists.txt) reports a broken invariant here.
+void __glibcxx_assert_fail(const char*, int, const char*, const char* condition) noexcept { fail(condition); }
 }  // namespace std
 
 #if defined(__GLIBCXX__)

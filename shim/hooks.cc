@@ -1,5 +1,6 @@
-// The exported hooks. Each calls the real function, keeps its result and
-// errno, and hands the socket to the event handlers below.
+// The exported hooks. Each calls the real function, keeps its result, and
+// hands the socket to the event handlers below, which leave errno as they
+// found it.
 #include <sys/socket.h>
 
 #include "config/decide.h"
@@ -18,22 +19,44 @@ SocketSettings decide_for(const Runtime& state, SocketEvent event, const Endpoin
   return decide(*state.policy, event, listener);
 }
 
+// True when some rule could change the socket at |event| (whose program is
+// already set): most connections match none, and then nothing is copied,
+// computed or asked of the kernel.
+bool any_rule_matches(const Runtime& state, const SocketEvent& event) {
+  for (const Rule& rule : state.policy->rules) {
+    if (rule_matches(rule, event, Endpoint())) return true;
+  }
+  if (!state.udp_rules || event.udp) return false;
+  SocketEvent as_udp = event;  // not yet known at connect(): either may match
+  as_udp.udp = true;
+  for (const Rule& rule : state.policy->rules) {
+    if (rule_matches(rule, as_udp, Endpoint())) return true;
+  }
+  return false;
+}
+
 void on_socket_created(int fd, int domain, int type, int protocol) {
   bool udp = false;
   if (!tcp_or_udp(domain, type, protocol, &udp)) return;
   const Runtime* state = runtime();
   if (!state || !state->policy) return;
-  apply_options(fd, state->creation_options[domain == AF_INET6][udp], "socket");
+  const OptionList& options = state->creation_options[domain == AF_INET6][udp];
+  if (options.size > 0) apply_options(fd, options, "socket");  // keeps errno
 }
 
 // Before the real connect(): options that shape the SYN must be in place.
+// Only when a rule matches the destination is the kernel asked whether the
+// socket is TCP or UDP.
 void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
   const Runtime* found = runtime();
   if (!found || !found->policy || !found->connect_rules) return;
   const Runtime& state = *found;
   SocketEvent event;
   event.kind = SocketEventKind::connect;
+  event.program = state.program;
   if (!endpoint_from(address, length, &event.remote, &event.ipv6)) return;
+  if (!any_rule_matches(state, event)) return;
+  ErrnoGuard keep_errno;
   if (!tcp_or_udp(fd, &event.udp)) return;
   const SocketSettings& created = state.at_creation[event.ipv6][event.udp];
   apply_options(fd, options_to_apply(decide_for(state, event), created, event.udp), "connect");
@@ -44,6 +67,7 @@ void before_listen(int fd) {
   const Runtime* found = runtime();
   if (!found || !found->policy || !found->listen_rules) return;
   const Runtime& state = *found;
+  ErrnoGuard keep_errno;
   SocketEvent event;
   event.kind = SocketEventKind::listen;
   if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
@@ -57,6 +81,7 @@ void after_bind(int fd) {
   const Runtime* found = runtime();
   if (!found || !found->policy || !found->listen_rules) return;
   const Runtime& state = *found;
+  ErrnoGuard keep_errno;
   SocketEvent event;
   event.kind = SocketEventKind::listen;
   if (!tcp_or_udp(fd, &event.udp) || !event.udp) return;
@@ -73,6 +98,7 @@ void after_accept(int listener_fd, int fd, const struct sockaddr* address,
   const Runtime* found = runtime();
   if (!found || !found->policy || !found->accept_rules) return;
   const Runtime& state = *found;
+  ErrnoGuard keep_errno;
   SocketEvent event;
   event.kind = SocketEventKind::accept;
   if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
@@ -99,7 +125,6 @@ extern "C" {
 SOCKSHIM_EXPORT int socket(int domain, int type, int protocol) {
   const int fd = sockshim::real::socket(domain, type, protocol);
   if (fd >= 0) {
-    sockshim::ErrnoGuard keep_errno;
     sockshim::on_socket_created(fd, domain, type, protocol);
   }
   return fd;
@@ -108,25 +133,18 @@ SOCKSHIM_EXPORT int socket(int domain, int type, int protocol) {
 SOCKSHIM_EXPORT int bind(int fd, const struct sockaddr* address, socklen_t length) {
   const int result = sockshim::real::bind(fd, address, length);
   if (result == 0) {
-    sockshim::ErrnoGuard keep_errno;
     sockshim::after_bind(fd);
   }
   return result;
 }
 
 SOCKSHIM_EXPORT int listen(int fd, int backlog) {
-  {
-    sockshim::ErrnoGuard keep_errno;
-    sockshim::before_listen(fd);
-  }
+  sockshim::before_listen(fd);
   return sockshim::real::listen(fd, backlog);
 }
 
 SOCKSHIM_EXPORT int connect(int fd, const struct sockaddr* address, socklen_t length) {
-  {
-    sockshim::ErrnoGuard keep_errno;
-    sockshim::before_connect(fd, address, length);
-  }
+  sockshim::before_connect(fd, address, length);
   return sockshim::real::connect(fd, address, length);
 }
 
@@ -134,7 +152,6 @@ SOCKSHIM_EXPORT int accept(int fd, struct sockaddr* address, socklen_t* length) 
   const socklen_t capacity = address && length ? *length : 0;
   const int connection = sockshim::real::accept(fd, address, length);
   if (connection >= 0) {
-    sockshim::ErrnoGuard keep_errno;
     sockshim::after_accept(fd, connection, address, length, capacity);
   }
   return connection;
@@ -144,7 +161,6 @@ SOCKSHIM_EXPORT int accept4(int fd, struct sockaddr* address, socklen_t* length,
   const socklen_t capacity = address && length ? *length : 0;
   const int connection = sockshim::real::accept4(fd, address, length, flags);
   if (connection >= 0) {
-    sockshim::ErrnoGuard keep_errno;
     sockshim::after_accept(fd, connection, address, length, capacity);
   }
   return connection;

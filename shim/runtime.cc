@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -27,13 +28,22 @@ static_assert(std::is_trivially_destructible_v<Runtime>);
 Runtime g_runtime;
 InitOnce g_load;
 InitOnce g_parse;
+std::atomic<bool> g_ready{false};
 bool g_strict = false;
 
+// The config, read at load and parsed at the first socket. Static storage:
+// loading allocates nothing, so a process that never opens a socket pays
+// for no allocator set-up either. A trivial type, zero-initialised with no
+// constructor to run (and so none to run after a hook already used it).
 struct PendingConfig {
-  std::string text;
-  std::string source;  // the file path, or SOCKSHIM_CONFIG_TOML
+  bool present;
+  const char* text;  // the environment's string, or file_text
+  size_t length;
+  char source[4096];  // the file path, or SOCKSHIM_CONFIG_TOML
+  char file_text[kMaxConfigBytes];
 };
-PendingConfig* g_pending = nullptr;  // read at load, parsed at the first socket
+static_assert(std::is_trivial_v<PendingConfig>);
+PendingConfig g_pending;
 
 bool env_flag(const char* name) {
   const char* value = secure_getenv(name);
@@ -42,11 +52,17 @@ bool env_flag(const char* name) {
 
 const char* non_empty(const char* value) { return value && *value ? value : nullptr; }
 
-// The config text and where it came from; false when there is none.
-bool find_config(std::string* text, std::string* source, bool* failed) {
+void set_source(const char* name) {
+  std::strncpy(g_pending.source, name, sizeof g_pending.source - 1);
+}
+
+// Fills g_pending; false when there is no config, or (|failed|) when the
+// file cannot be used.
+bool find_config(bool* failed) {
   if (const char* inline_toml = non_empty(secure_getenv("SOCKSHIM_CONFIG_TOML"))) {
-    *text = inline_toml;
-    *source = "SOCKSHIM_CONFIG_TOML";
+    g_pending.text = inline_toml;
+    g_pending.length = std::strlen(inline_toml);
+    set_source("SOCKSHIM_CONFIG_TOML");
     return true;
   }
   const char* path = non_empty(secure_getenv("SOCKSHIM_CONFIG"));
@@ -54,11 +70,15 @@ bool find_config(std::string* text, std::string* source, bool* failed) {
     if (access(kDefaultConfigPath, F_OK) != 0) return false;
     path = kDefaultConfigPath;
   }
+  set_source(path);
   FileReadOptions options;
   options.refuse_writable_by_others = geteuid() == 0;
   ConfigError error;
-  *source = path;
-  if (read_config_file(path, options, text, &error)) return true;
+  if (read_config_file(path, options, g_pending.file_text, sizeof g_pending.file_text, &g_pending.length,
+                       &error)) {
+    g_pending.text = g_pending.file_text;
+    return true;
+  }
   log_message(LogLevel::error, "%s; running without sockshim", error.to_string().c_str());
   *failed = true;
   return false;
@@ -80,6 +100,7 @@ void summarise(const Policy& policy, Runtime* state) {
     state->listen_rules |= direction == Direction::listen || (direction == Direction::any && addressed);
     // Listen rules reach accepted sockets through the kernel's copy.
     state->accept_rules |= direction == Direction::accept || (direction == Direction::any && addressed);
+    state->udp_rules |= rule.match.protocol != Protocol::tcp;
   }
   for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
     for (int udp = 0; udp < 2; ++udp) {
@@ -98,22 +119,15 @@ void summarise(const Policy& policy, Runtime* state) {
 // file while the program still has the rights and the root it started with.
 void read_environment_and_config() {
   const int saved_errno = errno;
-  pthread_atfork(nullptr, nullptr, [] {
-    g_load.restart_if_interrupted();
-    g_parse.restart_if_interrupted();
-  });
   configure_log(secure_getenv("SOCKSHIM_LOG"), secure_getenv("SOCKSHIM_LOG_FILE"));
   std::strncpy(g_runtime.program, program_invocation_short_name, sizeof g_runtime.program - 1);
   g_strict = env_flag("SOCKSHIM_STRICT");
   if (env_flag("SOCKSHIM_DISABLE")) {
     log_message(LogLevel::info, "disabled by SOCKSHIM_DISABLE=1");
   } else {
-    auto* pending = new PendingConfig;
     bool failed = false;
-    if (find_config(&pending->text, &pending->source, &failed)) {
-      g_pending = pending;
-    } else {
-      delete pending;
+    g_pending.present = find_config(&failed);
+    if (!g_pending.present) {
       if (failed) stop_if_strict();
       log_message(LogLevel::info, "no config; doing nothing");
     }
@@ -125,10 +139,16 @@ void read_environment_and_config() {
 // parsing costs more than everything else at start-up, and most processes
 // of a container never open a socket.
 void parse_config() {
-  if (!g_pending) return;
+  if (!g_pending.present) return;
   const int saved_errno = errno;
-  const PendingConfig& pending = *g_pending;
-  LoadResult loaded = load_policy(pending.text, pending.source);
+  // A fork while another thread parses leaves the child to parse again.
+  pthread_atfork(nullptr, nullptr, [] {
+    if (g_ready.load(std::memory_order_relaxed)) return;
+    g_load.restart_if_interrupted();
+    g_parse.restart_if_interrupted();
+  });
+  const PendingConfig& pending = g_pending;
+  LoadResult loaded = load_policy(std::string_view(pending.text, pending.length), pending.source);
   if (!loaded.policy) {
     // One line per error; the last says what happens next.
     const size_t count = loaded.errors.size();
@@ -143,11 +163,10 @@ void parse_config() {
     const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
     summarise(*policy, &g_runtime);
     g_runtime.policy = policy->empty() ? nullptr : policy;
-    log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.source.c_str(),
+    log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.source,
                 loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
   }
-  delete g_pending;
-  g_pending = nullptr;
+  g_pending.present = false;
   errno = saved_errno;
 }
 
@@ -160,7 +179,10 @@ __attribute__((constructor)) void load_early() {
 }  // namespace
 
 const Runtime* runtime() {
+  // One load on the hot path once both phases are done.
+  if (g_ready.load(std::memory_order_acquire)) return &g_runtime;
   if (!g_load.run(read_environment_and_config) || !g_parse.run(parse_config)) return nullptr;
+  g_ready.store(true, std::memory_order_release);
   return &g_runtime;
 }
 

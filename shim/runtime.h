@@ -19,6 +19,7 @@ struct Runtime {
   bool connect_rules = false;
   bool listen_rules = false;
   bool accept_rules = false;
+  bool udp_rules = false;  // any rule for protocol "udp" or "any"
 
   // What socket() applies, by [ipv6][udp]: the top-level settings and the
   // rules that need no address.

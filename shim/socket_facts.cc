@@ -44,7 +44,4 @@ bool tcp_or_udp(int domain, int type, int protocol, bool* udp) {
   return false;
 }
 
-ErrnoGuard::ErrnoGuard() : saved_(errno) {}
-ErrnoGuard::~ErrnoGuard() { errno = saved_; }
-
 }  // namespace sockshim

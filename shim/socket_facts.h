@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
 #include "config/decide.h"
 #include "config/endpoint.h"
 
@@ -22,8 +24,8 @@ bool tcp_or_udp(int domain, int type, int protocol, bool* udp);
 // Restores errno when leaving the scope: the hooks' own calls never leak it.
 class ErrnoGuard {
  public:
-  ErrnoGuard();
-  ~ErrnoGuard();
+  ErrnoGuard() : saved_(errno) {}
+  ~ErrnoGuard() { errno = saved_; }
   ErrnoGuard(const ErrnoGuard&) = delete;
   ErrnoGuard& operator=(const ErrnoGuard&) = delete;
 
