@@ -17,7 +17,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(CMAKE_FIND_ROOT_PATH /nonexistent-musl-sysroot)
 
 # zig links libc++ statically into shared libraries by itself.
-set(SOCKSHIM_STATIC_RUNTIME_FLAGS "" CACHE STRING "" FORCE)
+set(SOCKSHIM_PRELOAD_LINK_FLAGS "")
 # Test programs run under Debian's musl loader.
 set(CMAKE_CROSSCOMPILING_EMULATOR "")
 # Executables are linked dynamically against musl by zig-musl-tool.

@@ -9,7 +9,11 @@
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0
 #define TOML_ENABLE_FORMATTERS 0
+#if defined(__GLIBCXX__)
+// libstdc++'s from_chars keeps iostreams and locales out of the library;
+// libc++ (the musl build) has no floating-point from_chars yet.
 #define TOML_FLOAT_CHARCONV 1
+#endif
 #include <toml++/toml.h>
 
 namespace sockshim {

@@ -6,6 +6,7 @@
 // (exports.map): the host program keeps its own operator new.
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <new>
 
@@ -53,9 +54,10 @@ void operator delete[](void* memory, std::size_t, std::align_val_t) noexcept { s
 // more symbol for the dynamic loader to look up in every process.
 extern "C" void __cxa_pure_virtual() { fail("pure virtual function called"); }
 
+#if defined(__GLIBCXX__)
 // What libstdc++ calls where it would throw: all of its functexcept.o, so
 // that the archive's copy (and the exception machinery behind it) is never
-// linked in.
+// linked in. (libc++, in the musl build, aborts inline already.)
 namespace std {
 void __throw_bad_alloc() { fail("out of memory"); }
 void __throw_bad_array_new_length() { fail("bad array length"); }
@@ -76,9 +78,9 @@ void __throw_underflow_error(const char* what) { fail(what); }
 // _GLIBCXX_ASSERTIONS (config/CMakeLists.txt) reports a broken invariant here.
 void __glibcxx_assert_fail(const char*, int, const char*, const char* condition) noexcept { fail(condition); }
 }  // namespace std
+#endif
 
 #if defined(__GLIBCXX__)
-#include <charconv>
 
 // toml++ reads floating-point values with std::from_chars. libstdc++'s
 // version pulls in libm (fesetround) as a needed library of the preload. No
