@@ -63,6 +63,15 @@ class Loader {
 
   LoadResult load(std::string_view text) {
     LoadResult result;
+    // A file of nothing is more likely a mistake (an empty mount, a failed
+    // template) than a wish; a comment says "nothing" on purpose.
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      add_error(toml::source_position{}, "",
+                "is empty; expected [keepalive], [buffers], [tcp] or [[rule]] (a comment alone "
+                "makes an intentionally empty config)");
+      result.errors = std::move(errors_);
+      return result;
+    }
     toml::parse_result parsed = toml::parse(text, source_);
     if (!parsed) {
       const toml::parse_error& failure = parsed.error();

@@ -170,6 +170,17 @@ static int run_udp(const struct probe_flags* flags) {
   return 0;
 }
 
+/* New, unconnected TCP sockets: every value is deterministic, so two runs
+ * can be compared byte for byte. */
+static int run_fresh(void) {
+  int v4 = socket(AF_INET, SOCK_STREAM, 0);
+  int v6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (v4 < 0 || v6 < 0) die("socket");
+  print_tcp("fresh-ipv4", v4);
+  print_tcp("fresh-ipv6", v6);
+  return 0;
+}
+
 static int run_unix(void) {
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
   if (fd < 0) die("socket");
@@ -243,7 +254,7 @@ static int run_errors(const struct probe_flags* flags) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: sockprobe pair|hold|late-rcvbuf|udp|unix|errors [-6] [-n] [-f] [-4] [-a] [-p PORT]\n");
+  fprintf(stderr, "usage: sockprobe pair|hold|late-rcvbuf|udp|unix|fresh|errors [-6] [-n] [-f] [-4] [-a] [-p PORT]\n");
   exit(2);
 }
 
@@ -266,6 +277,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "late-rcvbuf") == 0) return run_hold(&flags, 1);
   if (strcmp(mode, "udp") == 0) return run_udp(&flags);
   if (strcmp(mode, "unix") == 0) return run_unix();
+  if (strcmp(mode, "fresh") == 0) return run_fresh();
   if (strcmp(mode, "errors") == 0) return run_errors(&flags);
   usage();
   return 2;

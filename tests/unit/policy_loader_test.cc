@@ -23,9 +23,11 @@ std::string only_error(const std::string& text) {
   return result.errors.empty() ? "" : result.errors.front().to_string();
 }
 
-TEST(PolicyLoaderTest, EmptyFileIsAnEmptyPolicy) {
-  EXPECT_TRUE(load_ok("").empty());
+TEST(PolicyLoaderTest, ACommentAloneIsAnEmptyPolicyButNothingAtAllIsAnError) {
   EXPECT_TRUE(load_ok("# only a comment\n").empty());
+  EXPECT_EQ(only_error(""), "test.toml: is empty; expected [keepalive], [buffers], [tcp] or [[rule]] "
+                            "(a comment alone makes an intentionally empty config)");
+  EXPECT_THAT(only_error(" \n\t\n"), HasSubstr("is empty"));
 }
 
 TEST(PolicyLoaderTest, EveryTopLevelKey) {

@@ -1,0 +1,159 @@
+// Every broken or hostile config of tests/config_corpus (and the ones that
+// only the file system can make), each through a real process under the
+// shim: the exact message, the program's output and status as without the
+// shim, and strict mode stopping before main.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+
+namespace sockshim::testing {
+namespace {
+
+struct CorpusCase {
+  std::string name;
+  std::string path;                 // the config file (or directory, or nothing)
+  std::vector<std::string> expected;  // message lines, {path} replaced
+  std::vector<std::string> run_as;  // a prefix such as setpriv, or empty
+};
+
+std::string corpus_dir() { return std::string(SOCKSHIM_SOURCE_DIR) + "/tests/config_corpus"; }
+
+std::vector<std::string> read_lines(const std::string& path, const std::string& config_path) {
+  std::ifstream file(path);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(file, line)) {
+    for (size_t at; (at = line.find("{path}")) != std::string::npos;) line.replace(at, 6, config_path);
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::vector<CorpusCase> corpus_files() {
+  std::vector<CorpusCase> cases;
+  if (DIR* dir = opendir(corpus_dir().c_str())) {
+    while (const dirent* entry = readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name.size() < 6 || name.compare(name.size() - 5, 5, ".toml") != 0) continue;
+      name.resize(name.size() - 5);
+      const std::string path = corpus_dir() + "/" + name + ".toml";
+      cases.push_back({name, path, read_lines(corpus_dir() + "/" + name + ".expected", path), {}});
+    }
+    closedir(dir);
+  }
+  std::sort(cases.begin(), cases.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return cases;
+}
+
+// The cases only a file system can make, created in the test's temp dir.
+std::vector<CorpusCase> file_system_cases() {
+  const std::string dir = ::testing::TempDir() + "/sockshim-corpus";
+  mkdir(dir.c_str(), 0755);
+  chmod(dir.c_str(), 0755);
+  std::vector<CorpusCase> cases;
+  const std::string missing = dir + "/missing.toml";
+  unlink(missing.c_str());
+  cases.push_back({"missing-file", missing, {missing + ": cannot open: No such file or directory; running without sockshim"}, {}});
+  cases.push_back({"directory", dir, {dir + ": is a directory, expected a TOML file; running without sockshim"}, {}});
+
+  const std::string too_long = dir + "/too-long.toml";
+  {
+    std::ofstream file(too_long);
+    const std::string comment = "# " + std::string(1022, 'x') + "\n";
+    for (int i = 0; i <= 1024; ++i) file << comment;  // just over 1 MiB
+  }
+  cases.push_back({"over-long-file", too_long,
+                   {too_long + ": is larger than 1 MiB; expected a small TOML file; running without sockshim"}, {}});
+
+  const std::string loose = dir + "/writable-by-others.toml";
+  std::ofstream(loose) << "keepalive.idle = 30\n";
+  chmod(loose.c_str(), 0666);
+  if (geteuid() == 0) {
+    cases.push_back({"writable-by-others-as-root", loose,
+                     {loose + ": is writable by group or others; refusing it while running as root "
+                              "(chmod go-w); running without sockshim"},
+                     {}});
+  }
+
+  const std::string unreadable = dir + "/unreadable.toml";
+  std::ofstream(unreadable) << "keepalive.idle = 30\n";
+  chmod(unreadable.c_str(), 0000);
+  if (geteuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0) {
+    // Root reads anything: the program runs as nobody to meet a file it may not read.
+    cases.push_back({"unreadable-file", unreadable,
+                     {unreadable + ": cannot open: Permission denied; running without sockshim"},
+                     {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"}});
+  }
+  return cases;
+}
+
+std::vector<CorpusCase> all_cases() {
+  std::vector<CorpusCase> cases = corpus_files();
+  for (CorpusCase& extra : file_system_cases()) cases.push_back(std::move(extra));
+  return cases;
+}
+
+ProgramResult run_probe(const CorpusCase& c, const Environment& environment) {
+  std::vector<std::string> argv = c.run_as;
+  argv.push_back(SOCKPROBE_PATH);
+  argv.push_back("fresh");
+  return run_program(argv, environment);
+}
+
+// stderr without each line's "sockshim[PID]: error: " prefix.
+std::vector<std::string> messages(const std::string& err) {
+  static const std::regex kPrefix("^sockshim\\[[0-9]+\\]: error: ");
+  std::vector<std::string> lines;
+  std::istringstream in(err);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(std::regex_replace(line, kPrefix, ""));
+  return lines;
+}
+
+class ConfigCorpusTest : public ::testing::TestWithParam<CorpusCase> {};
+
+TEST_P(ConfigCorpusTest, ExactMessageAndTheProgramRunsAsWithoutTheShim) {
+  const CorpusCase& c = GetParam();
+  ASSERT_FALSE(c.expected.empty()) << "no " << c.name << ".expected";
+  const ProgramResult without = run_probe(c, {});
+  const ProgramResult with = run_probe(c, {{"LD_PRELOAD", shim_library_path()}, {"SOCKSHIM_CONFIG", c.path}});
+  EXPECT_EQ(with.exit_status, without.exit_status);
+  EXPECT_EQ(with.out, without.out);
+  EXPECT_THAT(without.out, ::testing::HasSubstr("fresh-ipv4 keepalive=0"));
+  EXPECT_EQ(messages(with.err), c.expected);
+}
+
+TEST_P(ConfigCorpusTest, StrictModeStopsBeforeMain) {
+  const CorpusCase& c = GetParam();
+  const ProgramResult with = run_probe(
+      c, {{"LD_PRELOAD", shim_library_path()}, {"SOCKSHIM_CONFIG", c.path}, {"SOCKSHIM_STRICT", "1"}});
+  EXPECT_EQ(with.exit_status, 78);
+  EXPECT_EQ(with.out, "");
+  std::vector<std::string> expected = c.expected;
+  expected.push_back("SOCKSHIM_STRICT=1: stopping with status 78");
+  EXPECT_EQ(messages(with.err), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, ConfigCorpusTest, ::testing::ValuesIn(all_cases()),
+                         [](const auto& info) {
+                           std::string name = info.param.name;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(ConfigCorpusSizeTest, AtLeastFortyBrokenConfigs) { EXPECT_GE(all_cases().size(), 40u); }
+
+}  // namespace
+}  // namespace sockshim::testing
