@@ -181,6 +181,22 @@ static int run_fresh(void) {
   return 0;
 }
 
+/* Whether libsockshim is mapped into this process, and what a new socket
+ * gets: for setuid runs, where the loader and the shim are both wary. */
+static int run_secure(void) {
+  FILE* maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  int preloaded = 0;
+  while (maps && fgets(line, sizeof line, maps)) {
+    if (strstr(line, "libsockshim")) preloaded = 1;
+  }
+  if (maps) fclose(maps);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  printf("secure preloaded=%d euid=%d uid=%d idle=%d\n", preloaded, (int)geteuid(), (int)getuid(),
+         option(fd, IPPROTO_TCP, TCP_KEEPIDLE));
+  return 0;
+}
+
 static int run_unix(void) {
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
   if (fd < 0) die("socket");
@@ -254,7 +270,7 @@ static int run_errors(const struct probe_flags* flags) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: sockprobe pair|hold|late-rcvbuf|udp|unix|fresh|errors [-6] [-n] [-f] [-4] [-a] [-p PORT]\n");
+  fprintf(stderr, "usage: sockprobe pair|hold|late-rcvbuf|udp|unix|fresh|secure|errors [-6] [-n] [-f] [-4] [-a] [-p PORT]\n");
   exit(2);
 }
 
@@ -278,6 +294,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "udp") == 0) return run_udp(&flags);
   if (strcmp(mode, "unix") == 0) return run_unix();
   if (strcmp(mode, "fresh") == 0) return run_fresh();
+  if (strcmp(mode, "secure") == 0) return run_secure();
   if (strcmp(mode, "errors") == 0) return run_errors(&flags);
   usage();
   return 2;
