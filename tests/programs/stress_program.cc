@@ -132,8 +132,13 @@ void worker(int connections, int index) {
       listen(empty, 1);
       errno = 0;
       expect(accept(empty, nullptr, nullptr) == -1 && errno == EAGAIN, g_errno_mismatches);
-      const int refused_listener = open_listener(&unused_port);
-      close(refused_listener);
+      // Bound but not listening: refused, and no other thread can take the port.
+      const int bound = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in bound_address = loopback(0);
+      socklen_t bound_length = sizeof bound_address;
+      bind(bound, reinterpret_cast<sockaddr*>(&bound_address), bound_length);
+      getsockname(bound, reinterpret_cast<sockaddr*>(&bound_address), &bound_length);
+      unused_port = ntohs(bound_address.sin_port);
       const int refused = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       const sockaddr_in closed = loopback(unused_port);
       int result;
@@ -142,6 +147,7 @@ void worker(int connections, int index) {
       } while (result != 0 && errno == EINTR);
       expect(result == -1 && errno == ECONNREFUSED, g_errno_mismatches);
       close(refused);
+      close(bound);
       close(empty);
     }
   }
