@@ -1,0 +1,45 @@
+// libFuzzer target: any bytes as a config, then, when they load, every
+// event kind decided on the result. Built by SOCKSHIM_FUZZ=ON with clang,
+// AddressSanitizer and UndefinedBehaviorSanitizer (scripts/fuzz).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "config/decide.h"
+#include "config/policy_loader.h"
+
+namespace {
+
+sockshim::Endpoint endpoint(const char* address, uint16_t port) {
+  sockshim::Endpoint result;
+  result.known = true;
+  result.address = sockshim::IpAddress::parse(address).value_or(sockshim::IpAddress());
+  result.port = port;
+  return result;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  sockshim::LoadResult loaded = sockshim::load_policy(text, "fuzz.toml");
+  for (const sockshim::ConfigError& error : loaded.errors) (void)error.to_string();
+  if (!loaded.policy) return 0;
+  const sockshim::Policy policy = sockshim::for_program(*loaded.policy, "fuzzed");
+  for (int kind = 0; kind < 4; ++kind) {
+    for (bool ipv6 : {false, true}) {
+      for (bool udp : {false, true}) {
+        sockshim::SocketEvent event;
+        event.kind = static_cast<sockshim::SocketEventKind>(kind);
+        event.ipv6 = ipv6;
+        event.udp = udp;
+        event.program = "fuzzed";
+        event.remote = endpoint(ipv6 ? "fd00::1" : "10.1.2.3", 5432);
+        event.local = endpoint(ipv6 ? "::1" : "127.0.0.1", 8080);
+        const sockshim::SocketSettings wanted = sockshim::decide(policy, event, event.local);
+        (void)sockshim::options_to_apply(wanted, policy.defaults, udp);
+      }
+    }
+  }
+  return 0;
+}
