@@ -63,3 +63,13 @@ build_musl() {
     -DSOCKSHIM_GTEST_SOURCE_DIR=/usr/src/googletest >/dev/null
   cmake --build "$MUSL_BUILD_DIR"
 }
+
+ANALYSIS_PACKAGES=(clang libclang-rt-14-dev)
+
+# An analysis build (see CMakeLists.txt): the config and the engine with clang
+# under the given sanitizers, or the config's fuzzer.
+build_analysis() {
+  local dir=$1
+  shift
+  CC=clang CXX=clang++ cmake -S "$SOCKSHIM_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+}

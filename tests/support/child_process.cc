@@ -90,7 +90,8 @@ ChildProcess::~ChildProcess() {
   }
 }
 
-std::string ChildProcess::read_line() {
+std::string ChildProcess::read_line(int timeout_ms) {
+  const double deadline = now_s() + timeout_ms / 1000.0;
   for (;;) {
     const size_t newline = pending_out_.find('\n');
     if (newline != std::string::npos) {
@@ -98,8 +99,9 @@ std::string ChildProcess::read_line() {
       pending_out_.erase(0, newline + 1);
       return line;
     }
+    const int left_ms = static_cast<int>((deadline - now_s()) * 1000);
     pollfd waiting{stdout_fd_, POLLIN, 0};
-    if (poll(&waiting, 1, 10000) != 1) return "";
+    if (left_ms <= 0 || poll(&waiting, 1, left_ms) != 1) return "";
     char buffer[4096];
     const ssize_t n = read(stdout_fd_, buffer, sizeof buffer);
     if (n <= 0) return "";

@@ -30,8 +30,9 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   pid_t pid() const { return pid_; }
-  // The next line of stdout without its newline; empty at end of file.
-  std::string read_line();
+  // The next line of stdout without its newline; empty at end of file or
+  // when none came within |timeout_ms|.
+  std::string read_line(int timeout_ms = 10000);
   void close_stdin();
   // Closes stdin, reads everything, and waits (at most |timeout_s| seconds).
   ProgramResult finish(int timeout_s = 30);
