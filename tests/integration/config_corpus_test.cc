@@ -105,12 +105,22 @@ std::vector<CorpusCase> all_cases() {
   return cases;
 }
 
+// Through a run_as prefix, the environment travels as `env` arguments: the
+// prefix's own program (setpriv, of the system's libc) must not preload a
+// shim built for another libc.
 ProgramResult run_probe(const CorpusCase& c, const Environment& environment) {
   std::vector<std::string> argv = c.run_as;
+  if (!c.run_as.empty()) {
+    argv.push_back("/usr/bin/env");
+    for (const auto& [name, value] : environment) argv.push_back(name + "=" + value);
+  }
   argv.push_back(SOCKPROBE_PATH);
   argv.push_back("fresh");
-  return run_program(argv, environment);
+  return run_program(argv, c.run_as.empty() ? environment : Environment{});
 }
+
+// Test names in gtest's output, instead of the bytes of the struct.
+void PrintTo(const CorpusCase& c, std::ostream* out) { *out << c.name; }
 
 // stderr without each line's "sockshim[PID]: error: " prefix.
 std::vector<std::string> messages(const std::string& err) {
