@@ -4,7 +4,6 @@
 #include <climits>
 #include <initializer_list>
 
-#include "config/toml_guard.h"
 #include "config/units.h"
 
 #define TOML_HEADER_ONLY 1
@@ -70,12 +69,6 @@ class Loader {
       add_error(toml::source_position{}, "",
                 "is empty; expected [keepalive], [buffers], [tcp] or [[rule]] (a comment alone "
                 "makes an intentionally empty config)");
-      result.errors = std::move(errors_);
-      return result;
-    }
-    if (const std::optional<TextProblem> unsafe = find_unsafe_non_ascii(text)) {
-      toml::source_position where{unsafe->line, unsafe->column};
-      add_error(where, "", "syntax error: " + unsafe->message);
       result.errors = std::move(errors_);
       return result;
     }

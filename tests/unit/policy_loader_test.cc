@@ -244,6 +244,17 @@ TEST(PolicyLoaderTest, SourceNameIsTheEnvironmentVariableForInlineToml) {
   EXPECT_THAT(result.errors[0].to_string(), HasSubstr("SOCKSHIM_CONFIG_TOML:1:18: keepalive.idle"));
 }
 
+// Inputs the fuzzer found reaching toml++ 3.3's TOML_UNREACHABLE (see
+// config/CMakeLists.txt): each is a syntax error, well-defined.
+TEST(PolicyLoaderTest, NonAsciiWhereTomlAllowsNoneIsASyntaxError) {
+  EXPECT_THAT(only_error("e\xef\xbb\xb8\n"), HasSubstr("test.toml:1:2: syntax error"));
+  EXPECT_THAT(only_error("x=0_'=0F\xc5\x92"), HasSubstr("syntax error"));
+  EXPECT_THAT(only_error("2=1*......'..\xef\xbb\xbb"), HasSubstr("syntax error"));
+  EXPECT_THAT(only_error("[keepalive]\nidle = 30\n\xc3\xa9 = 2\n"), HasSubstr("test.toml:3:1: syntax error"));
+  // Where TOML allows it, it is fine.
+  EXPECT_EQ(load_ok("# café\n[[rule]]\nname = \"café ünïcode\"\n").rules[0].name, "café ünïcode");
+}
+
 TEST(PolicyLoaderTest, BinaryInputIsASyntaxError) {
   const std::string binary("\x7f" "ELF\x02\x01\x01\x00\xff\xfe", 10);
   EXPECT_THAT(only_error(binary), HasSubstr("syntax error"));
