@@ -62,32 +62,20 @@ void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
   apply_options(fd, options_to_apply(decide_for(state, event), created, event.udp), "connect");
 }
 
-// A listener's options are copied by the kernel into every accepted socket.
-void before_listen(int fd) {
+// Rules for the bound address ("listen" direction): for TCP before the real
+// listen(), since the kernel copies a listener's options into every socket
+// it accepts; for UDP after bind(), since UDP has no listen().
+void apply_bound_address_rules(int fd, bool udp, const char* event_name) {
   const Runtime* found = runtime();
   if (!found || !found->policy || !found->listen_rules) return;
   const Runtime& state = *found;
   ErrnoGuard keep_errno;
   SocketEvent event;
   event.kind = SocketEventKind::listen;
+  if (!tcp_or_udp(fd, &event.udp) || event.udp != udp) return;
   if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
-  if (!tcp_or_udp(fd, &event.udp) || event.udp) return;
-  const SocketSettings& created = state.at_creation[event.ipv6][false];
-  apply_options(fd, options_to_apply(decide_for(state, event), created, false), "listen");
-}
-
-// A UDP socket has no listen(): its bound address is known after bind().
-void after_bind(int fd) {
-  const Runtime* found = runtime();
-  if (!found || !found->policy || !found->listen_rules) return;
-  const Runtime& state = *found;
-  ErrnoGuard keep_errno;
-  SocketEvent event;
-  event.kind = SocketEventKind::listen;
-  if (!tcp_or_udp(fd, &event.udp) || !event.udp) return;
-  if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
-  const SocketSettings& created = state.at_creation[event.ipv6][true];
-  apply_options(fd, options_to_apply(decide_for(state, event), created, true), "bind");
+  const SocketSettings& created = state.at_creation[event.ipv6][udp];
+  apply_options(fd, options_to_apply(decide_for(state, event), created, udp), event_name);
 }
 
 // Only what differs from the listener's copied options is set.
@@ -133,13 +121,13 @@ SOCKSHIM_EXPORT int socket(int domain, int type, int protocol) {
 SOCKSHIM_EXPORT int bind(int fd, const struct sockaddr* address, socklen_t length) {
   const int result = sockshim::real::bind(fd, address, length);
   if (result == 0) {
-    sockshim::after_bind(fd);
+    sockshim::apply_bound_address_rules(fd, /*udp=*/true, "bind");
   }
   return result;
 }
 
 SOCKSHIM_EXPORT int listen(int fd, int backlog) {
-  sockshim::before_listen(fd);
+  sockshim::apply_bound_address_rules(fd, /*udp=*/false, "listen");
   return sockshim::real::listen(fd, backlog);
 }
 
