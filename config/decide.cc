@@ -58,8 +58,9 @@ bool rule_matches(const Rule& rule, const SocketEvent& event, const Endpoint& li
   const Endpoint& local = inherited_from_listener ? listener : event.local;
   const Endpoint& port_owner = event.kind == SocketEventKind::connect ? event.remote : local;
   if (inherited_from_listener && !listener.known) return false;
-  return in_ranges(match.remote, event.remote) && in_ranges(match.local, local) &&
-         in_ports(match.ports, port_owner);
+  // Ports first: the cheapest test, and the one most rules narrow on.
+  return in_ports(match.ports, port_owner) && in_ranges(match.remote, event.remote) &&
+         in_ranges(match.local, local);
 }
 
 Policy for_program(const Policy& policy, const char* program) {

@@ -10,19 +10,22 @@
 namespace sockshim::real {
 namespace {
 
-// Returns the next definition of |name| after this library, or null; refuses
-// an answer that points back at |hook| (the shim's own exported function).
+// The next definition of |name| after this library, or null; refuses an
+// answer that points back at |hook| (the shim's own exported function).
+void* resolve_next(const char* name, const void* hook) {
+  void* found = dlsym(RTLD_NEXT, name);
+  if (found == hook) found = nullptr;  // a loop back into the shim
+  if (!found) log_message(LogLevel::error, "cannot find the real %s(); the call fails with ENOSYS", name);
+  return found;
+}
+
+// Cached after the first call: one atomic load on every later one.
 template <typename Function>
-Function next(std::atomic<Function>& cache, const char* name, const void* hook) {
+inline Function next(std::atomic<Function>& cache, const char* name, const void* hook) {
   Function found = cache.load(std::memory_order_acquire);
-  if (found) return found;
-  found = reinterpret_cast<Function>(dlsym(RTLD_NEXT, name));
-  if (reinterpret_cast<const void*>(found) == hook) found = nullptr;  // a loop back into the shim
-  if (!found) {
-    log_message(LogLevel::error, "cannot find the real %s(); the call fails with ENOSYS", name);
-    return nullptr;
-  }
-  cache.store(found, std::memory_order_release);
+  if (__builtin_expect(found != nullptr, 1)) return found;
+  found = reinterpret_cast<Function>(resolve_next(name, hook));
+  if (found) cache.store(found, std::memory_order_release);
   return found;
 }
 
