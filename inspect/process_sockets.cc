@@ -30,15 +30,12 @@ int option(int fd, int level, int name) {
 }
 
 std::string format_address(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = "";
   if (address.ss_family == AF_INET) {
     const auto* in4 = reinterpret_cast<const sockaddr_in*>(&address);
-    inet_ntop(AF_INET, &in4->sin_addr, text, sizeof text);
-    return std::string(text) + ":" + std::to_string(ntohs(in4->sin_port));
+    return format_ip_endpoint(AF_INET, &in4->sin_addr, in4->sin_port);
   }
   const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
-  inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-  return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  return format_ip_endpoint(AF_INET6, &in6->sin6_addr, in6->sin6_port);
 }
 
 // Fills |socket| from a duplicate of the descriptor; false when it is not an
@@ -134,6 +131,13 @@ bool read_through_sock_diag(const std::vector<std::pair<int, ino_t>>& descriptor
 }
 
 }  // namespace
+
+std::string format_ip_endpoint(int family, const void* address, uint16_t network_port) {
+  char text[INET6_ADDRSTRLEN] = "";
+  inet_ntop(family, address, text, sizeof text);
+  const std::string host = family == AF_INET6 ? "[" + std::string(text) + "]" : text;
+  return host + ":" + std::to_string(ntohs(network_port));
+}
 
 bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, std::string* error,
                              InspectMethod method) {

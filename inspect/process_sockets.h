@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include <string>
 #include <vector>
 
@@ -29,6 +31,10 @@ struct InspectedSocket {
   // buffers and a running keepalive timer are known; the rest stays -1.
   bool from_sock_diag = false;
 };
+
+// "127.0.0.1:8080" or "[::1]:443" from raw address bytes (network order) and
+// a port in network order, as both the socket API and sock_diag give them.
+std::string format_ip_endpoint(int family, const void* address, uint16_t network_port);
 
 enum class InspectMethod {
   automatic,  // pidfd_getfd, and sock_diag where that is not allowed

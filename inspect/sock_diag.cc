@@ -18,20 +18,13 @@ namespace {
 constexpr int kTcpListen = 10;     // TCP_LISTEN in the kernel's state numbering
 constexpr int kKeepaliveTimer = 2;  // idiag_timer: the keepalive timer is pending
 
-std::string format_endpoint(int family, const __be32* address, __be16 port) {
-  char text[INET6_ADDRSTRLEN] = "";
-  inet_ntop(family, address, text, sizeof text);
-  const std::string host = family == AF_INET6 ? "[" + std::string(text) + "]" : text;
-  return host + ":" + std::to_string(ntohs(port));
-}
-
 void describe(const inet_diag_msg& message, int length, int protocol, InspectedSocket* socket) {
   const int family = message.idiag_family;
   socket->ipv6 = family == AF_INET6;
   socket->udp = protocol == IPPROTO_UDP;
-  socket->local = format_endpoint(family, message.id.idiag_src, message.id.idiag_sport);
+  socket->local = format_ip_endpoint(family, message.id.idiag_src, message.id.idiag_sport);
   if (message.id.idiag_dport != 0) {
-    socket->remote = format_endpoint(family, message.id.idiag_dst, message.id.idiag_dport);
+    socket->remote = format_ip_endpoint(family, message.id.idiag_dst, message.id.idiag_dport);
   }
   socket->listening = !socket->udp && message.idiag_state == kTcpListen;
   if (message.idiag_timer == kKeepaliveTimer) socket->keepalive = 1;

@@ -20,7 +20,9 @@ std::atomic<int> g_checked_buffer[2] = {{-1}, {-1}};
 
 void check_buffer_clamp(int fd, const SocketOption& option) {
   const int slot = option.id == OptionId::receive_buffer ? 0 : 1;
-  if (g_checked_buffer[slot].exchange(option.value, std::memory_order_relaxed) == option.value) {
+  // A plain load first: on the hot path every thread only reads this line.
+  if (g_checked_buffer[slot].load(std::memory_order_relaxed) == option.value ||
+      g_checked_buffer[slot].exchange(option.value, std::memory_order_relaxed) == option.value) {
     return;
   }
   int granted = 0;

@@ -36,8 +36,7 @@ bool g_strict = false;
 // for no allocator set-up either. A trivial type, zero-initialised with no
 // constructor to run (and so none to run after a hook already used it).
 struct PendingConfig {
-  bool present;
-  const char* text;  // the environment's string, or file_text
+  const char* text;  // the environment's string, or file_text; null: none
   size_t length;
   char source[4096];  // the file path, or SOCKSHIM_CONFIG_TOML
   char file_text[kMaxConfigBytes];
@@ -126,8 +125,7 @@ void read_environment_and_config() {
     log_message(LogLevel::info, "disabled by SOCKSHIM_DISABLE=1");
   } else {
     bool failed = false;
-    g_pending.present = find_config(&failed);
-    if (!g_pending.present) {
+    if (!find_config(&failed)) {
       if (failed) stop_if_strict();
       log_message(LogLevel::info, "no config; doing nothing");
     }
@@ -139,7 +137,7 @@ void read_environment_and_config() {
 // parsing costs more than everything else at start-up, and most processes
 // of a container never open a socket.
 void parse_config() {
-  if (!g_pending.present) return;
+  if (!g_pending.text) return;
   const int saved_errno = errno;
   // A fork while another thread parses leaves the child to parse again.
   pthread_atfork(nullptr, nullptr, [] {
@@ -166,7 +164,7 @@ void parse_config() {
     log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.source,
                 loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
   }
-  g_pending.present = false;
+  g_pending.text = nullptr;
   errno = saved_errno;
 }
 
