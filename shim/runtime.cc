@@ -36,10 +36,10 @@ bool g_strict = false;
 // for no allocator set-up either. A trivial type, zero-initialised with no
 // constructor to run (and so none to run after a hook already used it).
 struct PendingConfig {
-  const char* text;  // the environment's string, or file_text; null: none
+  const char* text;  // file_text once there is a config; null: none
   size_t length;
   char source[4096];  // the file path, or SOCKSHIM_CONFIG_TOML
-  char file_text[kMaxConfigBytes];
+  char file_text[kMaxConfigBytes];  // the file's text, or SOCKSHIM_CONFIG_TOML's
 };
 static_assert(std::is_trivial_v<PendingConfig>);
 PendingConfig g_pending;
@@ -59,9 +59,17 @@ void set_source(const char* name) {
 // file cannot be used.
 bool find_config(bool* failed) {
   if (const char* inline_toml = non_empty(secure_getenv("SOCKSHIM_CONFIG_TOML"))) {
-    g_pending.text = inline_toml;
-    g_pending.length = std::strlen(inline_toml);
     set_source("SOCKSHIM_CONFIG_TOML");
+    const size_t length = std::strlen(inline_toml);
+    if (length > sizeof g_pending.file_text) {
+      log_message(LogLevel::error, "SOCKSHIM_CONFIG_TOML is larger than 1 MiB; running without sockshim");
+      *failed = true;
+      return false;
+    }
+    // A copy: the program may rewrite its environment before its first socket.
+    std::memcpy(g_pending.file_text, inline_toml, length);
+    g_pending.text = g_pending.file_text;
+    g_pending.length = length;
     return true;
   }
   const char* path = non_empty(secure_getenv("SOCKSHIM_CONFIG"));
