@@ -12,23 +12,21 @@ pid_t thread_id() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 }  // namespace
 
 bool InitOnce::run(void (*initialise)()) {
-  if (state_.load(std::memory_order_acquire) == kDone) return true;
+  if (done_.load(std::memory_order_acquire)) return true;
   const pid_t me = thread_id();
-  int expected = kNotStarted;
-  if (state_.compare_exchange_strong(expected, kRunning, std::memory_order_acq_rel)) {
-    owner_.store(me, std::memory_order_relaxed);
+  pid_t owner = 0;
+  if (owner_.compare_exchange_strong(owner, me, std::memory_order_acq_rel)) {
     initialise();
-    state_.store(kDone, std::memory_order_release);
+    done_.store(true, std::memory_order_release);
     return true;
   }
-  if (owner_.load(std::memory_order_relaxed) == me) return false;
-  while (state_.load(std::memory_order_acquire) != kDone) sched_yield();
+  if (owner == me) return false;  // re-entered by this thread's signal handler
+  while (!done_.load(std::memory_order_acquire)) sched_yield();
   return true;
 }
 
 void InitOnce::restart_if_interrupted() {
-  int expected = kRunning;
-  state_.compare_exchange_strong(expected, kNotStarted, std::memory_order_acq_rel);
+  if (!done_.load(std::memory_order_acquire)) owner_.store(0, std::memory_order_release);
 }
 
 }  // namespace sockshim

@@ -20,9 +20,10 @@ class InitOnce {
   void restart_if_interrupted();
 
  private:
-  enum State : int { kNotStarted, kRunning, kDone };
-  std::atomic<int> state_{kNotStarted};
+  // The running thread claims the guard by writing its id in one step, so a
+  // signal arriving at any moment finds either no owner or itself.
   std::atomic<pid_t> owner_{0};
+  std::atomic<bool> done_{false};
 };
 
 }  // namespace sockshim
