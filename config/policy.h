@@ -47,7 +47,8 @@ struct Match {
   std::vector<PortRange> ports;      // empty: any
   std::string program_glob;          // empty: any
 
-  // True when the rule can be decided when the socket is created.
+  // True when the rule looks at an address or port, and so cannot be decided
+  // when the socket is created.
   bool needs_address() const {
     return !remote.empty() || !local.empty() || !ports.empty();
   }
