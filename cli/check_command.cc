@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "cli/config_loading.h"
+#include "config/config_source.h"
 #include "cli/exit_codes.h"
 #include "cli/kernel_facts.h"
 #include "cli/settings_report.h"
@@ -15,9 +17,12 @@ namespace sockshim::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sockshim check FILE\n"
+    "usage: sockshim check [FILE]\n"
     "\n"
-    "Validates a sockshim config. On errors, prints each as\n"
+    "Validates a sockshim config: FILE, or without it the config that the library\n"
+    "would load in this environment (SOCKSHIM_CONFIG_TOML, else SOCKSHIM_CONFIG,\n"
+    "else /etc/sockshim.toml), with the library's own checks: as root, a file that\n"
+    "group or others can write is refused. On errors, prints each as\n"
     "FILE:LINE:COLUMN: KEY: MESSAGE on stderr and exits 1. Otherwise prints the\n"
     "top-level settings and every rule (what it matches, what it sets, and what a\n"
     "matching socket ends up with), how long a dead peer takes to notice, and\n"
@@ -25,7 +30,8 @@ constexpr char kUsage[] =
     "clamps), keepalive idle longer than common load balancer idle timeouts,\n"
     "keepalive without tcp.user_timeout.\n"
     "\n"
-    "Exit status: 0 valid (warnings included), 1 invalid, 2 usage error.\n";
+    "Exit status: 0 valid (warnings included), 1 invalid or no config found,\n"
+    "2 usage error.\n";
 
 void print_consequences(const SocketSettings& effective, const KeepaliveDefaults& defaults,
                         const std::vector<std::string>& warnings) {
@@ -42,12 +48,28 @@ int check_command(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  if (argc != 1) {
+  if (argc > 1 || (argc == 1 && argv[0][0] == '-')) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
-  const std::string path = argv[0];
-  const std::optional<Policy> policy = load_config_or_report(path);
+  std::string path;
+  std::optional<Policy> policy;
+  if (argc == 1) {
+    path = argv[0];
+    policy = load_config_or_report(path);
+  } else {
+    if (disabled_by_environment(getenv)) {
+      std::printf("SOCKSHIM_DISABLE=1 is set: the library ignores the config below\n");
+    }
+    policy = load_environment_config_or_report(&path);
+    if (path.empty()) {
+      std::fprintf(stderr,
+                   "sockshim check: no config: SOCKSHIM_CONFIG_TOML and SOCKSHIM_CONFIG are unset "
+                   "and %s does not exist, so the library does nothing\n",
+                   kDefaultConfigPath);
+      return kExitFailure;
+    }
+  }
   if (!policy) return kExitFailure;
 
   const KeepaliveDefaults defaults = namespace_keepalive_defaults();

@@ -1,8 +1,11 @@
 #include "cli/config_loading.h"
 
-#include <cstdio>
+#include <unistd.h>
 
-#include "config/config_file.h"
+#include <cstdio>
+#include <cstdlib>
+
+#include "config/config_source.h"
 #include "config/policy_loader.h"
 
 namespace sockshim::cli {
@@ -15,20 +18,43 @@ std::optional<Policy> report(LoadResult loaded) {
   return std::move(loaded.policy);
 }
 
+std::optional<Policy> report(const ConfigError& error) {
+  std::fprintf(stderr, "%s\n", error.to_string().c_str());
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Policy> load_config_or_report(const std::string& path) {
   std::string text;
   ConfigError error;
-  if (!read_config_file(path, FileReadOptions(), &text, &error)) {
-    std::fprintf(stderr, "%s\n", error.to_string().c_str());
-    return std::nullopt;
-  }
+  FileReadOptions options;
+  options.refuse_writable_by_others = geteuid() == 0;  // as the library does
+  if (!read_config_file(path, options, &text, &error)) return report(error);
   return report(load_policy(text, path));
 }
 
 std::optional<Policy> load_inline_config_or_report(const std::string& toml) {
   return report(load_policy(toml, "SOCKSHIM_CONFIG_TOML"));
+}
+
+std::optional<Policy> load_environment_config_or_report(std::string* source) {
+  std::string text(kMaxConfigBytes, '\0');
+  FoundConfig found{};
+  ConfigError error;
+  switch (find_config(getenv, text.data(), text.size(), &found, &error)) {
+    case ConfigLookup::none:
+      source->clear();
+      return std::nullopt;
+    case ConfigLookup::failed:
+      *source = found.source;
+      return report(error);
+    case ConfigLookup::found:
+      break;
+  }
+  *source = found.source;
+  text.resize(found.length);
+  return report(load_policy(text, found.source));
 }
 
 }  // namespace sockshim::cli

@@ -11,8 +11,11 @@
 namespace sockshim {
 namespace {
 
-// first_report() topics: one per option for errno values, one per option for clamps.
-constexpr unsigned kClampTopic = static_cast<unsigned>(OptionId::count_);
+// first_report() topics: refused options, by errno (a seccomp filter or a
+// container profile that refuses setsockopt refuses every option alike, and
+// one line says so), and clamps, one per buffer.
+constexpr unsigned kRefusedTopic = 0;
+constexpr unsigned kClampTopic = 1;
 
 // The buffer value whose clamp was last checked, per option: the read-back
 // costs a system call, and the answer depends only on the value and sysctls.
@@ -49,8 +52,13 @@ void apply_options(int fd, const OptionList& options, const char* event_name) {
     const SocketOption& option = options.items[i];
     if (setsockopt(fd, option.level, option.name, &option.value, sizeof option.value) != 0) {
       const int error = errno;
-      if (first_report(static_cast<unsigned>(option.id), static_cast<unsigned>(error))) {
-        log_message(LogLevel::warn, "setting %s=%d on fd %d at %s failed: %s", option_name(option.id),
+      if (first_report(kRefusedTopic, static_cast<unsigned>(error))) {
+        log_message(LogLevel::warn,
+                    "setting %s=%d on fd %d at %s failed: %s (further options refused with this "
+                    "error are not reported)",
+                    option_name(option.id), option.value, fd, event_name, std::strerror(error));
+      } else if (log_enabled(LogLevel::debug)) {
+        log_message(LogLevel::debug, "setting %s=%d on fd %d at %s failed: %s", option_name(option.id),
                     option.value, fd, event_name, std::strerror(error));
       }
       continue;

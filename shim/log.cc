@@ -1,6 +1,8 @@
 #include "shim/log.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,7 +15,17 @@ namespace sockshim {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::warn)};
-std::atomic<int> g_fd{STDERR_FILENO};
+
+// Where messages go. The library keeps no descriptor open between messages:
+// a program may close every descriptor and reuse the numbers for its own
+// sockets, so a kept number could later name one of them. A log file is
+// opened for each message; stderr is written only while descriptor 2 is
+// still the file it was when the library loaded.
+enum class Destination { stderr_as_loaded, log_file, nowhere };
+Destination g_destination = Destination::stderr_as_loaded;
+char g_log_path[4096];
+dev_t g_stderr_device;
+ino_t g_stderr_inode;
 
 constexpr unsigned kTopics = 64;
 constexpr unsigned kDetailWords = 4;  // 256 details per topic
@@ -28,6 +40,78 @@ const char* level_name(LogLevel level) {
     case LogLevel::off: break;
   }
   return "";
+}
+
+// A TCP or UDP connection on descriptor 2 (inetd-style programs) is the
+// program's protocol stream, not a place for messages.
+bool is_network_socket(int fd) {
+  int domain = 0;
+  socklen_t length = sizeof domain;
+  return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 &&
+         (domain == AF_INET || domain == AF_INET6);
+}
+
+void remember_stderr() {
+  struct stat info;
+  if (fstat(STDERR_FILENO, &info) != 0 || (S_ISSOCK(info.st_mode) && is_network_socket(STDERR_FILENO))) {
+    g_destination = Destination::nowhere;
+    return;
+  }
+  g_stderr_device = info.st_dev;
+  g_stderr_inode = info.st_ino;
+}
+
+bool stderr_is_as_loaded() {
+  struct stat info;
+  return fstat(STDERR_FILENO, &info) == 0 && info.st_dev == g_stderr_device &&
+         info.st_ino == g_stderr_inode;
+}
+
+// The path made absolute now: the program may change directory later.
+bool remember_log_path(const char* path) {
+  size_t used = 0;
+  if (path[0] != '/') {
+    if (!getcwd(g_log_path, sizeof g_log_path)) return false;
+    used = std::strlen(g_log_path);
+    if (used + 1 >= sizeof g_log_path) return false;
+    g_log_path[used++] = '/';
+  }
+  const size_t length = std::strlen(path);
+  if (used + length >= sizeof g_log_path) return false;
+  std::memcpy(g_log_path + used, path, length + 1);
+  return true;
+}
+
+int open_log_file() {
+  return open(g_log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+}
+
+void write_all(int fd, const char* cursor, int size) {
+  while (size > 0) {
+    const ssize_t n = write(fd, cursor, static_cast<size_t>(size));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    cursor += n;
+    size -= static_cast<int>(n);
+  }
+}
+
+// One line, written whole (O_APPEND keeps lines of several processes apart).
+void deliver(const char* line, int size) {
+  switch (g_destination) {
+    case Destination::log_file: {
+      const int fd = open_log_file();
+      if (fd < 0) return;  // no descriptor to spare, or no longer permitted: dropped
+      write_all(fd, line, size);
+      close(fd);
+      return;
+    }
+    case Destination::stderr_as_loaded:
+      if (stderr_is_as_loaded()) write_all(STDERR_FILENO, line, size);
+      return;
+    case Destination::nowhere:
+      return;
+  }
 }
 
 }  // namespace
@@ -48,10 +132,13 @@ void configure_log(const char* level_text, const char* file_path) {
       }
     }
   }
+  remember_stderr();
   if (file_path && *file_path) {
-    const int fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    // Opened once now to report a bad path where it can be seen.
+    const int fd = remember_log_path(file_path) ? open_log_file() : (errno = ENAMETOOLONG, -1);
     if (fd >= 0) {
-      g_fd.store(fd, std::memory_order_relaxed);
+      close(fd);
+      g_destination = Destination::log_file;
     } else {
       log_message(LogLevel::warn, "cannot open SOCKSHIM_LOG_FILE %s (%s); logging to stderr",
                   file_path, std::strerror(errno));
@@ -82,14 +169,7 @@ void log_message(LogLevel level, const char* format, ...) {
   used = body < 0 ? used : used + body;
   if (used > static_cast<int>(sizeof line) - 2) used = static_cast<int>(sizeof line) - 2;
   line[used++] = '\n';
-  const char* cursor = line;
-  while (used > 0) {
-    const ssize_t n = write(g_fd.load(std::memory_order_relaxed), cursor, used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    cursor += n;
-    used -= static_cast<int>(n);
-  }
+  deliver(line, used);
   errno = saved_errno;
 }
 

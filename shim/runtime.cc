@@ -10,15 +10,13 @@
 #include <string>
 #include <type_traits>
 
-#include "config/config_file.h"
+#include "config/config_source.h"
 #include "config/policy_loader.h"
 #include "shim/init_once.h"
 #include "shim/log.h"
 
 namespace sockshim {
 namespace {
-
-constexpr char kDefaultConfigPath[] = "/etc/sockshim.toml";
 
 // Constant-initialised (no constructor runs), so a hook that runs before
 // this library's initialisers sees a valid, empty state and no later
@@ -37,8 +35,7 @@ bool g_strict = false;
 // constructor to run (and so none to run after a hook already used it).
 struct PendingConfig {
   const char* text;  // file_text once there is a config; null: none
-  size_t length;
-  char source[4096];  // the file path, or SOCKSHIM_CONFIG_TOML
+  FoundConfig found;
   char file_text[kMaxConfigBytes];  // the file's text, or SOCKSHIM_CONFIG_TOML's
 };
 static_assert(std::is_trivial_v<PendingConfig>);
@@ -49,45 +46,22 @@ bool env_flag(const char* name) {
   return value && std::strcmp(value, "1") == 0;
 }
 
-const char* non_empty(const char* value) { return value && *value ? value : nullptr; }
-
-void set_source(const char* name) {
-  std::strncpy(g_pending.source, name, sizeof g_pending.source - 1);
-}
-
 // Fills g_pending; false when there is no config, or (|failed|) when the
-// file cannot be used.
-bool find_config(bool* failed) {
-  if (const char* inline_toml = non_empty(secure_getenv("SOCKSHIM_CONFIG_TOML"))) {
-    set_source("SOCKSHIM_CONFIG_TOML");
-    const size_t length = std::strlen(inline_toml);
-    if (length > sizeof g_pending.file_text) {
-      log_message(LogLevel::error, "SOCKSHIM_CONFIG_TOML is larger than 1 MiB; running without sockshim");
+// config cannot be used.
+bool find_pending_config(bool* failed) {
+  ConfigError error;
+  switch (find_config(secure_getenv, g_pending.file_text, sizeof g_pending.file_text, &g_pending.found,
+                      &error)) {
+    case ConfigLookup::found:
+      g_pending.text = g_pending.file_text;
+      return true;
+    case ConfigLookup::failed:
+      log_message(LogLevel::error, "%s; running without sockshim", error.to_string().c_str());
       *failed = true;
       return false;
-    }
-    // A copy: the program may rewrite its environment before its first socket.
-    std::memcpy(g_pending.file_text, inline_toml, length);
-    g_pending.text = g_pending.file_text;
-    g_pending.length = length;
-    return true;
+    case ConfigLookup::none:
+      break;
   }
-  const char* path = non_empty(secure_getenv("SOCKSHIM_CONFIG"));
-  if (!path) {
-    if (access(kDefaultConfigPath, F_OK) != 0) return false;
-    path = kDefaultConfigPath;
-  }
-  set_source(path);
-  FileReadOptions options;
-  options.refuse_writable_by_others = geteuid() == 0;
-  ConfigError error;
-  if (read_config_file(path, options, g_pending.file_text, sizeof g_pending.file_text, &g_pending.length,
-                       &error)) {
-    g_pending.text = g_pending.file_text;
-    return true;
-  }
-  log_message(LogLevel::error, "%s; running without sockshim", error.to_string().c_str());
-  *failed = true;
   return false;
 }
 
@@ -129,11 +103,11 @@ void read_environment_and_config() {
   configure_log(secure_getenv("SOCKSHIM_LOG"), secure_getenv("SOCKSHIM_LOG_FILE"));
   std::strncpy(g_runtime.program, program_invocation_short_name, sizeof g_runtime.program - 1);
   g_strict = env_flag("SOCKSHIM_STRICT");
-  if (env_flag("SOCKSHIM_DISABLE")) {
+  if (disabled_by_environment(secure_getenv)) {
     log_message(LogLevel::info, "disabled by SOCKSHIM_DISABLE=1");
   } else {
     bool failed = false;
-    if (!find_config(&failed)) {
+    if (!find_pending_config(&failed)) {
       if (failed) stop_if_strict();
       log_message(LogLevel::info, "no config; doing nothing");
     }
@@ -154,7 +128,7 @@ void parse_config() {
     g_parse.restart_if_interrupted();
   });
   const PendingConfig& pending = g_pending;
-  LoadResult loaded = load_policy(std::string_view(pending.text, pending.length), pending.source);
+  LoadResult loaded = load_policy(std::string_view(pending.text, pending.found.length), pending.found.source);
   if (!loaded.policy) {
     // One line per error; the last says what happens next.
     const size_t count = loaded.errors.size();
@@ -169,7 +143,7 @@ void parse_config() {
     const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
     summarise(*policy, &g_runtime);
     g_runtime.policy = policy->empty() ? nullptr : policy;
-    log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.source,
+    log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.found.source,
                 loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
   }
   g_pending.text = nullptr;

@@ -1,4 +1,5 @@
 // The sockshim command, driven as a user would, against real processes.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
@@ -71,8 +72,51 @@ TEST(CheckTest, Warnings) {
   EXPECT_THAT(result.out, HasSubstr("warning: keepalive without tcp.user_timeout"));
 }
 
+TEST(CheckTest, WithoutAFileChecksWhatTheLibraryWouldLoad) {
+  const std::string path = write_config("from-environment.toml", "keepalive.idle = 30\n");
+  const ProgramResult inline_wins = sockshim(
+      {"check"}, {{"SOCKSHIM_CONFIG_TOML", "keepalive.idle = 40\n"}, {"SOCKSHIM_CONFIG", path}});
+  EXPECT_EQ(inline_wins.exit_status, 0) << inline_wins.err;
+  EXPECT_THAT(inline_wins.out, HasSubstr("SOCKSHIM_CONFIG_TOML: valid, 0 rules"));
+  EXPECT_THAT(inline_wins.out, HasSubstr("keepalive.idle 40 s"));
+
+  const ProgramResult from_path = sockshim({"check"}, {{"SOCKSHIM_CONFIG", path}});
+  EXPECT_EQ(from_path.exit_status, 0) << from_path.err;
+  EXPECT_THAT(from_path.out, HasSubstr(path + ": valid, 0 rules"));
+
+  const ProgramResult bad = sockshim({"check"}, {{"SOCKSHIM_CONFIG_TOML", "keepalive.idle = 0\n"}});
+  EXPECT_EQ(bad.exit_status, 1);
+  EXPECT_THAT(bad.err, HasSubstr("SOCKSHIM_CONFIG_TOML:1:18: keepalive.idle:"));
+
+  if (access("/etc/sockshim.toml", F_OK) == 0) GTEST_SKIP() << "/etc/sockshim.toml exists here";
+  const ProgramResult none = sockshim({"check"});
+  EXPECT_EQ(none.exit_status, 1);
+  EXPECT_THAT(none.err, HasSubstr("no config"));
+}
+
+// Root refuses a config that others can write: check must refuse it with the
+// library's own message, or it would call valid what the library ignores.
+TEST(CheckTest, RefusesAGroupWritableFileAsRootWithTheLibrarysMessage) {
+  if (geteuid() != 0) GTEST_SKIP() << "the refusal applies to root only";
+  const std::string path = write_config("group-writable.toml", "keepalive.idle = 30\n");
+  chmod(path.c_str(), 0664);
+  const std::string message =
+      path + ": is writable by group or others; refusing it while running as root (chmod go-w)";
+  const ProgramResult checked = sockshim({"check", path});
+  EXPECT_EQ(checked.exit_status, 1);
+  EXPECT_EQ(checked.out, "");
+  EXPECT_EQ(checked.err, message + "\n");
+  const ProgramResult from_environment = sockshim({"check"}, {{"SOCKSHIM_CONFIG", path}});
+  EXPECT_EQ(from_environment.exit_status, 1);
+  EXPECT_EQ(from_environment.err, message + "\n");
+  const ProgramResult library =
+      run_program({SOCKPROBE_PATH, "fresh"}, {{"LD_PRELOAD", shim_library_path()}, {"SOCKSHIM_CONFIG", path}});
+  EXPECT_THAT(library.err, HasSubstr(": error: " + message + "; running without sockshim\n"));
+}
+
 TEST(CheckTest, UsageErrorsExit2) {
-  EXPECT_EQ(sockshim({"check"}).exit_status, 2);
+  EXPECT_EQ(sockshim({"check", "a.toml", "b.toml"}).exit_status, 2);
+  EXPECT_EQ(sockshim({"check", "--no-such-option"}).exit_status, 2);
   EXPECT_EQ(sockshim({"nonsense"}).exit_status, 2);
   EXPECT_EQ(sockshim({}).exit_status, 2);
   for (const char* command : {"check", "explain", "run", "inspect", "doctor"}) {

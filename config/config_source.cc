@@ -1,0 +1,52 @@
+#include "config/config_source.h"
+
+#include <unistd.h>
+
+#include <cstring>
+
+namespace sockshim {
+namespace {
+
+const char* non_empty(const char* value) { return value && *value ? value : nullptr; }
+
+void set_source(FoundConfig* found, const char* name) {
+  std::strncpy(found->source, name, sizeof found->source - 1);
+  found->source[sizeof found->source - 1] = '\0';
+}
+
+}  // namespace
+
+bool disabled_by_environment(EnvironmentReader read_environment) {
+  const char* value = read_environment("SOCKSHIM_DISABLE");
+  return value && std::strcmp(value, "1") == 0;
+}
+
+ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_t capacity,
+                         FoundConfig* found, ConfigError* error) {
+  if (const char* inline_toml = non_empty(read_environment("SOCKSHIM_CONFIG_TOML"))) {
+    set_source(found, "SOCKSHIM_CONFIG_TOML");
+    const size_t length = std::strlen(inline_toml);
+    if (length > kMaxConfigBytes || length > capacity) {
+      error->source = found->source;
+      error->message = "is larger than 1 MiB; expected a small TOML file";
+      return ConfigLookup::failed;
+    }
+    // A copy: the program may rewrite its environment before it is parsed.
+    std::memcpy(buffer, inline_toml, length);
+    found->length = length;
+    return ConfigLookup::found;
+  }
+  const char* path = non_empty(read_environment("SOCKSHIM_CONFIG"));
+  if (!path) {
+    if (access(kDefaultConfigPath, F_OK) != 0) return ConfigLookup::none;
+    path = kDefaultConfigPath;
+  }
+  set_source(found, path);
+  FileReadOptions options;
+  options.refuse_writable_by_others = geteuid() == 0;
+  return read_config_file(path, options, buffer, capacity, &found->length, error)
+             ? ConfigLookup::found
+             : ConfigLookup::failed;
+}
+
+}  // namespace sockshim
