@@ -10,6 +10,7 @@
 
 #include "cli/config_loading.h"
 #include "cli/exit_codes.h"
+#include "cli/preload_list.h"
 #include "cli/program_facts.h"
 #include "cli/shim_libraries.h"
 
@@ -112,12 +113,7 @@ int run_command(int argc, char** argv) {
     if (!load_inline_config_or_report(config_toml)) return kExitFailure;
     setenv("SOCKSHIM_CONFIG_TOML", config_toml.c_str(), 1);
   }
-  std::string preload = library;
-  if (const char* existing = getenv("LD_PRELOAD"); existing && *existing) {
-    const std::string current = existing;
-    preload = current.find(library) != std::string::npos ? current : current + " " + library;
-  }
-  setenv("LD_PRELOAD", preload.c_str(), 1);
+  setenv("LD_PRELOAD", preload_with(getenv("LD_PRELOAD"), library).c_str(), 1);
   execvp(program.c_str(), argv + i);
   std::fprintf(stderr, "sockshim run: cannot run %s: %s\n", program.c_str(), std::strerror(errno));
   return kExitFailure;

@@ -5,6 +5,10 @@
 #include <cerrno>
 #include <cstring>
 
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262  // Linux 5.6; older C library headers lack the name
+#endif
+
 namespace sockshim {
 
 bool local_endpoint(int fd, Endpoint* endpoint, bool* ipv6) {
@@ -27,13 +31,13 @@ bool tcp_or_udp(int fd, bool* udp) {
   socklen_t length = sizeof protocol;
   if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &length) != 0) return false;
   *udp = protocol == IPPROTO_UDP;
-  return protocol == IPPROTO_TCP || protocol == IPPROTO_UDP;
+  return protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP || protocol == IPPROTO_UDP;
 }
 
 bool tcp_or_udp(int domain, int type, int protocol, bool* udp) {
   if (domain != AF_INET && domain != AF_INET6) return false;
   const int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) {
+  if (base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP)) {
     *udp = false;
     return true;
   }

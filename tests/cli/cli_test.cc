@@ -171,13 +171,29 @@ TEST(RunTest, AppliesTheConfigToAProgramOfThisLibc) {
   EXPECT_THAT(inline_toml.out, HasSubstr("client keepalive=1 idle=33"));
 }
 
+// Another preload already in LD_PRELOAD stays, in front of the shim: both
+// act on the program, and the shim is never listed twice, whichever
+// separator (space or colon) the list uses.
 TEST(RunTest, KeepsAnExistingPreload) {
-  // The shim itself stands in for "another preload": it must not be added twice.
-  const ProgramResult result = sockshim({"run", "-e", "keepalive.idle = 34", "--", "sh", "-c",
-                                         "echo \"$LD_PRELOAD\""},
-                                        {{"LD_PRELOAD", "/nonexistent/other.so"}});
-  EXPECT_THAT(result.out, HasSubstr("/nonexistent/other.so "));
-  EXPECT_THAT(result.out, HasSubstr("libsockshim.so"));
+  const std::string stacked = STACKED_PRELOAD_PATH;
+  const ProgramResult both = sockshim({"run", "-e", "keepalive = { idle = 34, count = 3 }", "--",
+                                       HOSTILE_PROGRAM_PATH, "connect-twice"},
+                                      {{"LD_PRELOAD", stacked}});
+  EXPECT_EQ(both.exit_status, 0) << both.err;
+  const auto reports = parse_probe_output(both.out);
+  EXPECT_EQ(reports.at("client").at("idle"), 77);  // the other preload is outer
+  EXPECT_EQ(reports.at("client").at("count"), 3);  // and the shim is in
+  EXPECT_THAT(both.err, HasSubstr("stacked sockets=4 connects=2\n"));
+
+  const std::string echo = "echo \"$LD_PRELOAD\"";
+  const ProgramResult added =
+      sockshim({"run", "-e", "keepalive.idle = 34", "--", "sh", "-c", echo}, {{"LD_PRELOAD", "/a/x.so:/b/y.so"}});
+  EXPECT_THAT(added.out, ::testing::MatchesRegex("/a/x\\.so:/b/y\\.so /.*/libsockshim\\.so\n"));
+  const std::string listed = "/a/x.so:" + shim_library_path() + " /b/y.so";
+  const ProgramResult kept = sockshim({"run", "-e", "keepalive.idle = 34", "--", "sh", "-c", echo},
+                                      {{"LD_PRELOAD", listed}, {"SOCKSHIM_GLIBC_LIBRARY", shim_library_path()},
+                                       {"SOCKSHIM_MUSL_LIBRARY", shim_library_path()}});
+  EXPECT_EQ(kept.out, listed + "\n");
 }
 
 TEST(RunTest, PicksTheMuslOrGlibcBuildFromTheProgram) {

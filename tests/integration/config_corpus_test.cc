@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tests/support/child_process.h"
+#include "tests/support/reachable_copies.h"
 
 namespace sockshim::testing {
 namespace {
@@ -107,16 +108,19 @@ std::vector<CorpusCase> all_cases() {
 
 // Through a run_as prefix, the environment travels as `env` arguments: the
 // prefix's own program (setpriv, of the system's libc) must not preload a
-// shim built for another libc.
+// shim built for another libc. The other user runs copies of the program
+// and the library that it can reach wherever the build tree is.
 ProgramResult run_probe(const CorpusCase& c, const Environment& environment) {
+  if (c.run_as.empty()) return run_program({SOCKPROBE_PATH, "fresh"}, environment);
+  ReachableCopies copies;
   std::vector<std::string> argv = c.run_as;
-  if (!c.run_as.empty()) {
-    argv.push_back("/usr/bin/env");
-    for (const auto& [name, value] : environment) argv.push_back(name + "=" + value);
+  argv.push_back("/usr/bin/env");
+  for (const auto& [name, value] : environment) {
+    argv.push_back(name + "=" + (name == "LD_PRELOAD" ? copies.add(value) : value));
   }
-  argv.push_back(SOCKPROBE_PATH);
+  argv.push_back(copies.add(SOCKPROBE_PATH));
   argv.push_back("fresh");
-  return run_program(argv, c.run_as.empty() ? environment : Environment{});
+  return run_program(argv, Environment{});
 }
 
 // Test names in gtest's output, instead of the bytes of the struct.

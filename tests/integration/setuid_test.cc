@@ -13,6 +13,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/probe_output.h"
+#include "tests/support/reachable_copies.h"
 
 namespace sockshim::testing {
 namespace {
@@ -75,6 +76,9 @@ class SetuidTest : public ::testing::Test {
     chmod(dir_.c_str(), 0755);
     ASSERT_TRUE(copy_file(SOCKPROBE_PATH, dir_ + "/setuid-sockprobe", 04755));
     ASSERT_TRUE(copy_file(SOCKPROBE_PATH, dir_ + "/plain-sockprobe", 0755));
+    // nobody must be able to load it wherever the build tree is.
+    library_ = copies_.add(shim_library_path());
+    ASSERT_NE(library_, "");
   }
   void TearDown() override {
     if (!trusted_library_.empty()) unlink(trusted_library_.c_str());
@@ -85,13 +89,15 @@ class SetuidTest : public ::testing::Test {
     return run_as_nobody_directly(program, environment);
   }
 
+  ReachableCopies copies_;
+  std::string library_;
   std::string dir_;
   std::string trusted_library_;
 };
 
 TEST_F(SetuidTest, ANonSetuidProgramOfTheSameUserUsesTheSettings) {
   const ProgramResult result =
-      run_as_nobody(dir_ + "/plain-sockprobe", {{"LD_PRELOAD", shim_library_path()}});
+      run_as_nobody(dir_ + "/plain-sockprobe", {{"LD_PRELOAD", library_}});
   EXPECT_EQ(result.exit_status, 0) << result.err;
   EXPECT_THAT(result.out, ::testing::HasSubstr("secure preloaded=1 euid=65534 uid=65534 idle=41"));
 }
@@ -111,7 +117,7 @@ TEST_F(SetuidTest, ASetuidProgramIgnoresEverySockshimVariable) {
 #else
   // musl's loader ignores LD_PRELOAD in a setuid program altogether.
   const ProgramResult result =
-      run_as_nobody(dir_ + "/setuid-sockprobe", {{"LD_PRELOAD", shim_library_path()}});
+      run_as_nobody(dir_ + "/setuid-sockprobe", {{"LD_PRELOAD", library_}});
   EXPECT_EQ(result.exit_status, 0) << result.err;
   EXPECT_THAT(result.out, ::testing::HasSubstr("secure preloaded=0 euid=0 uid=65534 idle=" +
                                                   std::to_string(read_sysctl("net/ipv4/tcp_keepalive_time"))));
