@@ -189,10 +189,15 @@ TEST(RunTest, KeepsAnExistingPreload) {
   const ProgramResult added =
       sockshim({"run", "-e", "keepalive.idle = 34", "--", "sh", "-c", echo}, {{"LD_PRELOAD", "/a/x.so:/b/y.so"}});
   EXPECT_THAT(added.out, ::testing::MatchesRegex("/a/x\\.so:/b/y\\.so /.*/libsockshim\\.so\n"));
-  const std::string listed = "/a/x.so:" + shim_library_path() + " /b/y.so";
+#if !defined(__GLIBC__)
+  // This sockshim command, a musl program, would itself load the glibc
+  // build that sh needs listed; the list is handled alike on both libcs.
+  GTEST_SKIP() << "the glibc matrix checks a list that already names the library";
+#endif
+  const std::string glibc_shim = shim_library_path();
+  const std::string listed = "/a/x.so:" + glibc_shim + " /b/y.so";
   const ProgramResult kept = sockshim({"run", "-e", "keepalive.idle = 34", "--", "sh", "-c", echo},
-                                      {{"LD_PRELOAD", listed}, {"SOCKSHIM_GLIBC_LIBRARY", shim_library_path()},
-                                       {"SOCKSHIM_MUSL_LIBRARY", shim_library_path()}});
+                                      {{"LD_PRELOAD", listed}, {"SOCKSHIM_GLIBC_LIBRARY", glibc_shim}});
   EXPECT_EQ(kept.out, listed + "\n");
 }
 
