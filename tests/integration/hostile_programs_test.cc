@@ -110,6 +110,14 @@ TEST(HostileProgramTest, StderrReusedForASocketGetsNoMessage) {
   EXPECT_EQ(parse_probe_output(with.out).at("client").at("idle"), 41);
 }
 
+// A program started with a TCP connection as stderr (inetd, systemd's
+// StandardError=socket): the connection is the protocol stream, and the
+// shim's messages are dropped rather than sent to the peer.
+TEST(HostileProgramTest, StderrThatIsAConnectionGetsNoMessage) {
+  const ProgramResult with = same_as_without_shim({"inetd-stderr"});
+  EXPECT_THAT(with.out, HasSubstr("inetd child status=0 foreign=0\n"));
+}
+
 // The program's socketpair duplicated over 0..63, whatever the shim had
 // opened there; the log file is reopened for each message.
 TEST(HostileProgramTest, Dup2OverEveryLowDescriptor) {

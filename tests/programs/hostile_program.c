@@ -15,6 +15,8 @@
  *   hostile_program vfork-connect      vfork children connect before exec
  *   hostile_program stream-protocols   MPTCP and SCTP stream sockets
  *   hostile_program connect-twice      a connection, then a refused connect
+ *   hostile_program inetd-stderr       runs a child whose stderr is a TCP
+ *                                      connection, as inetd does
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -249,9 +251,24 @@ static int setuid_nobody(void) {
 static volatile int g_child_idle = -1;
 static volatile int g_child_connected = -1;
 
+/* A listener made by raw system calls: no hook of a preload sees it, so a
+ * vfork child is the first to call one. */
+static int unhooked_listener(struct sockaddr_in* address) {
+  const int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+  memset(address, 0, sizeof *address);
+  address->sin_family = AF_INET;
+  address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof *address;
+  if (fd < 0 || syscall(SYS_bind, fd, address, length) != 0 || syscall(SYS_listen, fd, 64) != 0 ||
+      syscall(SYS_getsockname, fd, address, &length) != 0) {
+    die("unhooked listener");
+  }
+  return fd;
+}
+
 static int vfork_connect(const char* exec_path) {
   struct sockaddr_in address;
-  const int server = listener(&address);
+  const int server = unhooked_listener(&address);
   for (int round = 0; round < 3; ++round) {
     const pid_t pid = vfork();
     if (pid < 0) die("vfork");
@@ -295,6 +312,25 @@ static int connect_twice(void) {
   return 0;
 }
 
+static int inetd_stderr(const char* exec_path) {
+  struct sockaddr_in address;
+  const int server = listener(&address);
+  const int connection = connected(&address);
+  const int accepted = accept(server, NULL, NULL);
+  if (accepted < 0) die("accept");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(connection, STDERR_FILENO);
+    execl(exec_path, exec_path, "open-socket", (char*)NULL);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const int pair[2] = {accepted, accepted};
+  say("inetd child status=%d foreign=%ld\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1, foreign_bytes(pair));
+  return 0;
+}
+
 static void stream_protocol(const char* name, int protocol) {
   errno = 0;
   const int fd = socket(AF_INET, SOCK_STREAM, protocol);
@@ -314,6 +350,8 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "setuid-nobody") == 0) return setuid_nobody();
   if (strcmp(mode, "vfork-connect") == 0) return vfork_connect(argv[0]);
   if (strcmp(mode, "connect-twice") == 0) return connect_twice();
+  if (strcmp(mode, "inetd-stderr") == 0) return inetd_stderr(argv[0]);
+  if (strcmp(mode, "open-socket") == 0) return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 1;
   if (strcmp(mode, "exit") == 0) return 0;
   if (strcmp(mode, "stream-protocols") == 0) {
     stream_protocol("mptcp", IPPROTO_MPTCP);
