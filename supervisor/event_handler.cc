@@ -158,13 +158,14 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   // 3. The program's descriptor.
   const int fd = pidfd >= 0 ? copy_descriptor(pidfd, program_fd) : pidfd;
   if (pidfd >= 0) close(pidfd);
+  if (fd == -EPERM || fd == -EACCES) {
+    // Left unanswered: the call must not run unconfigured.
+    refusal_error_ = -fd;
+    refusal_pid_ = tid;
+    return Outcome::refused;
+  }
   if (fd < 0) {
     answer_continue(listener, call.id);  // EBADF and the like: the kernel says it to the program
-    if (fd == -EPERM || fd == -EACCES) {
-      refusal_error_ = -fd;
-      refusal_pid_ = tid;
-      return Outcome::refused;
-    }
     return Outcome::handled;
   }
 

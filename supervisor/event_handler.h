@@ -19,7 +19,8 @@ namespace sockshim::supervisor {
 
 enum class Outcome {
   handled,  // answered (continued, or completed for an enforced option)
-  refused,  // the program's descriptor could not be copied: see error()
+  refused,  // the program's descriptor could not be copied (see refusal_error());
+            // the call is left waiting, unanswered
 };
 
 class EventHandler {

@@ -4,6 +4,8 @@
  *                                it, the N accepted connections, and a
  *                                forked and exec'd child that connects too
  *   threaded_program undumpable  PR_SET_DUMPABLE 0, then a connection
+ *   threaded_program own         sets SO_RCVBUF 4096 before connect and
+ *                                SO_KEEPALIVE 0 after it, itself
  *   threaded_program churn N     N connect/accept/close rounds (benchmark)
  *   threaded_program idle        no socket at all (benchmark)
  * Each socket's options, read back from the kernel, as sockprobe prints
@@ -134,6 +136,19 @@ int main(int argc, char** argv) {
     prctl(PR_SET_DUMPABLE, 0);
     int fd = connect_to(port);
     print_socket("undumpable", fd);
+    close(listener);
+    return 0;
+  }
+  if (argc >= 2 && strcmp(argv[1], "own") == 0) {
+    int port = 0;
+    int listener = open_listener(&port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int size = 4096, off = 0;
+    printf("own-rcvbuf result=%d\n", setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size));
+    struct sockaddr_in address = loopback(port);
+    if (connect(fd, (struct sockaddr*)&address, sizeof address) != 0) die("connect");
+    printf("own-keepalive result=%d\n", setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &off, sizeof off));
+    print_socket("own", fd);
     close(listener);
     return 0;
   }
