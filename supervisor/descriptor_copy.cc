@@ -1,6 +1,8 @@
 #include "supervisor/descriptor_copy.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -52,6 +54,28 @@ int open_thread_pidfd(pid_t tid) {
 int copy_descriptor(int pidfd, int fd) {
   const int copy = pidfd_getfd(pidfd, fd);
   return copy >= 0 ? copy : -errno;
+}
+
+std::string descriptor_copy_refused_here() {
+  const pid_t child = fork();
+  if (child < 0) return std::string("fork: ") + std::strerror(errno);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  int result = 0;
+  const int pidfd = pidfd_open(child, 0);
+  if (pidfd < 0) {
+    result = errno;
+  } else {
+    const int copy = pidfd_getfd(pidfd, STDERR_FILENO);
+    if (copy < 0) result = errno;
+    else close(copy);
+    close(pidfd);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  return result == 0 ? "" : describe_copy_refusal(child, result);
 }
 
 std::string describe_copy_refusal(pid_t pid, int error) {

@@ -18,6 +18,10 @@ int open_thread_pidfd(pid_t tid);
 // describe_copy_refusal()).
 int copy_descriptor(int pidfd, int fd);
 
+// Whether this process may copy a descriptor of a child of its own (as it
+// would the program's): empty when it may, else one sentence saying why not.
+std::string descriptor_copy_refused_here();
+
 // One sentence for a refused copy: what forbids it here, and the fix.
 std::string describe_copy_refusal(pid_t pid, int error);
 

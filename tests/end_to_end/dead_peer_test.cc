@@ -157,7 +157,9 @@ TEST(DeadPeerTest, KeepaliveAndUserTimeoutEndConnectionsToAVanishedPeer) {
   const int remaining = kWithoutShimWaitS - static_cast<int>(seconds_since_silence());
   EXPECT_EQ(outcome(*idle_without, remaining > 0 ? remaining : 0), "") << "the idle client gave up";
   EXPECT_EQ(outcome(*inflight_without, 1), "") << "the in-flight client gave up";
-  if (go_without) EXPECT_EQ(outcome(*go_without, 1), "") << "the Go client gave up without sockshim";
+  if (go_without) {
+    EXPECT_EQ(outcome(*go_without, 1), "") << "the Go client gave up without sockshim";
+  }
   EXPECT_GE(seconds_since_silence(), kWithoutShimWaitS);
 }
 
