@@ -1,0 +1,30 @@
+/* A program that opens no socket: N reads of 4 KiB from /dev/zero and a
+ * checksum over them. Prints the CPU nanoseconds per read of the loop alone;
+ * under the supervisor every one of its system calls passes the seccomp
+ * filter (and none stops). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+int main(int argc, char** argv) {
+  const int reads = argc > 1 ? atoi(argv[1]) : 100000;
+  int fd = open("/dev/zero", O_RDONLY);
+  if (fd < 0) return 1;
+  static unsigned char buffer[4096];
+  unsigned sum = 0;
+  const long long start = now_ns();
+  for (int i = 0; i < reads; ++i) {
+    if (read(fd, buffer, sizeof buffer) != (ssize_t)sizeof buffer) return 1;
+    for (size_t j = 0; j < sizeof buffer; j += 64) sum += buffer[j] + (unsigned)i;
+  }
+  printf("%lld %u\n", (now_ns() - start) / reads, sum & 1);
+  return 0;
+}
