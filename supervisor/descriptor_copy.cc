@@ -51,6 +51,30 @@ int open_thread_pidfd(pid_t tid) {
   return group_pidfd >= 0 ? group_pidfd : -errno;
 }
 
+PidfdCache::~PidfdCache() {
+  for (const auto& entry : pidfds_) close(entry.second);
+}
+
+int PidfdCache::open(pid_t tid) {
+  const auto found = pidfds_.find(tid);
+  if (found != pidfds_.end()) return found->second;
+  // Threads come and go: past a bound, start again rather than grow.
+  if (pidfds_.size() >= 512) {
+    for (const auto& entry : pidfds_) close(entry.second);
+    pidfds_.clear();
+  }
+  const int pidfd = open_thread_pidfd(tid);
+  if (pidfd >= 0) pidfds_[tid] = pidfd;
+  return pidfd;
+}
+
+void PidfdCache::forget(pid_t tid) {
+  const auto found = pidfds_.find(tid);
+  if (found == pidfds_.end()) return;
+  close(found->second);
+  pidfds_.erase(found);
+}
+
 int copy_descriptor(int pidfd, int fd) {
   const int copy = pidfd_getfd(pidfd, fd);
   return copy >= 0 ? copy : -errno;

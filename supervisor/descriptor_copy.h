@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <unordered_map>
 
 namespace sockshim::supervisor {
 
@@ -12,6 +13,23 @@ namespace sockshim::supervisor {
 // reused): a thread pidfd on Linux 6.9+, else the group leader's, found in
 // /proc/TID/status. -errno on failure.
 int open_thread_pidfd(pid_t tid);
+
+// The pidfds of the threads that made trapped calls, kept open: a pidfd
+// names one task, not a number, so a cached one either is the caller's (a
+// live thread's id is unique) or fails with ESRCH (forget() and open again).
+class PidfdCache {
+ public:
+  PidfdCache() = default;
+  PidfdCache(const PidfdCache&) = delete;
+  PidfdCache& operator=(const PidfdCache&) = delete;
+  ~PidfdCache();
+  // The cached or a new pidfd (owned by the cache), or -errno.
+  int open(pid_t tid);
+  void forget(pid_t tid);
+
+ private:
+  std::unordered_map<pid_t, int> pidfds_;
+};
 
 // pidfd_getfd(2): a duplicate of |fd| of the process behind |pidfd|, or -errno
 // (EBADF: the program passed a bad descriptor; EPERM: refused, see

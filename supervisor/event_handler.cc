@@ -143,21 +143,28 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   // 1. The address argument, while the call still waits.
   sockaddr_storage address;
   socklen_t address_length = 0;
-  if (number == SYS_connect || number == SYS_bind) {
+  // Only rules that look at addresses need it.
+  if ((number == SYS_connect && plan.summary.connect_rules) ||
+      (number == SYS_bind && plan.summary.listen_rules && plan.summary.udp_rules)) {
     const uint64_t length = call.data.args[2] & 0xffffffffu;
     address_length = static_cast<socklen_t>(length < sizeof address ? length : sizeof address);
     if (!read_program_memory(tid, call.data.args[1], &address, address_length)) address_length = 0;
   }
   // 2. Still the same call (and so the same thread): the memory read and
   // the pidfd below are its.
-  const int pidfd = open_thread_pidfd(tid);
+  const int pidfd = pidfds_.open(tid);
   if (!notification_still_valid(listener, call.id)) {
-    if (pidfd >= 0) close(pidfd);
+    pidfds_.forget(tid);
     return Outcome::handled;  // gone: a signal interrupted it
   }
   // 3. The program's descriptor.
-  const int fd = pidfd >= 0 ? copy_descriptor(pidfd, program_fd) : pidfd;
-  if (pidfd >= 0) close(pidfd);
+  int fd = pidfd >= 0 ? copy_descriptor(pidfd, program_fd) : pidfd;
+  if (fd == -ESRCH) {
+    // A cached pidfd of a thread that has gone; |tid| now names another.
+    pidfds_.forget(tid);
+    const int fresh = pidfds_.open(tid);
+    fd = fresh >= 0 ? copy_descriptor(fresh, program_fd) : fresh;
+  }
   if (fd == -EPERM || fd == -EACCES) {
     // Left unanswered: the call must not run unconfigured.
     refusal_error_ = -fd;

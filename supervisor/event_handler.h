@@ -13,6 +13,7 @@
 #include "config/policy.h"
 #include "config/policy_summary.h"
 #include "supervisor/configured_sockets.h"
+#include "supervisor/descriptor_copy.h"
 #include "supervisor/filter.h"
 
 namespace sockshim::supervisor {
@@ -55,6 +56,7 @@ class EventHandler {
   std::vector<OptionKey> enforced_;
   std::map<std::string, Plan> plans_;  // by program name
   ConfiguredSockets configured_;
+  PidfdCache pidfds_;
   int refusal_error_ = 0;
   pid_t refusal_pid_ = 0;
 };
