@@ -39,4 +39,15 @@ bool any_rule_matches(const Policy& policy, const PolicySummary& summary, const 
   return false;
 }
 
+int first_accept_time_rule(const Policy& policy) {
+  for (size_t i = 0; i < policy.rules.size(); ++i) {
+    const Match& match = policy.rules[i].match;
+    if (match.direction == Direction::accept ||
+        (match.direction == Direction::any && (!match.remote.empty() || !match.local.empty()))) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
 }  // namespace sockshim

@@ -34,4 +34,11 @@ void summarise(const Policy& policy, const char* program, PolicySummary* summary
 // a rule for either protocol counts.
 bool any_rule_matches(const Policy& policy, const PolicySummary& summary, const SocketEvent& event);
 
+// The index of the first rule that can match an accepted connection other
+// than through its listener: direction "accept", or "any" with a remote or
+// local address (the peer's, and the connection's own local address, are
+// known only at accept). -1 when there is none: then every accepted socket
+// has exactly what its listener had at listen(), copied by the kernel.
+int first_accept_time_rule(const Policy& policy);
+
 }  // namespace sockshim

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "config/policy_summary.h"
 #include "supervisor/child_launch.h"
 #include "supervisor/descriptor_copy.h"
 #include "supervisor/event_handler.h"
@@ -28,15 +29,17 @@ int fail(const std::string& message) {
 }  // namespace
 
 std::string unsupported_by_supervisor(const Policy& policy) {
-  for (size_t i = 0; i < policy.rules.size(); ++i) {
-    const Rule& rule = policy.rules[i];
-    if (rule.match.direction == Direction::accept) {
-      return "rule[" + std::to_string(i + 1) + "] \"" + rule.name +
-             "\" has direction = \"accept\": the supervisor cannot set options on accepted connections "
-             "(they inherit the listener's); use direction = \"listen\", or the preload";
-    }
+  const int index = first_accept_time_rule(policy);
+  if (index < 0) return "";
+  const Rule& rule = policy.rules[static_cast<size_t>(index)];
+  const std::string name = "rule[" + std::to_string(index + 1) + "] \"" + rule.name + "\"";
+  if (rule.match.direction == Direction::accept) {
+    return name + " has direction = \"accept\": the supervisor sets no options on accepted connections "
+                  "(they inherit their listener's); use direction = \"listen\", or the preload";
   }
-  return "";
+  return name + " has direction \"any\" with a remote or local address, so it would also match accepted "
+                "connections by their peer, which the supervisor cannot do; give it direction = \"connect\" or "
+                "\"listen\", or use the preload";
 }
 
 int supervise(const std::vector<std::string>& argv, const Policy& policy, const std::vector<OptionKey>& enforced) {

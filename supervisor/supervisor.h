@@ -15,7 +15,8 @@ namespace sockshim::supervisor {
 constexpr int kSupervisorFailure = 1;
 
 // Why the supervisor cannot run |policy| at all, in one sentence; empty when
-// it can. Accept rules need accept() to be intercepted, which it does not do.
+// it can. Rules that match accepted connections by address need accept()
+// to be intercepted, which the supervisor does not do.
 std::string unsupported_by_supervisor(const Policy& policy);
 
 // Runs |argv| (argv[0] looked up in PATH) under the supervisor until the

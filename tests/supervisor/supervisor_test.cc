@@ -249,6 +249,12 @@ TEST(SupervisorUnavailableTest, AcceptRulesAreRefusedBeforeTheProgramStarts) {
   EXPECT_EQ(result.exit_status, 1);
   EXPECT_EQ(result.out, "");
   EXPECT_THAT(result.err, HasSubstr("rule[1] \"peers\" has direction = \"accept\""));
+  const ProgramResult by_peer = sockshim(
+      {"run", "-e", "[[rule]]\nname = \"lan\"\nmatch = { remote = [\"10.0.0.0/8\"] }\nkeepalive.idle = 5\n", "--",
+       THREADED_PROGRAM_PATH, "threads", "1"});
+  EXPECT_EQ(by_peer.exit_status, 1);
+  EXPECT_EQ(by_peer.out, "");
+  EXPECT_THAT(by_peer.err, HasSubstr("rule[1] \"lan\" has direction \"any\" with a remote or local address"));
 }
 
 }  // namespace
