@@ -11,7 +11,15 @@ namespace sockshim::supervisor {
 
 std::string user_notification_unavailable() {
   unsigned action = SECCOMP_RET_USER_NOTIF;
-  if (seccomp_call(SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0) return "";
+  if (seccomp_call(SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0) {
+    // Letting a stopped call continue came in 5.5, pidfd_getfd in 5.6:
+    // without them a trapped call could never be answered.
+    if (pidfd_getfd(-1, 0) < 0 && errno == ENOSYS) {
+      return "this kernel has seccomp user notification but no pidfd_getfd (Linux 5.6): the supervisor needs "
+             "Linux 5.9 or later; use the preload for dynamically linked programs instead";
+    }
+    return "";
+  }
   const int error = errno;
   if (error == ENOSYS) {
     return "this kernel has no seccomp system call (or a seccomp profile hides it): the supervisor needs "
