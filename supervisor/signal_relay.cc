@@ -64,7 +64,13 @@ bool SignalRelay::drain(pid_t program, int* status) {
   signalfd_siginfo info;
   while (read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
     const int signal = static_cast<int>(info.ssi_signo);
-    if (signal != SIGCHLD && !program_reaped_) kill(program, signal);
+    if (signal == SIGCHLD) continue;
+    // The terminal's Ctrl-C, hang-up or resize went to our whole process
+    // group, the program included: passing it on would deliver it twice.
+    if (info.ssi_code == SI_KERNEL) continue;
+    // Once the program has ended, what is left of its process tree.
+    if (!program_reaped_) kill(program, signal);
+    else signal_descendants(signal);
   }
   return reap(program, status);
 }

@@ -15,7 +15,9 @@ class SignalRelay {
   bool start(sigset_t* original_mask);
   int fd() const { return fd_; }
 
-  // Reads the pending signals: forwards each to |program| while it lives,
+  // Reads the pending signals: forwards each to |program| while it lives
+  // (to its remaining descendants after that), except those the kernel sent
+  // to the whole process group (a terminal's), which the program had too;
   // and reaps every child that ended (orphans included, as PID 1 or as a
   // child subreaper). Returns true once |program| has been reaped; its
   // wait status is then in |status|.
