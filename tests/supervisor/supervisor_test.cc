@@ -285,3 +285,31 @@ TEST(SupervisorUnavailableTest, AnExistingListenerGivesOneLineAndNoProgram) {
 
 }  // namespace
 }  // namespace sockshim::testing
+
+namespace sockshim::testing {
+namespace {
+
+TEST(SupervisorDoctorTest, SaysWhetherSupervisionWorksAndWhatHappensInstead) {
+  const ProgramResult here = sockshim({"doctor"});
+  EXPECT_THAT(here.out, HasSubstr("seccomp user notification: available"));
+  const ProgramResult hidden = run_program({SECCOMP_HELPER_PATH, "deny-seccomp", SOCKSHIM_CLI_PATH, "doctor"});
+  EXPECT_THAT(hidden.out, HasSubstr("seccomp user notification: UNAVAILABLE: this kernel has no seccomp system call"));
+  EXPECT_THAT(hidden.out, HasSubstr("sockshim run refuses static\n  and Go programs"));
+}
+
+TEST(StaticProgramTest, SsSeesTheKeepaliveTimerOfTheConfig) {
+  // ss reads the kernel's socket from outside: the keepalive timer of an
+  // idle connection counts down from the configured idle time.
+  ChildProcess run({SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", "keepalive = { idle = 600, interval = 7 }\n",
+                    "--", SOCKPROBE_PATH, "hold"},
+                   {});
+  const HeldConnection ports = read_held_ports(run);
+  ASSERT_NE(ports.client_port, 0);
+  const ProgramResult ss = run_program({"ss", "-tieon", "state", "established", "( sport = :" +
+                                                                               std::to_string(ports.client_port) + " )"});
+  EXPECT_THAT(ss.out, ::testing::ContainsRegex("timer:\\(keepalive,(9m|10min)"));
+  run.finish();
+}
+
+}  // namespace
+}  // namespace sockshim::testing
