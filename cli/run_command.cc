@@ -87,6 +87,8 @@ int run_supervised(const std::string& config_file, const std::string& config_tom
   const std::optional<Policy> policy = supervisor_policy(config_file, config_toml);
   if (!policy) return kExitFailure;
   configure_log(getenv("SOCKSHIM_LOG"), getenv("SOCKSHIM_LOG_FILE"));
+  // supervise()'s third argument takes the (level, name) pairs a config
+  // enforces over the program's own setsockopt; none yet.
   return supervisor::supervise(std::vector<std::string>(argv, argv + argc), *policy);
 }
 
