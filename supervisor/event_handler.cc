@@ -180,7 +180,13 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   bool ipv6 = false, udp = false;
   struct stat facts;
   bool answered = false;
-  if (classify(fd, &ipv6, &udp) && fstat(fd, &facts) == 0) {
+  const bool stat_ok = fstat(fd, &facts) == 0;
+  const bool known_socket = stat_ok && configured_.find(facts.st_ino);
+  if (number == SYS_setsockopt && known_socket &&
+      !enforced(static_cast<int>(call.data.args[1]), static_cast<int>(call.data.args[2]))) {
+    // The common case once a socket is set up (Go sets its keepalive after
+    // every connect and accept): nothing to do.
+  } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify(fd, &ipv6, &udp)) {
     const uint64_t inode = facts.st_ino;
     const uint32_t* seen = configured_.find(inode);
     uint32_t applied = 0;
