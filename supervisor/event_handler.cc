@@ -104,14 +104,6 @@ TrapList EventHandler::traps() const {
   traps.listen = summary.listen_rules || tcp_creation;
   traps.bind = udp_creation || (summary.udp_rules && summary.listen_rules);
   traps.accept = false;  // accept rules are refused before the program starts
-  for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
-    for (int udp = 0; udp < 2; ++udp) {
-      const OptionList& options = summary.creation_options[ipv6][udp];
-      for (int i = 0; i < options.size; ++i) {
-        traps.setsockopt.emplace_back(options.items[i].level, options.items[i].name);
-      }
-    }
-  }
   for (const OptionKey& key : enforced_) traps.setsockopt.push_back(key);
   return traps;
 }
@@ -205,7 +197,8 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         local_endpoint(fd, &listen_event.local, &local_ipv6);
         applied = option_bits(options_to_apply(decide(plan.policy, listen_event), SocketSettings(), false));
       } else {
-        const OptionList& options = plan.summary.creation_options[ipv6][udp];
+        const OptionList options =
+            untouched_by_program(fd, ipv6, udp, plan.summary.creation_options[ipv6][udp], &defaults_);
         apply_options(fd, options, "socket");
         applied = option_bits(options);
       }

@@ -15,6 +15,7 @@
 #include "supervisor/configured_sockets.h"
 #include "supervisor/descriptor_copy.h"
 #include "supervisor/filter.h"
+#include "supervisor/kernel_defaults.h"
 
 namespace sockshim::supervisor {
 
@@ -32,9 +33,11 @@ class EventHandler {
   EventHandler(const Policy& policy, std::vector<OptionKey> enforced);
 
   // The calls the filter must stop for this policy: connect and listen where
-  // any option applies to TCP, bind where one applies to UDP, setsockopt for
-  // the creation options (so that a program's own value set before connect
-  // still wins, as under the preload) and for the enforced pairs.
+  // any option applies to TCP, bind where one applies to UDP, and setsockopt
+  // for the enforced pairs only. The options of socket() are set at a
+  // socket's first trapped call, each only while it still has a fresh
+  // socket's value (a program's own value set before connect stays, as
+  // under the preload).
   TrapList traps() const;
 
   Outcome handle(int listener, const seccomp_notif& call);
@@ -57,6 +60,7 @@ class EventHandler {
   std::map<std::string, Plan> plans_;  // by program name
   ConfiguredSockets configured_;
   PidfdCache pidfds_;
+  KernelDefaults defaults_;
   int refusal_error_ = 0;
   pid_t refusal_pid_ = 0;
 };

@@ -6,6 +6,7 @@
 //	goprobe hold            as pair, then wait until stdin closes
 //	goprobe idle ADDR PORT  dial with Go's keepalive off, print "connected",
 //	                        wait in Read, print how it ended
+//	goprobe churn N         N dial/accept/close rounds; prints elapsed ns per round
 package main
 
 import (
@@ -94,6 +95,27 @@ func idle(address string) {
 	fmt.Printf("read ended after_ms=%d err=%v\n", time.Since(start).Milliseconds(), err)
 }
 
+func churn(rounds int) {
+	listener, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		os.Exit(2)
+	}
+	start := time.Now()
+	for i := 0; i < rounds; i++ {
+		client, err := net.Dial("tcp4", listener.Addr().String())
+		if err != nil {
+			os.Exit(2)
+		}
+		server, err := listener.Accept()
+		if err != nil {
+			os.Exit(2)
+		}
+		client.Close()
+		server.Close()
+	}
+	fmt.Println(time.Since(start).Nanoseconds() / int64(rounds))
+}
+
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: goprobe pair [own] | hold | idle ADDR PORT")
@@ -104,6 +126,10 @@ func main() {
 		pair(len(os.Args) > 2 && os.Args[2] == "own", false)
 	case "hold":
 		pair(false, true)
+	case "churn":
+		rounds := 1000
+		fmt.Sscan(os.Args[2], &rounds)
+		churn(rounds)
 	case "idle":
 		idle(net.JoinHostPort(os.Args[2], os.Args[3]))
 	default:
