@@ -40,6 +40,7 @@ constexpr char kTypical[] =
 struct Variant {
   std::string name;
   std::vector<std::string> environment;  // the whole environment of the child
+  std::vector<std::string> prefix;       // e.g. sockshim run -- before the program
 };
 
 struct Options {
@@ -48,6 +49,9 @@ struct Options {
   int starts = 50;
   int start_rounds = 41;
   bool enforce = false;
+  int supervised_cycles = 2000;
+  int supervised_rounds = 21;
+  int no_socket_reads = 200000;
 };
 
 // Per variant, one sample per round, in round order.
@@ -109,6 +113,55 @@ Samples churn(const std::vector<Variant>& variants, const Options& options) {
     }
   }
   return samples;
+}
+
+// |program| and its arguments behind the variant's prefix.
+std::vector<std::string> command(const Variant& variant, std::vector<std::string> program) {
+  std::vector<std::string> argv = variant.prefix;
+  argv.insert(argv.end(), program.begin(), program.end());
+  return argv;
+}
+
+// The supervisor's churn: elapsed ns per cycle (part of the work is the
+// supervisor's, in another process), for a static and for a glibc program.
+Samples supervised_churn(const std::vector<Variant>& variants, const Options& options) {
+  Samples samples;
+  for (int round = 0; round < options.supervised_rounds; ++round) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const Variant& variant = variants[(i + round) % variants.size()];
+      const std::string out = run(command(variant, {variant.name.find("static") != std::string::npos
+                                                        ? CONNECTION_CHURN_STATIC_PATH
+                                                        : CONNECTION_CHURN_PATH,
+                                                    std::to_string(options.supervised_cycles), "wall"}),
+                                  variant.environment);
+      samples[variant.name].push_back(std::atof(out.c_str()));
+    }
+  }
+  return samples;
+}
+
+// A program without sockets: CPU ns per read, under the filter or not.
+Samples no_socket(const std::vector<Variant>& variants, const Options& options, const char* mode) {
+  Samples samples;
+  for (int round = 0; round < options.supervised_rounds; ++round) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const Variant& variant = variants[(i + round) % variants.size()];
+      const std::string out =
+          run(command(variant, {NO_SOCKET_WORK_PATH, std::to_string(options.no_socket_reads), mode}),
+              variant.environment);
+      samples[variant.name].push_back(std::atof(out.c_str()));
+    }
+  }
+  return samples;
+}
+
+// The median of the per-round differences, in microseconds.
+double paired_difference_us(const Samples& samples, const std::string& variant, const std::string& baseline) {
+  const std::vector<double>& a = samples.at(variant);
+  const std::vector<double>& b = samples.at(baseline);
+  std::vector<double> differences;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) differences.push_back((a[i] - b[i]) / 1000.0);
+  return median(differences);
 }
 
 // Start-up: microseconds per posix_spawn + wait of a trivial program.
@@ -174,7 +227,7 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
     if (arg == "--quick") {
-      options = {200, 3, 10, 3, false};
+      options = {200, 3, 10, 3, false, 200, 3, 20000};
     } else if (arg == "--cycles" && has_value) {
       options.churn_cycles = std::atoi(argv[++i]);
     } else if (arg == "--rounds" && has_value) {
@@ -225,6 +278,35 @@ int main(int argc, char** argv) {
     std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(churn_ns.at(variant.name)));
   }
 
+  const std::vector<std::string> supervise = {SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", kSixOptions, "--"};
+  const std::vector<Variant> supervised_variants = {
+      {"static, no sockshim", with({}), {}},
+      {"static, supervisor, six options", with({}), supervise},
+      {"glibc, preload, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions}), {}},
+      {"glibc, supervisor, six options", with({}), supervise},
+  };
+  std::printf("\nsupervisor churn: socket + connect + accept + close, %d cycles x %d rounds (median elapsed ns "
+              "per cycle; one trapped call, connect, per cycle)\n",
+              options.supervised_cycles, options.supervised_rounds);
+  const Samples supervised_ns = supervised_churn(supervised_variants, options);
+  for (const Variant& variant : supervised_variants) {
+    std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(supervised_ns.at(variant.name)));
+  }
+  std::printf("  added per trapped call: static %.1f us over no sockshim; glibc %.1f us over the preload\n",
+              paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
+              paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"));
+  const std::vector<Variant> no_socket_variants = {supervised_variants[0], supervised_variants[1]};
+  std::printf("\nno-socket program: %d reads of 4 KiB from /dev/zero x %d rounds (median CPU ns per read)\n",
+              options.no_socket_reads, options.supervised_rounds);
+  const Samples syscall_bound_ns = no_socket(no_socket_variants, options, "syscalls");
+  const Samples no_socket_ns = no_socket(no_socket_variants, options, "work");
+  for (const Variant& variant : no_socket_variants) {
+    std::printf("  %-44s %8.0f (checksum of every byte: %.0f)\n", variant.name.c_str(),
+                median(syscall_bound_ns.at(variant.name)), median(no_socket_ns.at(variant.name)));
+  }
+  std::printf("  added per system call that passes the filter: %.0f ns\n",
+              1000 * paired_difference_us(syscall_bound_ns, "static, supervisor, six options", "static, no sockshim"));
+
   const std::vector<Variant> start_variants = {
       {"no preload", with({})},
       {"floor preload", with({floor})},
@@ -256,6 +338,14 @@ int main(int argc, char** argv) {
                 paired_ratio(start_us, "shim, typical config (top level + 3 rules)", "floor preload"), 1.05);
   verdict("start-up: shim without config / floor (not budgeted)",
           paired_ratio(start_us, "shim, no config", "floor preload"), 1.05);
+  ok &= verdict("supervisor: added us per connection, static program",
+                paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"), 15.0);
+  verdict("supervisor: added us per connection over the preload (glibc)",
+          paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"), 15.0);
+  verdict("no-socket, syscall-bound loop: supervisor / none (not budgeted)",
+          paired_ratio(syscall_bound_ns, "static, supervisor, six options", "static, no sockshim"), 1.02);
+  ok &= verdict("no-socket program: supervisor / no sockshim",
+                paired_ratio(no_socket_ns, "static, supervisor, six options", "static, no sockshim"), 1.02);
   ok &= verdict("peak RSS above no preload (MiB)", (rss_shim - rss_plain) / 1024.0, 1.0);
   ok &= verdict("stripped library (MiB)", library_bytes / 1048576.0, 1.0);
   unlink(typical_file.c_str());

@@ -13,6 +13,8 @@
 #include "cli/exit_codes.h"
 #include "cli/kernel_facts.h"
 #include "cli/shim_libraries.h"
+#include "supervisor/descriptor_copy.h"
+#include "supervisor/listener.h"
 
 extern char** environ;
 
@@ -26,7 +28,8 @@ constexpr char kUsage[] =
     "of this network namespace (a container's namespace starts from the kernel\n"
     "defaults, not the host's); which libc loaders exist; and, for each\n"
     "sockshim library found, whether its libc's loader loads it with every\n"
-    "symbol resolved.\n"
+    "symbol resolved; and whether the supervisor (sockshim run on static and Go\n"
+    "programs) works here, or what happens instead.\n"
     "\n"
     "Exit status: 0 every library found loads, 1 a library found does not load,\n"
     "2 usage error.\n";
@@ -84,6 +87,27 @@ void print_sysctl(const char* name) {
   std::printf("  %-32s %s\n", key.c_str(), value ? value->c_str() : "(unreadable)");
 }
 
+void report_supervisor() {
+  std::printf("\nsupervisor (sockshim run on statically linked and Go programs, or --supervise):\n");
+  const std::string missing = supervisor::user_notification_unavailable();
+  if (!missing.empty()) {
+    std::printf("  seccomp user notification: UNAVAILABLE: %s\n", missing.c_str());
+    std::printf("  instead: dynamically linked programs still get the preload; sockshim run refuses static\n"
+                "  and Go programs with this reason\n");
+    return;
+  }
+  std::printf("  seccomp user notification: available\n");
+  const std::string refused = supervisor::descriptor_copy_refused_here();
+  if (refused.empty()) {
+    std::printf("  pidfd_getfd on a child: allowed (supervision works here)\n");
+  } else {
+    std::printf("  pidfd_getfd on a child: REFUSED: %s\n", refused.c_str());
+    std::printf("  instead: sockshim run stops a supervised program at its first trapped call, with this reason\n");
+  }
+  std::printf("  a program that makes itself non-dumpable needs CAP_SYS_PTRACE in sockshim; without it the\n"
+              "  program is stopped with a message rather than run half-configured\n");
+}
+
 }  // namespace
 
 int doctor_command(int argc, char** argv) {
@@ -127,6 +151,7 @@ int doctor_command(int argc, char** argv) {
     std::printf("        library %s: %s\n", library.c_str(), loads ? "loads, every symbol resolved" : "DOES NOT LOAD");
     if (!loads) std::printf("%s", output.c_str());
   }
+  report_supervisor();
   return all_load ? kExitOk : kExitFailure;
 }
 

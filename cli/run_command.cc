@@ -6,48 +6,51 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/config_loading.h"
 #include "cli/exit_codes.h"
 #include "cli/preload_list.h"
 #include "cli/program_facts.h"
 #include "cli/shim_libraries.h"
+#include "shim/log.h"
+#include "supervisor/supervisor.h"
 
 namespace sockshim::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sockshim run [-c FILE | -e TOML] -- PROGRAM [ARGS...]\n"
+    "usage: sockshim run [-c FILE | -e TOML] [--supervise] -- PROGRAM [ARGS...]\n"
     "\n"
-    "Runs PROGRAM under sockshim: picks the glibc or the musl build of\n"
-    "libsockshim.so from the program's ELF interpreter (following #! scripts),\n"
-    "adds it to any LD_PRELOAD already set, and sets the config:\n"
+    "Runs PROGRAM under sockshim, with one of two engines:\n"
+    "- the preload, for dynamically linked programs: picks the glibc or the\n"
+    "  musl build of libsockshim.so from the program's ELF interpreter\n"
+    "  (following #! scripts), adds it to any LD_PRELOAD already set, and runs\n"
+    "  the program in its place;\n"
+    "- the supervisor, for statically linked programs, Go programs, and any\n"
+    "  program with --supervise: stays the program's parent, traps its\n"
+    "  connect and listen (bind for UDP rules) with seccomp user notification,\n"
+    "  sets the same options as the preload would, forwards\n"
+    "  SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH, reaps\n"
+    "  orphans (it may run as a container's PID 1), and ends when the program's\n"
+    "  last process does. Needs Linux 5.9+; accept rules are refused.\n"
+    "Config:\n"
     "  -c FILE   SOCKSHIM_CONFIG=FILE (checked first)\n"
     "  -e TOML   SOCKSHIM_CONFIG_TOML=TOML (checked first)\n"
     "  neither   the environment's SOCKSHIM_CONFIG(_TOML), or /etc/sockshim.toml\n"
-    "Statically linked programs and Go programs are refused: no preload reaches\n"
-    "them. The libraries are looked for in $SOCKSHIM_GLIBC_LIBRARY or\n"
+    "The libraries are looked for in $SOCKSHIM_GLIBC_LIBRARY or\n"
     "$SOCKSHIM_MUSL_LIBRARY, then beside this command, then in the build trees.\n"
     "\n"
-    "Exit status: PROGRAM's own; 1 invalid config, program not found or not\n"
-    "reachable by a preload, or no library for its libc; 2 usage error.\n";
+    "Exit status: PROGRAM's own (128 + signal when a signal ended it under the\n"
+    "supervisor); 1 invalid config, program not found, no library for its libc,\n"
+    "or the supervisor cannot work here (one line says why); 2 usage error.\n";
 
 int refuse(const ProgramFacts& facts, const std::string& program) {
   switch (facts.kind) {
     case ProgramKind::static_binary:
-      std::fprintf(stderr,
-                   "sockshim run: %s is statically linked: it has no dynamic loader, so LD_PRELOAD "
-                   "cannot put sockshim into it\n",
-                   facts.path.c_str());
-      break;
     case ProgramKind::go:
-      std::fprintf(stderr,
-                   "sockshim run: %s is a Go program: Go's net package makes its socket system calls "
-                   "directly, not through the C library, so a preload cannot reach them (set the "
-                   "options in the program, e.g. net.Dialer.KeepAlive / KeepAliveConfig)\n",
-                   facts.path.c_str());
-      break;
     case ProgramKind::not_found:
       std::fprintf(stderr, "sockshim run: %s: no such program\n", program.c_str());
       break;
@@ -65,10 +68,36 @@ int refuse(const ProgramFacts& facts, const std::string& program) {
   return kExitFailure;
 }
 
+// The config for the supervisor, which reads it itself: -c, -e, or the
+// environment's as the preload would find it.
+std::optional<Policy> supervisor_policy(const std::string& config_file, const std::string& config_toml) {
+  if (!config_file.empty()) return load_config_or_report(config_file);
+  if (!config_toml.empty()) return load_inline_config_or_report(config_toml);
+  if (const char* disabled = getenv("SOCKSHIM_DISABLE"); disabled && std::strcmp(disabled, "1") == 0) {
+    return Policy();
+  }
+  if (const char* inline_toml = getenv("SOCKSHIM_CONFIG_TOML"); inline_toml && *inline_toml) {
+    return load_inline_config_or_report(inline_toml);
+  }
+  if (const char* path = getenv("SOCKSHIM_CONFIG"); path && *path) return load_config_or_report(path);
+  if (access("/etc/sockshim.toml", F_OK) == 0) return load_config_or_report("/etc/sockshim.toml");
+  return Policy();
+}
+
+int run_supervised(const std::string& config_file, const std::string& config_toml, int argc, char** argv) {
+  const std::optional<Policy> policy = supervisor_policy(config_file, config_toml);
+  if (!policy) return kExitFailure;
+  configure_log(getenv("SOCKSHIM_LOG"), getenv("SOCKSHIM_LOG_FILE"));
+  // supervise()'s third argument takes the (level, name) pairs a config
+  // enforces over the program's own setsockopt; none yet.
+  return supervisor::supervise(std::vector<std::string>(argv, argv + argc), *policy);
+}
+
 }  // namespace
 
 int run_command(int argc, char** argv) {
   std::string config_file, config_toml;
+  bool supervise = false;
   int i = 0;
   for (; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -79,6 +108,8 @@ int run_command(int argc, char** argv) {
       config_file = argv[++i];
     } else if (arg == "-e" && i + 1 < argc) {
       config_toml = argv[++i];
+    } else if (arg == "--supervise") {
+      supervise = true;
     } else if (arg == "--") {
       ++i;
       break;
@@ -92,6 +123,10 @@ int run_command(int argc, char** argv) {
   }
   const std::string program = argv[i];
   const ProgramFacts facts = inspect_program(program);
+  const bool preload_cannot_reach = facts.kind == ProgramKind::static_binary || facts.kind == ProgramKind::go;
+  if (preload_cannot_reach || (supervise && facts.kind != ProgramKind::not_found && facts.kind != ProgramKind::not_elf)) {
+    return run_supervised(config_file, config_toml, argc - i, argv + i);
+  }
   if (facts.kind != ProgramKind::glibc && facts.kind != ProgramKind::musl) return refuse(facts, program);
   const Libc libc = facts.kind == ProgramKind::glibc ? Libc::glibc : Libc::musl;
   const std::string library = find_shim_library(libc);

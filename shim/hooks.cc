@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "config/decide.h"
+#include "config/policy_summary.h"
 #include "shim/apply.h"
 #include "shim/real_calls.h"
 #include "shim/runtime.h"
@@ -19,28 +20,12 @@ SocketSettings decide_for(const Runtime& state, SocketEvent event, const Endpoin
   return decide(*state.policy, event, listener);
 }
 
-// True when some rule could change the socket at |event| (whose program is
-// already set): most connections match none, and then nothing is copied,
-// computed or asked of the kernel.
-bool any_rule_matches(const Runtime& state, const SocketEvent& event) {
-  for (const Rule& rule : state.policy->rules) {
-    if (rule_matches(rule, event, Endpoint())) return true;
-  }
-  if (!state.udp_rules || event.udp) return false;
-  SocketEvent as_udp = event;  // not yet known at connect(): either may match
-  as_udp.udp = true;
-  for (const Rule& rule : state.policy->rules) {
-    if (rule_matches(rule, as_udp, Endpoint())) return true;
-  }
-  return false;
-}
-
 void on_socket_created(int fd, int domain, int type, int protocol) {
   bool udp = false;
   if (!tcp_or_udp(domain, type, protocol, &udp)) return;
   const Runtime* state = runtime();
   if (!state || !state->policy) return;
-  const OptionList& options = state->creation_options[domain == AF_INET6][udp];
+  const OptionList& options = state->summary.creation_options[domain == AF_INET6][udp];
   if (options.size > 0) apply_options(fd, options, "socket");  // keeps errno
 }
 
@@ -49,16 +34,16 @@ void on_socket_created(int fd, int domain, int type, int protocol) {
 // socket is TCP or UDP.
 void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
   const Runtime* found = runtime();
-  if (!found || !found->policy || !found->connect_rules) return;
+  if (!found || !found->policy || !found->summary.connect_rules) return;
   const Runtime& state = *found;
   SocketEvent event;
   event.kind = SocketEventKind::connect;
   event.program = state.program;
   if (!endpoint_from(address, length, &event.remote, &event.ipv6)) return;
-  if (!any_rule_matches(state, event)) return;
+  if (!any_rule_matches(*state.policy, state.summary, event)) return;
   ErrnoGuard keep_errno;
   if (!tcp_or_udp(fd, &event.udp)) return;
-  const SocketSettings& created = state.at_creation[event.ipv6][event.udp];
+  const SocketSettings& created = state.summary.at_creation[event.ipv6][event.udp];
   apply_options(fd, options_to_apply(decide_for(state, event), created, event.udp), "connect");
 }
 
@@ -67,14 +52,14 @@ void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
 // it accepts; for UDP after bind(), since UDP has no listen().
 void apply_bound_address_rules(int fd, bool udp, const char* event_name) {
   const Runtime* found = runtime();
-  if (!found || !found->policy || !found->listen_rules) return;
+  if (!found || !found->policy || !found->summary.listen_rules) return;
   const Runtime& state = *found;
   ErrnoGuard keep_errno;
   SocketEvent event;
   event.kind = SocketEventKind::listen;
   if (!tcp_or_udp(fd, &event.udp) || event.udp != udp) return;
   if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
-  const SocketSettings& created = state.at_creation[event.ipv6][udp];
+  const SocketSettings& created = state.summary.at_creation[event.ipv6][udp];
   apply_options(fd, options_to_apply(decide_for(state, event), created, udp), event_name);
 }
 
@@ -84,7 +69,7 @@ void apply_bound_address_rules(int fd, bool udp, const char* event_name) {
 void after_accept(int listener_fd, int fd, const struct sockaddr* address,
                   const socklen_t* length, socklen_t capacity) {
   const Runtime* found = runtime();
-  if (!found || !found->policy || !found->accept_rules) return;
+  if (!found || !found->policy || !found->summary.accept_rules) return;
   const Runtime& state = *found;
   ErrnoGuard keep_errno;
   SocketEvent event;

@@ -72,30 +72,6 @@ void stop_if_strict() {
   _exit(kStrictConfigExitStatus);
 }
 
-void summarise(const Policy& policy, Runtime* state) {
-  for (const Rule& rule : policy.rules) {
-    const Direction direction = rule.match.direction;
-    const bool addressed = rule.match.needs_address();
-    // An address-free rule of direction "any" is already applied by socket().
-    state->connect_rules |= direction == Direction::connect || (direction == Direction::any && addressed);
-    state->listen_rules |= direction == Direction::listen || (direction == Direction::any && addressed);
-    // Listen rules reach accepted sockets through the kernel's copy.
-    state->accept_rules |= direction == Direction::accept || (direction == Direction::any && addressed);
-    state->udp_rules |= rule.match.protocol != Protocol::tcp;
-  }
-  for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
-    for (int udp = 0; udp < 2; ++udp) {
-      SocketEvent event;
-      event.ipv6 = ipv6;
-      event.udp = udp;
-      event.program = state->program;
-      state->at_creation[ipv6][udp] = decide(policy, event);
-      state->creation_options[ipv6][udp] =
-          options_to_apply(state->at_creation[ipv6][udp], SocketSettings(), udp);
-    }
-  }
-}
-
 // Phase one, at load: the environment, and the config text read from its
 // file while the program still has the rights and the root it started with.
 void read_environment_and_config() {
@@ -141,7 +117,7 @@ void parse_config() {
   } else {
     // Kept for the life of the process: hooks may run during exit.
     const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
-    summarise(*policy, &g_runtime);
+    summarise(*policy, g_runtime.program, &g_runtime.summary);
     g_runtime.policy = policy->empty() ? nullptr : policy;
     log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.found.source,
                 loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);

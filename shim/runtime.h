@@ -4,6 +4,7 @@
 
 #include "config/decide.h"
 #include "config/policy.h"
+#include "config/policy_summary.h"
 
 namespace sockshim {
 
@@ -13,18 +14,7 @@ constexpr int kStrictConfigExitStatus = 78;
 struct Runtime {
   const Policy* policy = nullptr;  // null: the shim does nothing
   char program[256] = {};          // the program's short name, for "program" globs
-
-  // Whether any rule can match each kind of event; when none can, the hook
-  // skips the system calls that classify the socket.
-  bool connect_rules = false;
-  bool listen_rules = false;
-  bool accept_rules = false;
-  bool udp_rules = false;  // any rule for protocol "udp" or "any"
-
-  // What socket() applies, by [ipv6][udp]: the top-level settings and the
-  // rules that need no address.
-  SocketSettings at_creation[2][2];
-  OptionList creation_options[2][2];
+  PolicySummary summary;           // what each kind of event can change
 };
 
 // The state, built on first use: the environment and the config text are

@@ -4,7 +4,8 @@
 // nothing it should answer reaches the client any more (the link stays up:
 // the client's probes leave and are lost, as behind a dead NAT). With the
 // shim the client's recv() fails with ETIMEDOUT in the time the config
-// promises; without it, it is still waiting after 20 s.
+// promises; without it, it is still waiting after 20 s. The same holds for a
+// Go client (its own keepalive off) under the supervisor.
 #include <unistd.h>
 
 #include <gmock/gmock.h>
@@ -81,6 +82,19 @@ std::unique_ptr<ChildProcess> start_client(const NamespacePair& pair, const char
   return child;
 }
 
+// A Go client (its own keepalive turned off) in the client namespace,
+// under the supervisor when |toml| is given.
+std::unique_ptr<ChildProcess> start_go_client(const NamespacePair& pair, const std::string& toml) {
+  std::vector<std::string> argv;
+  if (!toml.empty()) argv = {SOCKSHIM_CLI_PATH, "run", "-e", toml, "--"};
+  for (const char* arg : {GOPROBE_PATH, "idle", kServerAddress, kPort}) argv.push_back(arg);
+  auto child = std::make_unique<ChildProcess>(pair.in_client(argv), Environment{});
+  EXPECT_EQ(child->read_line(), "connected") << "go client";
+  return child;
+}
+
+bool have_go() { return std::string(GOPROBE_PATH).size() > 0 && access(GOPROBE_PATH, X_OK) == 0; }
+
 // recv()'s outcome line, or empty when none came within |timeout_s|.
 std::string outcome(ChildProcess& child, int timeout_s) { return child.read_line(timeout_s * 1000); }
 
@@ -100,6 +114,12 @@ TEST(DeadPeerTest, KeepaliveAndUserTimeoutEndConnectionsToAVanishedPeer) {
   auto idle_without = start_client(pair, "idle", "");
   auto inflight_with = start_client(pair, "inflight", user_timeout);
   auto inflight_without = start_client(pair, "inflight", "");
+  // Go's net package is reached by the supervisor only.
+  std::unique_ptr<ChildProcess> go_with, go_without;
+  if (have_go()) {
+    go_with = start_go_client(pair, keepalive);
+    go_without = start_go_client(pair, "");
+  }
 
   ASSERT_TRUE(pair.silence_server());
   const auto silenced = std::chrono::steady_clock::now();
@@ -113,6 +133,14 @@ TEST(DeadPeerTest, KeepaliveAndUserTimeoutEndConnectionsToAVanishedPeer) {
   const double idle_seconds = seconds_since_silence();
   EXPECT_THAT(idle_result, ::testing::StartsWith("recv result=-1 errno=ETIMEDOUT"));
   EXPECT_LE(idle_seconds, 1 + 1 * 2 + 2) << idle_result;
+
+  if (go_with) {
+    const std::string go_result = outcome(*go_with, 5);
+    EXPECT_THAT(go_result, ::testing::HasSubstr("connection timed out")) << "Go client under the supervisor";
+    std::fprintf(stderr, "[ measured ] Go client under the supervisor, keepalive 1/1/2: %s (%.1f s after the "
+                 "peer vanished)\n", go_result.c_str(), seconds_since_silence());
+    EXPECT_LE(seconds_since_silence(), 5 + 1);
+  }
 
   const std::string inflight_result = outcome(*inflight_with, 10);
   const auto inflight = parse_probe_output(inflight_result);
@@ -129,6 +157,9 @@ TEST(DeadPeerTest, KeepaliveAndUserTimeoutEndConnectionsToAVanishedPeer) {
   const int remaining = kWithoutShimWaitS - static_cast<int>(seconds_since_silence());
   EXPECT_EQ(outcome(*idle_without, remaining > 0 ? remaining : 0), "") << "the idle client gave up";
   EXPECT_EQ(outcome(*inflight_without, 1), "") << "the in-flight client gave up";
+  if (go_without) {
+    EXPECT_EQ(outcome(*go_without, 1), "") << "the Go client gave up without sockshim";
+  }
   EXPECT_GE(seconds_since_silence(), kWithoutShimWaitS);
 }
 

@@ -1,0 +1,53 @@
+#include "config/policy_summary.h"
+
+namespace sockshim {
+
+void summarise(const Policy& policy, const char* program, PolicySummary* summary) {
+  for (const Rule& rule : policy.rules) {
+    const Direction direction = rule.match.direction;
+    const bool addressed = rule.match.needs_address();
+    // An address-free rule of direction "any" is already applied by socket().
+    summary->connect_rules |= direction == Direction::connect || (direction == Direction::any && addressed);
+    summary->listen_rules |= direction == Direction::listen || (direction == Direction::any && addressed);
+    // Listen rules reach accepted sockets through the kernel's copy.
+    summary->accept_rules |= direction == Direction::accept || (direction == Direction::any && addressed);
+    summary->udp_rules |= rule.match.protocol != Protocol::tcp;
+  }
+  for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
+    for (int udp = 0; udp < 2; ++udp) {
+      SocketEvent event;
+      event.ipv6 = ipv6;
+      event.udp = udp;
+      event.program = program;
+      summary->at_creation[ipv6][udp] = decide(policy, event);
+      summary->creation_options[ipv6][udp] =
+          options_to_apply(summary->at_creation[ipv6][udp], SocketSettings(), udp);
+    }
+  }
+}
+
+bool any_rule_matches(const Policy& policy, const PolicySummary& summary, const SocketEvent& event) {
+  for (const Rule& rule : policy.rules) {
+    if (rule_matches(rule, event, Endpoint())) return true;
+  }
+  if (!summary.udp_rules || event.udp) return false;
+  SocketEvent as_udp = event;  // not yet known at connect(): either may match
+  as_udp.udp = true;
+  for (const Rule& rule : policy.rules) {
+    if (rule_matches(rule, as_udp, Endpoint())) return true;
+  }
+  return false;
+}
+
+int first_accept_time_rule(const Policy& policy) {
+  for (size_t i = 0; i < policy.rules.size(); ++i) {
+    const Match& match = policy.rules[i].match;
+    if (match.direction == Direction::accept ||
+        (match.direction == Direction::any && (!match.remote.empty() || !match.local.empty()))) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+}  // namespace sockshim

@@ -1,0 +1,142 @@
+#include "supervisor/child_launch.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "supervisor/listener.h"
+
+namespace sockshim::supervisor {
+namespace {
+
+// Stage and errno of a failure in the child; stage 0 with the listener.
+struct ChildReport {
+  int stage;
+  int error;
+};
+constexpr int kStageListener = 0, kStageFilter = 1, kStageExec = 2, kStageParent = 3;
+
+// Async-signal-safe: runs between fork and exec.
+void send_report(int channel, ChildReport report, int listener) {
+  msghdr message;
+  std::memset(&message, 0, sizeof message);
+  iovec data = {&report, sizeof report};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  if (listener >= 0) {
+    std::memset(control, 0, sizeof control);
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &listener, sizeof listener);
+  }
+  while (sendmsg(channel, &message, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+// Returns the number of bytes read (0 at end of file), with a descriptor in
+// |listener| when one came.
+ssize_t receive_report(int channel, ChildReport* report, int* listener) {
+  msghdr message;
+  std::memset(&message, 0, sizeof message);
+  iovec data = {report, sizeof *report};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t got;
+  while ((got = recvmsg(channel, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+      std::memcpy(listener, CMSG_DATA(header), sizeof *listener);
+    }
+  }
+  return got;
+}
+
+[[noreturn]] void run_child(int channel, pid_t parent, const std::vector<char*>& argv,
+                            const std::vector<sock_filter>& filter, const sigset_t& original_mask) {
+  // Without the supervisor its trapped calls would fail with ENOSYS: the
+  // program goes with it instead of running half-covered.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+    send_report(channel, {kStageParent, errno}, -1);
+    _exit(127);
+  }
+  sigprocmask(SIG_SETMASK, &original_mask, nullptr);
+  const int listener = install_filter_with_listener(filter);
+  if (listener < 0) {
+    send_report(channel, {kStageFilter, -listener}, -1);
+    _exit(127);
+  }
+  send_report(channel, {kStageListener, 0}, listener);
+  close(listener);
+  execvp(argv[0], argv.data());
+  send_report(channel, {kStageExec, errno}, -1);
+  _exit(127);
+}
+
+}  // namespace
+
+bool launch_under_filter(const std::vector<char*>& argv, const std::vector<sock_filter>& filter,
+                         const sigset_t& original_mask, LaunchedProgram* launched, std::string* error) {
+  int channel[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) != 0) {
+    *error = std::string("socketpair: ") + std::strerror(errno);
+    return false;
+  }
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    *error = std::string("fork: ") + std::strerror(errno);
+    close(channel[0]);
+    close(channel[1]);
+    return false;
+  }
+  if (pid == 0) {
+    close(channel[0]);
+    run_child(channel[1], parent, argv, filter, original_mask);
+  }
+  close(channel[1]);
+  ChildReport report = {kStageParent, 0};
+  int listener = -1;
+  const ssize_t got = receive_report(channel[0], &report, &listener);
+  bool ok = got == static_cast<ssize_t>(sizeof report) && report.stage == kStageListener && listener >= 0;
+  if (ok) {
+    // Next: end of file when the exec succeeded (the channel is close-on-exec).
+    ChildReport after = {kStageParent, 0};
+    int unused = -1;
+    if (receive_report(channel[0], &after, &unused) == static_cast<ssize_t>(sizeof after)) {
+      report = after;
+      ok = false;
+    }
+  }
+  close(channel[0]);
+  if (ok) {
+    launched->pid = pid;
+    launched->listener = listener;
+    return true;
+  }
+  if (listener >= 0) close(listener);
+  switch (report.stage) {
+    case kStageFilter: *error = describe_install_error(report.error); break;
+    case kStageExec: *error = std::string("cannot run ") + argv[0] + ": " + std::strerror(report.error); break;
+    default: *error = "the program's process stopped before it could be started"; break;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return false;
+}
+
+}  // namespace sockshim::supervisor

@@ -1,0 +1,39 @@
+#include "supervisor/configured_sockets.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace sockshim::supervisor {
+
+const uint32_t* ConfiguredSockets::find(uint64_t inode) const {
+  const auto found = sockets_.find(inode);
+  return found == sockets_.end() ? nullptr : &found->second.options;
+}
+
+void ConfiguredSockets::record(uint64_t inode, uint32_t options, pid_t holder, int fd) {
+  Entry& entry = sockets_[inode];
+  entry.options |= options;
+  entry.holder = holder;
+  entry.fd = fd;
+  if (sockets_.size() >= next_check_) forget_closed();
+}
+
+// A program that churns connections would grow the table without end: now
+// and then, drop the sockets whose descriptor no longer holds them. (A socket
+// moved to another descriptor is forgotten too; it then counts as new.)
+void ConfiguredSockets::forget_closed() {
+  char path[64], target[64], expected[64];
+  for (auto it = sockets_.begin(); it != sockets_.end();) {
+    std::snprintf(path, sizeof path, "/proc/%d/fd/%d", static_cast<int>(it->second.holder), it->second.fd);
+    std::snprintf(expected, sizeof expected, "socket:[%llu]", static_cast<unsigned long long>(it->first));
+    const ssize_t length = readlink(path, target, sizeof target - 1);
+    const bool held = length > 0 && static_cast<size_t>(length) == std::strlen(expected) &&
+                      std::memcmp(target, expected, static_cast<size_t>(length)) == 0;
+    it = held ? std::next(it) : sockets_.erase(it);
+  }
+  next_check_ = sockets_.size() * 2 > 4096 ? sockets_.size() * 2 : 4096;
+}
+
+}  // namespace sockshim::supervisor

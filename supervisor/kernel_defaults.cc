@@ -1,0 +1,40 @@
+#include "supervisor/kernel_defaults.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace sockshim::supervisor {
+
+bool KernelDefaults::value(bool ipv6, bool udp, const SocketOption& option, int* value) {
+  Slot& slot = slots_[ipv6][udp][static_cast<int>(option.id)];
+  if (!slot.read) {
+    slot.read = true;
+    const int fd = socket(ipv6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+      socklen_t length = sizeof slot.value;
+      slot.known = getsockopt(fd, option.level, option.name, &slot.value, &length) == 0;
+      close(fd);
+    }
+  }
+  *value = slot.value;
+  return slot.known;
+}
+
+OptionList untouched_by_program(int fd, bool ipv6, bool udp, const OptionList& options,
+                                KernelDefaults* defaults) {
+  OptionList kept;
+  for (int i = 0; i < options.size; ++i) {
+    const SocketOption& option = options.items[i];
+    int fresh = 0, current = 0;
+    socklen_t length = sizeof current;
+    if (defaults->value(ipv6, udp, option, &fresh) &&
+        getsockopt(fd, option.level, option.name, &current, &length) == 0 && current != fresh) {
+      continue;  // the program's own value
+    }
+    kept.items[kept.size++] = option;
+  }
+  return kept;
+}
+
+}  // namespace sockshim::supervisor
