@@ -60,7 +60,8 @@ std::vector<CorpusCase> corpus_files() {
 
 // The cases only a file system can make, created in the test's temp dir.
 std::vector<CorpusCase> file_system_cases() {
-  const std::string dir = ::testing::TempDir() + "/sockshim-corpus";
+  // One directory per process: the matrices and the bind_now run may overlap.
+  const std::string dir = ::testing::TempDir() + "/sockshim-corpus-" + std::to_string(getpid());
   mkdir(dir.c_str(), 0755);
   chmod(dir.c_str(), 0755);
   std::vector<CorpusCase> cases;
