@@ -60,10 +60,10 @@ std::vector<CorpusCase> corpus_files() {
 
 // The cases only a file system can make, created in the test's temp dir.
 std::vector<CorpusCase> file_system_cases() {
-  // One directory per process: the matrices and the bind_now run may overlap.
-  const std::string dir = ::testing::TempDir() + "/sockshim-corpus-" + std::to_string(getpid());
-  mkdir(dir.c_str(), 0755);
-  chmod(dir.c_str(), 0755);
+  // One directory per process, removed at exit: runs may overlap, and the
+  // unreadable case needs a directory that nobody can reach.
+  static ReachableCopies scratch;
+  const std::string dir = scratch.dir();
   std::vector<CorpusCase> cases;
   const std::string missing = dir + "/missing.toml";
   unlink(missing.c_str());
