@@ -11,7 +11,9 @@
 #include <type_traits>
 
 #include "config/config_file.h"
+#include "config/enforce.h"
 #include "config/policy_loader.h"
+#include "shim/enforced_sockets.h"
 #include "shim/init_once.h"
 #include "shim/log.h"
 
@@ -98,7 +100,21 @@ void stop_if_strict() {
   _exit(kStrictConfigExitStatus);
 }
 
+// Which options |settings| sets that need the listen or the accept hook
+// even without an address: listener-only options, and options the kernel
+// does not copy to accepted sockets (or enforced ones, to mark those sockets).
+void note_hook_needs(const SocketSettings& settings, Runtime* state) {
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (!settings.get(entry.id)) continue;
+    state->listen_rules |= entry.stage == Stage::before_listen;
+    state->accept_rules |= !entry.inherited;
+  }
+  state->accept_rules |= settings.enforced != 0 || settings.raw_count > 0;
+  state->listen_rules |= settings.raw_count > 0;
+}
+
 void summarise(const Policy& policy, Runtime* state) {
+  note_hook_needs(policy.defaults, state);
   for (const Rule& rule : policy.rules) {
     const Direction direction = rule.match.direction;
     const bool addressed = rule.match.needs_address();
@@ -108,6 +124,7 @@ void summarise(const Policy& policy, Runtime* state) {
     // Listen rules reach accepted sockets through the kernel's copy.
     state->accept_rules |= direction == Direction::accept || (direction == Direction::any && addressed);
     state->udp_rules |= rule.match.protocol != Protocol::tcp;
+    note_hook_needs(rule.settings, state);
   }
   for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
     for (int udp = 0; udp < 2; ++udp) {
@@ -115,9 +132,12 @@ void summarise(const Policy& policy, Runtime* state) {
       event.ipv6 = ipv6;
       event.udp = udp;
       event.program = state->program;
-      state->at_creation[ipv6][udp] = decide(policy, event);
-      state->creation_options[ipv6][udp] =
-          options_to_apply(state->at_creation[ipv6][udp], SocketSettings(), udp);
+      SocketTarget target;
+      target.ipv6 = ipv6;
+      target.udp = udp;
+      state->at_creation[ipv6][udp] = applicable(decide(policy, event), target);
+      state->creation_options[ipv6][udp] = options_to_apply(state->at_creation[ipv6][udp], SocketSettings(), target);
+      state->creation_enforced[ipv6][udp] = enforced_on(state->at_creation[ipv6][udp], target);
     }
   }
 }
@@ -168,6 +188,7 @@ void parse_config() {
     // Kept for the life of the process: hooks may run during exit.
     const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
     summarise(*policy, &g_runtime);
+    if (!enforceable_options(*policy).empty()) start_enforcing();
     g_runtime.policy = policy->empty() ? nullptr : policy;
     log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.source,
                 loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);

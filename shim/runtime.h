@@ -2,6 +2,8 @@
 // that the hooks read it without locks or allocation.
 #pragma once
 
+#include <cstdint>
+
 #include "config/decide.h"
 #include "config/policy.h"
 
@@ -18,13 +20,14 @@ struct Runtime {
   // skips the system calls that classify the socket.
   bool connect_rules = false;
   bool listen_rules = false;
-  bool accept_rules = false;
+  bool accept_rules = false;  // also: options the kernel does not copy to accepted sockets, enforcement
   bool udp_rules = false;  // any rule for protocol "udp" or "any"
 
   // What socket() applies, by [ipv6][udp]: the top-level settings and the
-  // rules that need no address.
+  // rules that need no address, as far as they apply to a new socket.
   SocketSettings at_creation[2][2];
   OptionList creation_options[2][2];
+  uint32_t creation_enforced[2][2] = {};  // enforced_on(at_creation)
 };
 
 // The state, built on first use: the environment and the config text are
