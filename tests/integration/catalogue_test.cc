@@ -237,6 +237,34 @@ TEST_P(InheritanceTest, TheInheritedColumnIsWhatTheKernelDoes) {
 
 INSTANTIATE_TEST_SUITE_P(Options, InheritanceTest, ::testing::ValuesIn(entries_for_accepted_sockets()), case_name);
 
+TEST(UdpTest, MarkingReachesUdpSocketsOfAUdpRule) {
+  for (bool ipv6 : {false, true}) {
+    std::vector<std::string> argv = {SOCKPROBE_PATH, "udp"};
+    if (ipv6) argv.push_back("-6");
+    const auto sockets = parse_probe_output(
+        run_program(argv, with_shim("[[rule]]\nmatch.protocol = \"udp\"\nip.dscp = \"EF\"\n"
+                                    "socket.priority = 5\nsocket.mark = 9\n"))
+            .out);
+    const SocketReport& udp = sockets.at("udp-marking");
+    EXPECT_EQ(udp.at(ipv6 ? "tclass" : "tos"), 46 << 2);
+    EXPECT_EQ(udp.at("priority"), 5);
+    EXPECT_EQ(udp.at("mark"), 9);
+  }
+}
+
+TEST(RawOptionTest, SetOnEverySocketAndAgainOnAcceptedOnes) {
+  for (bool ipv6 : {false, true}) {
+    const Texts sockets =
+        probe_pair(ipv6, with_shim("[[raw]]\nlevel = \"IPPROTO_IP\"\nname = \"IP_TTL\"\nvalue = 33\n"));
+    // (IP_TTL on an IPv6 socket is its IPv4 side's, as for IP_TOS.)
+    for (const char* role : {"listener", "client", "accepted"}) EXPECT_EQ(sockets.at(role).at("ttl"), "33") << role;
+  }
+  const Texts listeners_only = probe_pair(
+      false, with_shim("[[raw]]\nlevel = 0\nname = 2\nvalue = [17, 0, 0, 0]\nwhen = \"listen\"\n"));
+  EXPECT_EQ(listeners_only.at("listener").at("ttl"), "17");
+  EXPECT_EQ(listeners_only.at("client").at("ttl"), without_shim(false).at("client").at("ttl"));
+}
+
 // A program that sets its own keepalive, nodelay and TOS after connect()
 // and accept(), as Go and curl do.
 constexpr char kEnforced[] = R"(

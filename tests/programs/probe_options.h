@@ -44,6 +44,8 @@ static const struct probe_option kProbeOptions[] = {
     {"defer_accept", IPPROTO_TCP, TCP_DEFER_ACCEPT, PROBE_INT},
     {"fastopen", IPPROTO_TCP, TCP_FASTOPEN, PROBE_INT},
     {"bind_address_no_port", IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, PROBE_INT},
+    /* Not in the catalogue: for the tests of raw options. */
+    {"ttl", IPPROTO_IP, IP_TTL, PROBE_INT},
 };
 
 #endif

@@ -205,6 +205,8 @@ static int run_udp(const struct probe_flags* flags) {
   socklen_t length = loopback(flags, flags->port, &address);
   if (bind(fd, (struct sockaddr*)&address, length) != 0) die("bind");
   print_buffers("udp-bound", fd);
+  printf("udp-marking tos=%d tclass=%d priority=%d mark=%d\n", option(fd, IPPROTO_IP, IP_TOS),
+         option(fd, IPPROTO_IPV6, IPV6_TCLASS), option(fd, SOL_SOCKET, SO_PRIORITY), option(fd, SOL_SOCKET, SO_MARK));
   printf("udp keepalive=%d\n", option(fd, SOL_SOCKET, SO_KEEPALIVE));
   return 0;
 }
