@@ -1,6 +1,7 @@
 // The exported hooks. Each calls the real function, keeps its result, and
 // hands the socket to the event handlers below, which leave errno as they
-// found it.
+// found it. setsockopt is the one hook that may not call the real function:
+// for an option the config enforces on that socket (config/enforce.h).
 #include <sys/socket.h>
 
 #include "config/decide.h"
