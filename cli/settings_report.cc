@@ -174,7 +174,7 @@ std::vector<std::string> warnings_for(const SocketSettings& settings, const Kern
                          " (ENOPROTOOPT); sockshim warns once at run time and sets the rest");
     }
     if (entry.needs_cap_net_admin) {
-      warnings.push_back(std::string(entry.key) + " needs CAP_NET_ADMIN in the program; without it the kernel "
+      warnings.push_back(std::string(entry.key) + " needs CAP_NET_ADMIN (or CAP_NET_RAW) in the program; without it the kernel "
                          "refuses " + entry.kernel_name + " and sockshim warns once");
     }
   }

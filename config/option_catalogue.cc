@@ -50,7 +50,7 @@ constexpr CatalogueEntry kCatalogue[kOptionCount] = {
      "queueing priority (qdisc band); above 6 needs CAP_NET_ADMIN; reset to 0 on accepted sockets, so set again"},
     {OptionId::mark, "socket.mark", "SO_MARK", kSocket(SO_MARK), kSocket(SO_MARK), nullptr, false,
      ValueKind::number, 0, UINT32_MAX, "", Stage::socket, true, true, false, true, "42", "0",
-     "firewall mark (fwmark) for policy routing and nftables; needs CAP_NET_ADMIN"},
+     "firewall mark (fwmark) for policy routing and nftables; needs CAP_NET_ADMIN or CAP_NET_RAW"},
     {OptionId::congestion, "tcp.congestion", "TCP_CONGESTION", kTcp(TCP_CONGESTION), kTcp(TCP_CONGESTION),
      nullptr, false, ValueKind::name, 1, 15, "", Stage::socket, false, true, false, false, "\"reno\"",
      "net.ipv4.tcp_congestion_control",

@@ -85,7 +85,7 @@ struct CatalogueEntry {
   bool inherited;  // the kernel copies it from a listener to the sockets it accepts
                    // (measured by tests/integration/catalogue_test.cc)
   bool enables_keepalive;  // giving it turns keepalive on unless enabled = false
-  bool needs_cap_net_admin;
+  bool needs_cap_net_admin;  // (or CAP_NET_RAW, for SO_MARK)
   const char* example;         // a TOML value, for the docs and the tests
   const char* kernel_default;  // for the docs
   const char* meaning;         // one line for the docs

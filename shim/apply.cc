@@ -53,7 +53,7 @@ void report_failure(int fd, const SocketOption& option, const char* event_name, 
                 "net.ipv4.tcp_allowed_congestion_control; the kernel's default stays",
                 reinterpret_cast<const char*>(option.data), fd, event_name, std::strerror(error));
   } else if (error == EPERM && option.id == OptionId::mark) {
-    log_message(LogLevel::warn, "socket.mark needs CAP_NET_ADMIN, which this program lacks: SO_MARK is not set");
+    log_message(LogLevel::warn, "socket.mark needs CAP_NET_ADMIN or CAP_NET_RAW, which this program lacks: SO_MARK is not set");
   } else if (option.id == OptionId::count_) {
     log_message(LogLevel::warn, "setting raw option %d/%d on fd %d at %s failed: %s", option.level, option.name,
                 fd, event_name, std::strerror(error));

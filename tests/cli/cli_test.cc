@@ -194,7 +194,7 @@ TEST(CheckTest, WarnsAboutCongestionMarkAndShowsEnforcement) {
   EXPECT_EQ(result.exit_status, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("warning: tcp.congestion \"no-such-cc\" is not in "
                                     "net.ipv4.tcp_available_congestion_control"));
-  EXPECT_THAT(result.out, HasSubstr("warning: socket.mark needs CAP_NET_ADMIN"));
+  EXPECT_THAT(result.out, HasSubstr("warning: socket.mark needs CAP_NET_ADMIN (or CAP_NET_RAW)"));
   EXPECT_THAT(result.out, HasSubstr("tcp.nodelay on (enforced)"));
 }
 

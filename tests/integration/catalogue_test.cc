@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -263,6 +264,24 @@ TEST(RawOptionTest, SetOnEverySocketAndAgainOnAcceptedOnes) {
       false, with_shim("[[raw]]\nlevel = 0\nname = 2\nvalue = [17, 0, 0, 0]\nwhen = \"listen\"\n"));
   EXPECT_EQ(listeners_only.at("listener").at("ttl"), "17");
   EXPECT_EQ(listeners_only.at("client").at("ttl"), without_shim(false).at("client").at("ttl"));
+}
+
+TEST(MarkTest, WithoutTheCapabilityOneWarningAndNothingElse) {
+  if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "NEEDS ROOT AND SETPRIV";
+  // Root without CAP_NET_ADMIN and CAP_NET_RAW in its bounding set execs a
+  // program that has neither.
+  const ProgramResult result = run_program(
+      {"/usr/bin/setpriv", "--bounding-set", "-net_admin,-net_raw", SOCKPROBE_PATH, "pair"},
+      with_shim("socket.mark = 7\nkeepalive.idle = 33\n"));
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_THAT(result.err, HasSubstr("warn: socket.mark needs CAP_NET_ADMIN or CAP_NET_RAW, which this program "
+                                    "lacks: SO_MARK is not set"));
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  const auto sockets = parse_probe_output(result.out);
+  for (const char* role : {"listener", "client", "accepted"}) {
+    EXPECT_EQ(sockets.at(role).at("mark"), 0) << role;
+    EXPECT_EQ(sockets.at(role).at("idle"), 33) << role;
+  }
 }
 
 // A program that sets its own keepalive, nodelay and TOS after connect()
