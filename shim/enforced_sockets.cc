@@ -20,7 +20,6 @@ constexpr size_t kMaxDescriptors = size_t{1} << 20;
 // Per descriptor: the socket's inode (low 32 bits) above the enforced set.
 // The inode tells a descriptor number reused by another socket or file (a
 // close() is not hooked) from the socket sockshim set the options on.
-std::atomic<bool> g_enforcing{false};
 std::atomic<uint64_t>* g_slots = nullptr;
 size_t g_capacity = 0;
 
@@ -31,6 +30,22 @@ uint32_t socket_identity(int fd) {
 }
 
 }  // namespace
+
+namespace enforcement_detail {
+
+std::atomic<bool> g_enforcing{false};
+
+bool changes_enforced_option(int fd, int level, int name) {
+  if (fd < 0 || static_cast<size_t>(fd) >= g_capacity) return false;
+  const uint64_t slot = g_slots[fd].load(std::memory_order_relaxed);
+  if (!(static_cast<uint32_t>(slot) & enforcement_bit(level, name))) return false;
+  ErrnoGuard keep_errno;
+  return socket_identity(fd) == static_cast<uint32_t>(slot >> 32);
+}
+
+}  // namespace enforcement_detail
+
+using enforcement_detail::g_enforcing;
 
 void start_enforcing() {
   struct rlimit limit = {};
@@ -50,15 +65,6 @@ void remember_enforced(int fd, uint32_t options) {
   if (!g_enforcing.load(std::memory_order_acquire) || fd < 0 || static_cast<size_t>(fd) >= g_capacity) return;
   const uint64_t slot = options ? (uint64_t{socket_identity(fd)} << 32) | options : 0;
   g_slots[fd].store(slot, std::memory_order_relaxed);
-}
-
-bool keeps_configured_value(int fd, int level, int name) {
-  if (__builtin_expect(!g_enforcing.load(std::memory_order_acquire), 1)) return false;
-  if (fd < 0 || static_cast<size_t>(fd) >= g_capacity) return false;
-  const uint64_t slot = g_slots[fd].load(std::memory_order_relaxed);
-  if (!(static_cast<uint32_t>(slot) & enforcement_bit(level, name))) return false;
-  ErrnoGuard keep_errno;
-  return socket_identity(fd) == static_cast<uint32_t>(slot >> 32);
 }
 
 }  // namespace sockshim
