@@ -270,9 +270,15 @@ TEST(MarkTest, WithoutTheCapabilityOneWarningAndNothingElse) {
   if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "NEEDS ROOT AND SETPRIV";
   // Root without CAP_NET_ADMIN and CAP_NET_RAW in its bounding set execs a
   // program that has neither.
-  const ProgramResult result = run_program(
-      {"/usr/bin/setpriv", "--bounding-set", "-net_admin,-net_raw", SOCKPROBE_PATH, "pair"},
-      with_shim("socket.mark = 7\nkeepalive.idle = 33\n"));
+  // The environment travels as `env` arguments: setpriv, of the system's
+  // libc, must not preload a shim built for another libc.
+  std::vector<std::string> argv = {"/usr/bin/setpriv", "--bounding-set", "-net_admin,-net_raw", "/usr/bin/env"};
+  for (const auto& [name, value] : with_shim("socket.mark = 7\nkeepalive.idle = 33\n")) {
+    argv.push_back(name + "=" + value);
+  }
+  argv.push_back(SOCKPROBE_PATH);
+  argv.push_back("pair");
+  const ProgramResult result = run_program(argv, {});
   EXPECT_EQ(result.exit_status, 0);
   EXPECT_THAT(result.err, HasSubstr("warn: socket.mark needs CAP_NET_ADMIN or CAP_NET_RAW, which this program "
                                     "lacks: SO_MARK is not set"));
