@@ -71,6 +71,20 @@ std::string type_name(const toml::node& node) {
   }
 }
 
+// The entry whose kernel name, without its TCP_/SO_/IP_ prefix, is |name|
+// ("keepidle", "tcp_keepidle", "TCP_KEEPIDLE" → keepalive.idle): people write
+// the option's name where the config wants its key.
+const CatalogueEntry* entry_by_kernel_name(std::string_view name) {
+  std::string wanted(name);
+  for (char& c : wanted) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  for (const CatalogueEntry& entry : kCatalogue) {
+    const std::string_view kernel = entry.kernel_name;
+    const std::string_view bare = kernel.substr(kernel.find('_') + 1);
+    if (wanted == kernel || wanted == bare) return &entry;
+  }
+  return nullptr;
+}
+
 bool comes_before(const ConfigError& a, const ConfigError& b) {
   return a.line != b.line ? a.line < b.line : a.column < b.column;
 }
@@ -156,6 +170,8 @@ class Loader {
       }
       if (best <= std::max<size_t>(2, name.size() / 3)) {
         message += "; did you mean \"" + std::string(nearest) + "\"?";
+      } else if (const CatalogueEntry* entry = entry_by_kernel_name(name)) {
+        message += "; " + std::string(entry->kernel_name) + " is set by \"" + entry->key + "\"";
       } else {
         message += "; expected one of:";
         for (std::string_view candidate : allowed) message += " " + std::string(candidate);

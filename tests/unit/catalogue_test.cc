@@ -94,6 +94,15 @@ TEST(CatalogueTest, ValuesAsTheKernelTakesThem) {
   EXPECT_EQ(load_ok("tcp.defer_accept = \"7s\"").defaults.number(OptionId::defer_accept), 7);
 }
 
+TEST(CatalogueTest, AKernelNameWhereAKeyBelongsPointsToTheKey) {
+  const LoadResult result = load("[tcp]\nTCP_CONGESTION = \"bbr\"\n[socket]\nrcvbuf = 1\n");
+  ASSERT_EQ(result.errors.size(), 2u);
+  EXPECT_EQ(result.errors[0].to_string(),
+            "test.toml:2:1: tcp.TCP_CONGESTION: unknown key \"TCP_CONGESTION\"; TCP_CONGESTION is set by "
+            "\"tcp.congestion\"");
+  EXPECT_THAT(result.errors[1].message, HasSubstr("SO_RCVBUF is set by \"buffers.receive\""));
+}
+
 TEST(OptionsToApplyTest, DscpOnIpv6SetsTheTrafficClassAndTheIpv4Tos) {
   SocketSettings wanted = load_ok("ip.dscp = \"AF41\"").defaults;
   SocketTarget ipv6;
