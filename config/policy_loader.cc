@@ -263,7 +263,6 @@ class Loader {
           number = read_quantity(node, key, nullptr, entry,
                                  "a DSCP class such as \"AF41\", \"EF\" or \"CS1\", or a number in " +
                                      range_text(entry));
-          if (text && number) number.reset();
         }
         break;
       }
