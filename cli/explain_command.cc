@@ -15,7 +15,7 @@
 #include "cli/settings_report.h"
 #include "config/decide.h"
 #include "config/endpoint.h"
-#include "config/setting_fields.h"
+#include "config/option_catalogue.h"
 
 namespace sockshim::cli {
 namespace {
@@ -81,6 +81,7 @@ bool parse_endpoint(const std::string& text, const char* default_host, Endpoint*
 struct Source {
   std::string name;
   const SocketSettings* settings;
+  const Rule* rule;  // null: the top level
 };
 
 }  // namespace
@@ -133,36 +134,57 @@ int explain_command(int argc, char** argv) {
               connecting ? connect_to.c_str() : listen_on.c_str(), event.ipv6 ? "ipv6" : "ipv4",
               udp ? "udp" : "tcp", program.empty() ? "" : (", program \"" + program + "\"").c_str());
   std::vector<Source> sources;
-  if (!udp) sources.push_back({"top level", &policy->defaults});
+  if (!udp) sources.push_back({"top level", &policy->defaults, nullptr});
   std::printf("\nmatching rules, in order:\n");
   size_t number = 1;
   for (const Rule& rule : policy->rules) {
     if (rule_matches(rule, event, Endpoint())) {
       const std::string name = "rule[" + std::to_string(number) + "] \"" + rule.name + "\"";
       std::printf("  %s: %s\n", name.c_str(), describe_match(rule.match).c_str());
-      sources.push_back({name, &rule.settings});
+      sources.push_back({name, &rule.settings, &rule});
     }
     ++number;
   }
   if (sources.size() == (udp ? 0u : 1u)) std::printf("  (none)\n");
 
-  std::printf("\nfinal options (%s):\n",
-              connecting ? "set before the real connect()" : "set before the real listen(); accepted connections inherit them");
+  std::printf("\nfinal options (each with where it comes from, when sockshim sets it%s):\n",
+              connecting ? "" : ", and how accepted connections get it");
   const SocketSettings final_settings = decide(*policy, event);
+  SocketTarget target;
+  target.ipv6 = event.ipv6;
+  target.udp = udp;
+  target.listener = !connecting;
+  const SocketSettings applied = applicable(final_settings, target);
+  const char* event_call = connecting ? "before connect()" : "before listen()";
   std::vector<std::string> unset;
-  for (const SettingField& field : kSettingFields) {
-    const std::optional<int> value = field.get(final_settings);
-    const bool tcp_level = field.option != OptionId::receive_buffer && field.option != OptionId::send_buffer;
-    if (!value || (udp && tcp_level)) {
-      unset.push_back(option_name(field.option));
+  for (const CatalogueEntry& entry : kCatalogue) {
+    const std::optional<OptionValue>& value = applied.get(entry.id);
+    if (!value) {
+      unset.push_back(kernel_name(entry, event.ipv6));
       continue;
     }
     std::string origin;
+    bool at_creation = false;
     for (const Source& source : sources) {
-      if (field.get(*source.settings)) origin = source.name;
+      if (!source.settings->get(entry.id)) continue;
+      origin = source.name;
+      at_creation = source.rule == nullptr || !source.rule->match.needs_address();
     }
-    std::printf("  %-17s %-10s from %s (%s)\n", option_name(field.option), describe_value(field, *value).c_str(),
-                origin.c_str(), field.key);
+    std::string when = at_creation && entry.stage != Stage::before_listen ? "set at socket()" : std::string("set ") + event_call;
+    if (!connecting && !udp) {
+      when += entry.stage == Stage::before_listen ? ", listener only"
+              : entry.inherited                   ? ", accepted: copied by the kernel"
+                                                  : ", accepted: set again after accept()";
+    }
+    if (final_settings.is_enforced(entry.id)) when += ", enforced";
+    std::printf("  %-17s %-10s from %s (%s); %s\n", kernel_name(entry, event.ipv6),
+                describe_value(entry, *value).c_str(), origin.c_str(), entry.key, when.c_str());
+  }
+  for (int i = 0; i < applied.raw_count; ++i) {
+    const RawOption& raw = applied.raw[i];
+    std::printf("  raw %d/%d         %s; set with the options above%s\n", raw.level, raw.name,
+                raw.length ? (std::to_string(raw.length) + " bytes").c_str() : std::to_string(raw.number).c_str(),
+                connecting || udp ? "" : ", accepted: set again after accept()");
   }
   if (!unset.empty()) {
     std::string names;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "config/option_catalogue.h"
 #include "inspect/process_sockets.h"
 
 namespace sockshim::cli {
@@ -18,8 +19,10 @@ constexpr char kUsage[] =
     "Lists the TCP and UDP sockets of a running process with the options the\n"
     "kernel has in effect for each: keepalive on/idle/interval/count, receive and\n"
     "send buffer (as the kernel reports them: twice the requested size), TCP user\n"
-    "timeout and nodelay. Reads each socket through pidfd_getfd(2), which needs\n"
-    "ptrace rights over the process (root, or the same user when\n"
+    "timeout and nodelay, TOS/traffic class, priority, mark and congestion\n"
+    "control (--json: every option sockshim knows, under its config key).\n"
+    "Reads each socket through pidfd_getfd(2), which needs ptrace rights over\n"
+    "the process (root, or the same user when\n"
     "kernel.yama.ptrace_scope allows it). Where that is refused (or with\n"
     "--sock-diag), shows what sock_diag netlink exposes instead: addresses,\n"
     "state, buffers, and keepalive only while its timer runs; the other\n"
@@ -38,6 +41,25 @@ std::string json_string(const std::string& text) {
 
 std::string value(int number) { return number < 0 ? "?" : std::to_string(number); }
 
+// Every catalogue option the kernel reported, by its config key:
+// {"ip.dscp": 136, "tcp.congestion": "bbr", ...}; numbers as the kernel
+// shows them (the TOS byte for ip.dscp, doubled buffers).
+std::string json_options(const InspectedSocket& socket) {
+  std::string out = "{";
+  for (const CatalogueEntry& entry : kCatalogue) {
+    const std::string& value = socket.options[static_cast<int>(entry.id)];
+    if (value.empty()) continue;
+    if (out.size() > 1) out += ", ";
+    out += json_string(entry.key) + ": " + (entry.kind == ValueKind::name ? json_string(value) : value);
+  }
+  return out + "}";
+}
+
+std::string text(const InspectedSocket& socket, OptionId id) {
+  const std::string& value = socket.options[static_cast<int>(id)];
+  return value.empty() ? "?" : value;
+}
+
 void print_json(const std::vector<InspectedSocket>& sockets) {
   std::printf("[");
   for (size_t i = 0; i < sockets.size(); ++i) {
@@ -46,19 +68,21 @@ void print_json(const std::vector<InspectedSocket>& sockets) {
         "%s\n  {\"fd\": %d, \"protocol\": \"%s\", \"local\": %s, \"remote\": %s, \"listening\": %s, "
         "\"keepalive\": %d, \"keepalive_idle_s\": %d, \"keepalive_interval_s\": %d, "
         "\"keepalive_count\": %d, \"receive_buffer\": %d, \"send_buffer\": %d, "
-        "\"user_timeout_ms\": %d, \"nodelay\": %d, \"source\": \"%s\"}",
+        "\"user_timeout_ms\": %d, \"nodelay\": %d, \"source\": \"%s\", \"options\": %s}",
         i ? "," : "", s.fd, s.udp ? "udp" : "tcp", json_string(s.local).c_str(),
         json_string(s.remote).c_str(), s.listening ? "true" : "false", s.keepalive,
         s.keepalive_idle_s, s.keepalive_interval_s, s.keepalive_count, s.receive_buffer,
-        s.send_buffer, s.user_timeout_ms, s.nodelay, s.from_sock_diag ? "sock_diag" : "pidfd_getfd");
+        s.send_buffer, s.user_timeout_ms, s.nodelay, s.from_sock_diag ? "sock_diag" : "pidfd_getfd",
+        json_options(s).c_str());
   }
   std::printf("\n]\n");
 }
 
 void print_table(const std::vector<InspectedSocket>& sockets) {
-  constexpr char kRow[] = "%-4s %-5s %-24s %-24s %-6s %-3s %-5s %-5s %-5s %-9s %-9s %-8s %-7s %s\n";
+  constexpr char kRow[] =
+      "%-4s %-5s %-24s %-24s %-6s %-3s %-5s %-5s %-5s %-9s %-9s %-8s %-7s %-4s %-4s %-10s %-8s %s\n";
   std::printf(kRow, "FD", "PROTO", "LOCAL", "REMOTE", "STATE", "KA", "IDLE", "INTVL", "COUNT", "RCVBUF",
-              "SNDBUF", "USER_TO", "NODELAY", "SOURCE");
+              "SNDBUF", "USER_TO", "NODELAY", "TOS", "PRIO", "MARK", "CC", "SOURCE");
   for (const InspectedSocket& s : sockets) {
     std::printf(kRow, std::to_string(s.fd).c_str(), s.udp ? "udp" : "tcp", s.local.c_str(),
                 s.remote.empty() ? "-" : s.remote.c_str(),
@@ -66,6 +90,8 @@ void print_table(const std::vector<InspectedSocket>& sockets) {
                 value(s.keepalive_idle_s).c_str(), value(s.keepalive_interval_s).c_str(),
                 value(s.keepalive_count).c_str(), value(s.receive_buffer).c_str(),
                 value(s.send_buffer).c_str(), value(s.user_timeout_ms).c_str(), value(s.nodelay).c_str(),
+                text(s, OptionId::dscp).c_str(), text(s, OptionId::priority).c_str(),
+                text(s, OptionId::mark).c_str(), text(s, OptionId::congestion).c_str(),
                 s.from_sock_diag ? "diag" : "pidfd");
   }
 }

@@ -1,5 +1,9 @@
 #include "cli/kernel_facts.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +36,16 @@ KeepaliveDefaults namespace_keepalive_defaults() {
       static_cast<int>(read_sysctl("net/ipv4/tcp_keepalive_intvl").value_or(defaults.interval_s));
   defaults.count = static_cast<int>(read_sysctl("net/ipv4/tcp_keepalive_probes").value_or(defaults.count));
   return defaults;
+}
+
+bool kernel_knows_option(int level, int name) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return true;  // nothing to learn
+  unsigned char value[64] = {};
+  socklen_t length = sizeof value;
+  const bool unknown = getsockopt(fd, level, name, value, &length) != 0 && errno == ENOPROTOOPT;
+  close(fd);
+  return !unknown;
 }
 
 }  // namespace sockshim::cli

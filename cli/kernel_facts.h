@@ -16,4 +16,8 @@ std::optional<std::string> read_sysctl_text(const std::string& name);
 
 KeepaliveDefaults namespace_keepalive_defaults();
 
+// False when getsockopt(level, name) on a throwaway TCP socket says
+// ENOPROTOOPT: the running kernel does not know the option.
+bool kernel_knows_option(int level, int name);
+
 }  // namespace sockshim::cli

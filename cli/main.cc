@@ -7,6 +7,7 @@
 #include "cli/exit_codes.h"
 #include "cli/explain_command.h"
 #include "cli/inspect_command.h"
+#include "cli/options_command.h"
 #include "cli/run_command.h"
 
 namespace {
@@ -21,6 +22,7 @@ constexpr char kUsage[] =
     "  run [-c FILE | -e TOML] -- PROGRAM ...  run a program under the shim of its libc\n"
     "  inspect PID [--json]                    socket options in effect on a running process\n"
     "  doctor                                  kernel settings, libc loaders, libraries\n"
+    "  options                                 every option sockshim can set\n"
     "\n"
     "`sockshim COMMAND --help` describes each command.\n";
 
@@ -35,6 +37,7 @@ constexpr Command kCommands[] = {
     {"run", sockshim::cli::run_command},
     {"inspect", sockshim::cli::inspect_command},
     {"doctor", sockshim::cli::doctor_command},
+    {"options", sockshim::cli::options_command},
 };
 
 }  // namespace

@@ -12,6 +12,8 @@
 
 #include "cli/config_loading.h"
 #include "cli/exit_codes.h"
+#include "config/config_source.h"
+#include "config/enforce.h"
 #include "cli/preload_list.h"
 #include "cli/program_facts.h"
 #include "cli/shim_libraries.h"
@@ -73,24 +75,21 @@ int refuse(const ProgramFacts& facts, const std::string& program) {
 std::optional<Policy> supervisor_policy(const std::string& config_file, const std::string& config_toml) {
   if (!config_file.empty()) return load_config_or_report(config_file);
   if (!config_toml.empty()) return load_inline_config_or_report(config_toml);
-  if (const char* disabled = getenv("SOCKSHIM_DISABLE"); disabled && std::strcmp(disabled, "1") == 0) {
-    return Policy();
-  }
-  if (const char* inline_toml = getenv("SOCKSHIM_CONFIG_TOML"); inline_toml && *inline_toml) {
-    return load_inline_config_or_report(inline_toml);
-  }
-  if (const char* path = getenv("SOCKSHIM_CONFIG"); path && *path) return load_config_or_report(path);
-  if (access("/etc/sockshim.toml", F_OK) == 0) return load_config_or_report("/etc/sockshim.toml");
-  return Policy();
+  if (disabled_by_environment(getenv)) return Policy();
+  std::string source;
+  std::optional<Policy> policy = load_environment_config_or_report(&source);
+  if (source.empty()) return Policy();  // no config: nothing to set
+  return policy;
 }
 
 int run_supervised(const std::string& config_file, const std::string& config_toml, int argc, char** argv) {
   const std::optional<Policy> policy = supervisor_policy(config_file, config_toml);
   if (!policy) return kExitFailure;
   configure_log(getenv("SOCKSHIM_LOG"), getenv("SOCKSHIM_LOG_FILE"));
-  // supervise()'s third argument takes the (level, name) pairs a config
-  // enforces over the program's own setsockopt; none yet.
-  return supervisor::supervise(std::vector<std::string>(argv, argv + argc), *policy);
+  // The only setsockopt calls the filter stops: those of enforced options.
+  std::vector<supervisor::OptionKey> enforced;
+  for (const LevelName& pair : enforceable_options(*policy)) enforced.emplace_back(pair.level, pair.name);
+  return supervisor::supervise(std::vector<std::string>(argv, argv + argc), *policy, enforced);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "cli/kernel_facts.h"
 
@@ -65,24 +66,37 @@ constexpr struct {
 
 }  // namespace
 
-std::string describe_value(const SettingField& field, int value) {
-  switch (field.unit) {
-    case SettingUnit::flag: return value ? "on" : "off";
-    case SettingUnit::seconds: return std::to_string(value) + " s";
-    case SettingUnit::count: return std::to_string(value);
-    case SettingUnit::bytes: return format_bytes(value);
-    case SettingUnit::milliseconds: return std::to_string(value) + " ms";
+std::string describe_value(const CatalogueEntry& entry, const OptionValue& value) {
+  switch (entry.kind) {
+    case ValueKind::flag: return value.number ? "on" : "off";
+    case ValueKind::seconds: return std::to_string(value.number) + " s";
+    case ValueKind::milliseconds: return std::to_string(value.number) + " ms";
+    case ValueKind::number:
+      if (entry.id == OptionId::mark) return std::to_string(static_cast<uint32_t>(value.number));
+      return std::to_string(value.number) + (*entry.unit ? " " : "") + entry.unit;
+    case ValueKind::bytes: return format_bytes(value.number);
+    case ValueKind::dscp: return "DSCP " + std::to_string(value.number) + " (TOS " + std::to_string(value.number << 2) + ")";
+    case ValueKind::linger: return value.number < 0 ? "off" : "on, " + std::to_string(value.number) + " s";
+    case ValueKind::name: return std::string(value.text, strnlen(value.text, sizeof value.text));
   }
-  return std::to_string(value);
+  return std::to_string(value.number);
 }
 
 std::string describe_settings(const SocketSettings& settings) {
   std::string text;
-  for (const SettingField& field : kSettingFields) {
-    const std::optional<int> value = field.get(settings);
+  for (const CatalogueEntry& entry : kCatalogue) {
+    const std::optional<OptionValue>& value = settings.get(entry.id);
     if (!value) continue;
     if (!text.empty()) text += ", ";
-    text += std::string(field.key) + " " + describe_value(field, *value);
+    text += std::string(entry.key) + " " + describe_value(entry, *value);
+    if (settings.is_enforced(entry.id)) text += " (enforced)";
+  }
+  for (int i = 0; i < settings.raw_count; ++i) {
+    const RawOption& raw = settings.raw[i];
+    if (!text.empty()) text += ", ";
+    text += "raw " + std::to_string(raw.level) + "/" + std::to_string(raw.name) + " " +
+            (raw.length ? std::to_string(raw.length) + " bytes" : std::to_string(raw.number)) +
+            (raw.listeners_only ? " (listeners)" : "");
   }
   return text.empty() ? "nothing" : text;
 }
@@ -116,9 +130,11 @@ std::vector<std::string> describe_dead_peer(const SocketSettings& settings,
                     " (first keepalive probe tick after user_timeout)");
   } else {
     lines.push_back("idle dead peer: noticed after " + format_seconds(*times.idle_peer_s) +
-                    " (idle " + std::to_string(settings.keepalive_idle_s.value_or(defaults.idle_s)) +
-                    " + interval " + std::to_string(settings.keepalive_interval_s.value_or(defaults.interval_s)) +
-                    " x count " + std::to_string(settings.keepalive_count.value_or(defaults.count)) + ")");
+                    " (idle " + std::to_string(settings.number(OptionId::keepalive_idle).value_or(defaults.idle_s)) +
+                    " + interval " +
+                    std::to_string(settings.number(OptionId::keepalive_interval).value_or(defaults.interval_s)) +
+                    " x count " + std::to_string(settings.number(OptionId::keepalive_count).value_or(defaults.count)) +
+                    ")");
   }
   lines.push_back("dead peer with data in flight: noticed after " + format_seconds(times.data_in_flight_s) +
                   (times.data_bounded_by_user_timeout ? " (user_timeout)" : " (kernel retransmissions)"));
@@ -134,21 +150,44 @@ std::vector<std::string> warnings_for(const SocketSettings& settings, const Kern
                          format_bytes(max) + "): the kernel will clamp it to " + format_bytes(max));
     }
   };
-  check_buffer(settings.receive_buffer, limits.receive_buffer_max, "buffers.receive", "net.core.rmem_max");
-  check_buffer(settings.send_buffer, limits.send_buffer_max, "buffers.send", "net.core.wmem_max");
-  const bool keepalive = settings.keepalive.value_or(false);
-  if (keepalive && settings.keepalive_idle_s) {
+  check_buffer(settings.number(OptionId::receive_buffer), limits.receive_buffer_max, "buffers.receive",
+               "net.core.rmem_max");
+  check_buffer(settings.number(OptionId::send_buffer), limits.send_buffer_max, "buffers.send",
+               "net.core.wmem_max");
+  const bool keepalive = settings.number(OptionId::keepalive).value_or(0);
+  const std::optional<int> idle = settings.number(OptionId::keepalive_idle);
+  if (keepalive && idle) {
     std::string exceeded;
     for (const auto& box : kMiddleboxIdleTimeouts) {
-      if (*settings.keepalive_idle_s > box.seconds) exceeded += exceeded.empty() ? box.name : std::string(", ") + box.name;
+      if (*idle > box.seconds) exceeded += exceeded.empty() ? box.name : std::string(", ") + box.name;
     }
     if (!exceeded.empty()) {
-      warnings.push_back("keepalive.idle " + std::to_string(*settings.keepalive_idle_s) +
+      warnings.push_back("keepalive.idle " + std::to_string(*idle) +
                          " s is longer than the idle timeout of: " + exceeded +
                          "; idle connections through them are dropped before the first probe");
     }
   }
-  if (keepalive && !settings.user_timeout_ms) {
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (!settings.get(entry.id)) continue;
+    if (limits.unknown_options & (1u << static_cast<int>(entry.id))) {
+      warnings.push_back(std::string(entry.key) + ": this kernel does not know " + entry.kernel_name +
+                         " (ENOPROTOOPT); sockshim warns once at run time and sets the rest");
+    }
+    if (entry.needs_cap_net_admin) {
+      warnings.push_back(std::string(entry.key) + " needs CAP_NET_ADMIN (or CAP_NET_RAW) in the program; without it the kernel "
+                         "refuses " + entry.kernel_name + " and sockshim warns once");
+    }
+  }
+  if (const std::optional<OptionValue>& congestion = settings.get(OptionId::congestion);
+      congestion && !limits.available_congestion.empty()) {
+    const std::string name(congestion->text, strnlen(congestion->text, sizeof congestion->text));
+    const std::string padded = " " + limits.available_congestion + " ";
+    if (padded.find(" " + name + " ") == std::string::npos) {
+      warnings.push_back("tcp.congestion \"" + name + "\" is not in net.ipv4.tcp_available_congestion_control (" +
+                         limits.available_congestion + "); the kernel will refuse it unless a module loads it");
+    }
+  }
+  if (keepalive && !settings.get(OptionId::user_timeout)) {
     warnings.push_back(
         "keepalive without tcp.user_timeout: a peer that dies while data is in flight is found "
         "only after ~15 min of retransmissions");
@@ -160,6 +199,14 @@ KernelLimits read_kernel_limits() {
   KernelLimits limits;
   limits.receive_buffer_max = read_sysctl("net/core/rmem_max").value_or(0);
   limits.send_buffer_max = read_sysctl("net/core/wmem_max").value_or(0);
+  std::string available = read_sysctl_text("net/ipv4/tcp_available_congestion_control").value_or("");
+  while (!available.empty() && (available.back() == '\n' || available.back() == ' ')) available.pop_back();
+  limits.available_congestion = available;
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (!kernel_knows_option(entry.ipv4.level, entry.ipv4.name)) {
+      limits.unknown_options |= 1u << static_cast<int>(entry.id);
+    }
+  }
   return limits;
 }
 

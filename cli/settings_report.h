@@ -7,12 +7,12 @@
 
 #include "config/dead_peer.h"
 #include "config/policy.h"
-#include "config/setting_fields.h"
+#include "config/option_catalogue.h"
 
 namespace sockshim::cli {
 
-// "idle 30 s", "receive buffer 1 MiB", "nodelay on".
-std::string describe_value(const SettingField& field, int value);
+// "30 s", "1 MiB", "on", "AF41 (34)", "bbr".
+std::string describe_value(const CatalogueEntry& entry, const OptionValue& value);
 
 // "keepalive on, idle 30 s, ...; receive buffer 256 KiB"; "nothing" when empty.
 std::string describe_settings(const SocketSettings& settings);
@@ -28,6 +28,8 @@ std::vector<std::string> describe_dead_peer(const SocketSettings& settings,
 struct KernelLimits {
   long receive_buffer_max = 0;  // net.core.rmem_max; 0 when unknown
   long send_buffer_max = 0;     // net.core.wmem_max
+  std::string available_congestion;  // net.ipv4.tcp_available_congestion_control; empty when unknown
+  uint32_t unknown_options = 0;      // bit per OptionId: the kernel answers ENOPROTOOPT
 };
 std::vector<std::string> warnings_for(const SocketSettings& settings, const KernelLimits& limits);
 

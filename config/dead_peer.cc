@@ -6,15 +6,15 @@ namespace sockshim {
 
 DeadPeerTimes dead_peer_times(const SocketSettings& settings, const KeepaliveDefaults& defaults) {
   DeadPeerTimes times;
-  const int user_timeout_ms = settings.user_timeout_ms.value_or(0);
+  const int user_timeout_ms = settings.number(OptionId::user_timeout).value_or(0);
   if (user_timeout_ms > 0) {
     times.data_in_flight_s = user_timeout_ms / 1000.0;
     times.data_bounded_by_user_timeout = true;
   }
-  if (!settings.keepalive.value_or(false)) return times;
-  const int idle = settings.keepalive_idle_s.value_or(defaults.idle_s);
-  const int interval = settings.keepalive_interval_s.value_or(defaults.interval_s);
-  const int count = settings.keepalive_count.value_or(defaults.count);
+  if (!settings.number(OptionId::keepalive).value_or(0)) return times;
+  const int idle = settings.number(OptionId::keepalive_idle).value_or(defaults.idle_s);
+  const int interval = settings.number(OptionId::keepalive_interval).value_or(defaults.interval_s);
+  const int count = settings.number(OptionId::keepalive_count).value_or(defaults.count);
   if (user_timeout_ms == 0) {
     times.idle_peer_s = idle + interval * count;
     return times;

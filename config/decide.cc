@@ -5,6 +5,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 namespace sockshim {
 namespace {
 
@@ -85,38 +87,119 @@ SocketSettings decide(const Policy& policy, const SocketEvent& event, const Endp
   return settings;
 }
 
+namespace {
+
+bool applies_to(const CatalogueEntry& entry, SocketTarget target) {
+  if (target.udp && !entry.udp) return false;
+  if (entry.stage == Stage::before_listen) return target.listener;
+  return true;
+}
+
+// The bytes setsockopt receives for |value| of |entry|.
+void encode(const CatalogueEntry& entry, const OptionValue& value, SocketOption* option) {
+  option->value = value.number;
+  switch (entry.kind) {
+    case ValueKind::dscp: {
+      const int tos = value.number << 2;
+      std::memcpy(option->data, &tos, sizeof tos);
+      option->length = sizeof tos;
+      option->value = tos;
+      return;
+    }
+    case ValueKind::linger: {
+      struct linger linger = {};
+      linger.l_onoff = value.number >= 0;
+      linger.l_linger = value.number >= 0 ? value.number : 0;
+      std::memcpy(option->data, &linger, sizeof linger);
+      option->length = sizeof linger;
+      return;
+    }
+    case ValueKind::name:
+      std::memcpy(option->data, value.text, sizeof value.text);
+      option->length = static_cast<socklen_t>(strnlen(value.text, sizeof value.text));
+      return;
+    default:
+      std::memcpy(option->data, &value.number, sizeof value.number);
+      option->length = sizeof value.number;
+      return;
+  }
+}
+
+}  // namespace
+
+SocketSettings applicable(const SocketSettings& settings, SocketTarget target) {
+  SocketSettings result = settings;
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (!applies_to(entry, target)) result.values[static_cast<int>(entry.id)].reset();
+  }
+  result.raw_count = 0;
+  for (int i = 0; i < settings.raw_count; ++i) {
+    if (settings.raw[i].listeners_only && !target.listener) continue;
+    result.raw[result.raw_count++] = settings.raw[i];
+  }
+  return result;
+}
+
+SocketSettings copied_on_accept(const SocketSettings& listener) {
+  SocketSettings result;
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (entry.inherited) result.values[static_cast<int>(entry.id)] = listener.get(entry.id);
+  }
+  // Raw options are not known to be copied: they are set again.
+  return result;
+}
+
 OptionList options_to_apply(const SocketSettings& wanted, const SocketSettings& already,
-                            bool udp) {
+                            SocketTarget target) {
   OptionList list;
-  auto add = [&](OptionId id, int level, int name, const auto& want, const auto& have) {
-    if (!want || want == have) return;
-    list.items[list.size++] = SocketOption{id, level, name, static_cast<int>(*want)};
-  };
-  add(OptionId::receive_buffer, SOL_SOCKET, SO_RCVBUF, wanted.receive_buffer, already.receive_buffer);
-  add(OptionId::send_buffer, SOL_SOCKET, SO_SNDBUF, wanted.send_buffer, already.send_buffer);
-  if (udp) return list;
-  add(OptionId::keepalive_idle, IPPROTO_TCP, TCP_KEEPIDLE, wanted.keepalive_idle_s, already.keepalive_idle_s);
-  add(OptionId::keepalive_interval, IPPROTO_TCP, TCP_KEEPINTVL, wanted.keepalive_interval_s, already.keepalive_interval_s);
-  add(OptionId::keepalive_count, IPPROTO_TCP, TCP_KEEPCNT, wanted.keepalive_count, already.keepalive_count);
-  add(OptionId::keepalive, SOL_SOCKET, SO_KEEPALIVE, wanted.keepalive, already.keepalive);
-  add(OptionId::user_timeout, IPPROTO_TCP, TCP_USER_TIMEOUT, wanted.user_timeout_ms, already.user_timeout_ms);
-  add(OptionId::nodelay, IPPROTO_TCP, TCP_NODELAY, wanted.nodelay, already.nodelay);
+  for (const CatalogueEntry& entry : kCatalogue) {
+    const std::optional<OptionValue>& want = wanted.get(entry.id);
+    if (!want || want == already.get(entry.id) || !applies_to(entry, target)) continue;
+    if (target.accepted && entry.stage == Stage::before_listen) continue;
+    const LevelName where = target.ipv6 ? entry.ipv6 : entry.ipv4;
+    SocketOption& option = list.items[list.size++];
+    option.id = entry.id;
+    option.level = where.level;
+    option.name = where.name;
+    encode(entry, *want, &option);
+    if (target.ipv6 && entry.ipv6_also_sets_ipv4) {
+      SocketOption& ipv4 = list.items[list.size++];
+      ipv4 = option;
+      ipv4.level = entry.ipv4.level;
+      ipv4.name = entry.ipv4.name;
+    }
+  }
+  for (int i = 0; i < wanted.raw_count; ++i) {
+    const RawOption& raw = wanted.raw[i];
+    if (raw.listeners_only && !target.listener) continue;
+    bool same = false;
+    for (int j = 0; j < already.raw_count && !same; ++j) {
+      const RawOption& have = already.raw[j];
+      same = have.level == raw.level && have.name == raw.name && have.length == raw.length &&
+             have.number == raw.number && std::memcmp(have.bytes, raw.bytes, sizeof raw.bytes) == 0;
+    }
+    if (same) continue;
+    SocketOption& option = list.items[list.size++];
+    option.level = raw.level;
+    option.name = raw.name;
+    option.value = raw.number;
+    if (raw.length == 0) {
+      std::memcpy(option.data, &raw.number, sizeof raw.number);
+      option.length = sizeof raw.number;
+    } else {
+      std::memcpy(option.data, raw.bytes, raw.length);
+      option.length = raw.length;
+    }
+  }
   return list;
 }
 
-const char* option_name(OptionId id) {
-  switch (id) {
-    case OptionId::receive_buffer: return "SO_RCVBUF";
-    case OptionId::send_buffer: return "SO_SNDBUF";
-    case OptionId::keepalive: return "SO_KEEPALIVE";
-    case OptionId::keepalive_idle: return "TCP_KEEPIDLE";
-    case OptionId::keepalive_interval: return "TCP_KEEPINTVL";
-    case OptionId::keepalive_count: return "TCP_KEEPCNT";
-    case OptionId::user_timeout: return "TCP_USER_TIMEOUT";
-    case OptionId::nodelay: return "TCP_NODELAY";
-    case OptionId::count_: break;
-  }
-  return "?";
+const char* option_name(const SocketOption& option) {
+  if (option.id == OptionId::count_) return "raw option";
+  const CatalogueEntry& entry = catalogue_entry(option.id);
+  const bool ipv6_name = option.level == entry.ipv6.level && option.name == entry.ipv6.name &&
+                         (entry.ipv6.level != entry.ipv4.level || entry.ipv6.name != entry.ipv4.name);
+  return kernel_name(entry, ipv6_name);
 }
 
 }  // namespace sockshim

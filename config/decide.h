@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "config/endpoint.h"
+#include "config/option_catalogue.h"
 #include "config/policy.h"
 
 namespace sockshim {
@@ -34,38 +35,47 @@ bool rule_matches(const Rule& rule, const SocketEvent& event, const Endpoint& li
 // its hooks need not run fnmatch (which may allocate in a multibyte locale).
 Policy for_program(const Policy& policy, const char* program);
 
-// One setsockopt call.
-enum class OptionId : uint8_t {
-  receive_buffer,
-  send_buffer,
-  keepalive,
-  keepalive_idle,
-  keepalive_interval,
-  keepalive_count,
-  user_timeout,
-  nodelay,
-  count_
+// The socket an option list is for: the catalogue says which options apply
+// to it and under which (level, name).
+struct SocketTarget {
+  bool ipv6 = false;
+  bool udp = false;
+  bool listener = false;  // before listen(): listener-only options apply
+  bool accepted = false;  // after accept(): only what the kernel did not copy
 };
 
+// One setsockopt call.
 struct SocketOption {
-  OptionId id = OptionId::count_;
+  OptionId id = OptionId::count_;  // count_: a raw option
   int level = 0;
   int name = 0;
-  int value = 0;
+  socklen_t length = 0;
+  int value = 0;  // the int for messages (linger: seconds, -1 off)
+  alignas(8) unsigned char data[16] = {};  // what setsockopt receives
 };
 
 struct OptionList {
-  static constexpr int kCapacity = static_cast<int>(OptionId::count_);
+  // Each catalogue option once, IP_TOS beside IPV6_TCLASS, the raw options.
+  static constexpr int kCapacity = kOptionCount + 1 + kMaxRawOptions;
   SocketOption items[kCapacity] = {};
   int size = 0;
 };
 
-// The setsockopt calls that move a socket from |already| (what it has from
-// creation or from its listener) to |wanted|; TCP-level options only on TCP
-// sockets. Buffers come first: they must precede the SYN.
-OptionList options_to_apply(const SocketSettings& wanted, const SocketSettings& already,
-                            bool udp);
+// |settings| without what does not apply to |target|: TCP-only options on
+// UDP, listener-only options elsewhere. What socket() sets, for example.
+SocketSettings applicable(const SocketSettings& settings, SocketTarget target);
 
-const char* option_name(OptionId id);
+// What an accepted socket has from its listener, which had |listener|: the
+// options the kernel copies (the catalogue's "inherited" column).
+SocketSettings copied_on_accept(const SocketSettings& listener);
+
+// The setsockopt calls that move a socket from |already| (what it has from
+// creation or from its listener) to |wanted|, in catalogue order (buffers
+// first: they must precede the SYN), then the raw options.
+OptionList options_to_apply(const SocketSettings& wanted, const SocketSettings& already,
+                            SocketTarget target);
+
+// "TCP_KEEPIDLE", or "raw option" for one the catalogue does not name.
+const char* option_name(const SocketOption& option);
 
 }  // namespace sockshim

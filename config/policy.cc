@@ -1,33 +1,53 @@
 #include "config/policy.h"
 
-namespace sockshim {
-namespace {
+#include <cstring>
 
-template <typename T>
-void take_if_set(std::optional<T>* mine, const std::optional<T>& theirs) {
-  if (theirs) *mine = theirs;
+namespace sockshim {
+
+bool OptionValue::operator==(const OptionValue& other) const {
+  return number == other.number && std::strncmp(text, other.text, sizeof text) == 0;
 }
 
-}  // namespace
+std::optional<int> SocketSettings::number(OptionId id) const {
+  const std::optional<OptionValue>& value = get(id);
+  if (!value) return std::nullopt;
+  return value->number;
+}
+
+void SocketSettings::set(OptionId id, int number) {
+  OptionValue value;
+  value.number = number;
+  values[static_cast<int>(id)] = value;
+}
 
 void SocketSettings::overlay(const SocketSettings& later) {
-  take_if_set(&keepalive, later.keepalive);
-  take_if_set(&keepalive_idle_s, later.keepalive_idle_s);
-  take_if_set(&keepalive_interval_s, later.keepalive_interval_s);
-  take_if_set(&keepalive_count, later.keepalive_count);
-  take_if_set(&receive_buffer, later.receive_buffer);
-  take_if_set(&send_buffer, later.send_buffer);
-  take_if_set(&user_timeout_ms, later.user_timeout_ms);
-  take_if_set(&nodelay, later.nodelay);
+  for (int i = 0; i < kOptionCount; ++i) {
+    if (later.values[i]) values[i] = later.values[i];
+  }
+  enforced |= later.enforced;
+  for (int i = 0; i < later.raw_count; ++i) {
+    const RawOption& option = later.raw[i];
+    int slot = 0;
+    while (slot < raw_count && (raw[slot].level != option.level || raw[slot].name != option.name)) ++slot;
+    // The loader keeps a config to kMaxRawOptions distinct pairs, so a slot is free.
+    if (slot == kMaxRawOptions) continue;
+    raw[slot] = option;
+    if (slot == raw_count) ++raw_count;
+  }
 }
 
 bool SocketSettings::has_tcp_only_settings() const {
-  return keepalive || keepalive_idle_s || keepalive_interval_s || keepalive_count ||
-         user_timeout_ms || nodelay;
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (!entry.udp && get(entry.id)) return true;
+  }
+  return false;
 }
 
 bool SocketSettings::empty() const {
-  return !has_tcp_only_settings() && !receive_buffer && !send_buffer;
+  for (const std::optional<OptionValue>& value : values) {
+    if (value) return false;
+  }
+  return raw_count == 0;
 }
 
 }  // namespace sockshim

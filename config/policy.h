@@ -7,24 +7,50 @@
 #include <vector>
 
 #include "config/address.h"
+#include "config/option_catalogue.h"
 
 namespace sockshim {
 
-// Socket options one section of the file asks for; unset fields are left to
-// the kernel or to an earlier section.
-struct SocketSettings {
-  std::optional<bool> keepalive;
-  std::optional<int> keepalive_idle_s;
-  std::optional<int> keepalive_interval_s;
-  std::optional<int> keepalive_count;
-  std::optional<int> receive_buffer;
-  std::optional<int> send_buffer;
-  std::optional<int> user_timeout_ms;
-  std::optional<bool> nodelay;
+// One option's value as the kernel takes it.
+struct OptionValue {
+  int number = 0;      // flags 0/1 and integers; linger: seconds, -1 = off
+  char text[16] = {};  // ValueKind::name (TCP_CA_NAME_MAX), NUL-terminated
 
-  // Fields set in |later| replace ours: later rules win.
+  bool operator==(const OptionValue& other) const;
+  bool operator!=(const OptionValue& other) const { return !(*this == other); }
+};
+
+// An option the catalogue does not name, given as level, name and value
+// ([[raw]] / [[rule.raw]]).
+struct RawOption {
+  int level = 0;
+  int name = 0;
+  bool listeners_only = false;  // when = "listen"
+  uint8_t length = 0;           // bytes used in |bytes|; 0: the int |number|
+  int number = 0;
+  unsigned char bytes[16] = {};
+};
+constexpr int kMaxRawOptions = 8;  // distinct (level, name) pairs in one config
+
+// Socket options one section of the file asks for; unset values are left to
+// the kernel or to an earlier section. Indexed by the catalogue's OptionId.
+struct SocketSettings {
+  std::optional<OptionValue> values[kOptionCount];
+  // Options whose configured value wins over the program's own setsockopt.
+  uint32_t enforced = 0;
+  RawOption raw[kMaxRawOptions];
+  int raw_count = 0;
+
+  const std::optional<OptionValue>& get(OptionId id) const { return values[static_cast<int>(id)]; }
+  // The value as an int (flags 0/1); nullopt when unset.
+  std::optional<int> number(OptionId id) const;
+  void set(OptionId id, int number);
+  bool is_enforced(OptionId id) const { return enforced & (1u << static_cast<int>(id)); }
+
+  // Values set in |later| replace ours, enforcement adds up: later rules win.
   void overlay(const SocketSettings& later);
   bool empty() const;
+  // Options that mean nothing on UDP sockets (the catalogue's udp column).
   bool has_tcp_only_settings() const;
 };
 

@@ -4,6 +4,7 @@
 #include <climits>
 #include <initializer_list>
 
+#include "config/option_catalogue.h"
 #include "config/units.h"
 
 #define TOML_HEADER_ONLY 1
@@ -19,8 +20,26 @@
 namespace sockshim {
 namespace {
 
-constexpr int64_t kMaxKeepaliveSeconds = 32767;  // TCP_KEEPIDLE/TCP_KEEPINTVL
-constexpr int64_t kMaxKeepaliveCount = 127;      // TCP_KEEPCNT
+// The config's sections ("keepalive", "buffers", ...), from the catalogue.
+std::vector<std::string_view> setting_sections() {
+  std::string_view sections[kOptionCount];
+  const int count = catalogue_sections(sections, kOptionCount);
+  return std::vector<std::string_view>(sections, sections + count);
+}
+
+std::string_view section_of(const CatalogueEntry& entry) {
+  const std::string_view key = entry.key;
+  return key.substr(0, key.find('.'));
+}
+
+std::string_view name_of(const CatalogueEntry& entry) {
+  const std::string_view key = entry.key;
+  return key.substr(key.find('.') + 1);
+}
+
+std::string range_text(const CatalogueEntry& entry) {
+  return std::to_string(entry.minimum) + ".." + std::to_string(entry.maximum);
+}
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -52,6 +71,24 @@ std::string type_name(const toml::node& node) {
   }
 }
 
+// The entry whose kernel name, without its TCP_/SO_/IP_ prefix, is |name|
+// ("keepidle", "tcp_keepidle", "TCP_KEEPIDLE" → keepalive.idle): people write
+// the option's name where the config wants its key.
+const CatalogueEntry* entry_by_kernel_name(std::string_view name) {
+  std::string wanted(name);
+  for (char& c : wanted) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  for (const CatalogueEntry& entry : kCatalogue) {
+    const std::string_view kernel = entry.kernel_name;
+    const std::string_view bare = kernel.substr(kernel.find('_') + 1);
+    if (wanted == kernel || wanted == bare) return &entry;
+  }
+  return nullptr;
+}
+
+bool comes_before(const ConfigError& a, const ConfigError& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
 std::string join_key(std::string_view parent, std::string_view key) {
   if (parent.empty()) return std::string(key);
   return std::string(parent) + "." + std::string(key);
@@ -81,6 +118,12 @@ class Loader {
     }
     Policy policy;
     read_document(parsed.table(), &policy);
+    // Sections are read in catalogue order; errors are reported in file order.
+    // (An insertion sort: std::stable_sort's nothrow buffer would pull the
+    // unwinder into the preload. There are few errors.)
+    for (size_t i = 1; i < errors_.size(); ++i) {
+      for (size_t j = i; j > 0 && comes_before(errors_[j], errors_[j - 1]); --j) std::swap(errors_[j], errors_[j - 1]);
+    }
     if (errors_.empty()) {
       result.policy = std::move(policy);
     } else {
@@ -107,6 +150,11 @@ class Loader {
   // Reports keys that are not in |allowed|, with the nearest allowed name.
   void check_keys(const toml::table& table, std::string_view parent,
                   std::initializer_list<std::string_view> allowed) {
+    check_keys(table, parent, std::vector<std::string_view>(allowed));
+  }
+
+  void check_keys(const toml::table& table, std::string_view parent,
+                  const std::vector<std::string_view>& allowed) {
     for (auto&& [key, value] : table) {
       const std::string_view name = key.str();
       if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
@@ -122,6 +170,8 @@ class Loader {
       }
       if (best <= std::max<size_t>(2, name.size() / 3)) {
         message += "; did you mean \"" + std::string(nearest) + "\"?";
+      } else if (const CatalogueEntry* entry = entry_by_kernel_name(name)) {
+        message += "; " + std::string(entry->kernel_name) + " is set by \"" + entry->key + "\"";
       } else {
         message += "; expected one of:";
         for (std::string_view candidate : allowed) message += " " + std::string(candidate);
@@ -142,113 +192,267 @@ class Loader {
     return std::nullopt;
   }
 
-  std::optional<int> read_count(const toml::node& node, const std::string& key) {
-    const std::optional<int64_t> value = node.value_exact<int64_t>();
-    if (!value || *value < 1 || *value > kMaxKeepaliveCount) {
-      wrong_value(node, key, "a whole number of probes in 1..127");
-      return std::nullopt;
-    }
-    return static_cast<int>(*value);
-  }
-
   // Integer seconds, or a string with a unit that comes to whole seconds.
-  std::optional<int> read_keepalive_seconds(const toml::node& node, const std::string& key) {
-    constexpr std::string_view kExpected =
-        "seconds in 1..32767, as an integer or a string such as \"30s\" or \"5m\"";
+  std::optional<int64_t> read_seconds(const toml::node& node, const std::string& key,
+                                      const CatalogueEntry& entry) {
+    const std::string expected = "seconds in " + range_text(entry) +
+                                 ", as an integer or a string such as \"30s\" or \"5m\"";
     std::optional<int64_t> seconds = node.value_exact<int64_t>();
     if (const auto text = node.value_exact<std::string_view>()) {
       const std::optional<int64_t> ms = parse_duration_ms(*text);
       if (ms && *ms % 1000 != 0) {
-        wrong_value(node, key, "a whole number of seconds (the kernel counts keepalive in seconds)");
+        const std::string_view counted = section_of(entry) == "keepalive" ? "keepalive" : name_of(entry);
+        wrong_value(node, key,
+                    "a whole number of seconds (the kernel counts " + std::string(counted) + " in seconds)");
         return std::nullopt;
       }
       if (ms) seconds = *ms / 1000;
     }
-    if (!seconds || *seconds < 1 || *seconds > kMaxKeepaliveSeconds) {
-      wrong_value(node, key, kExpected);
-      return std::nullopt;
-    }
-    return static_cast<int>(*seconds);
-  }
-
-  // An integer in |unit|s, or a string that |parse_text| turns into them,
-  // within minimum..INT_MAX.
-  std::optional<int> read_quantity(const toml::node& node, const std::string& key,
-                                   std::optional<int64_t> (*parse_text)(std::string_view),
-                                   int64_t minimum, std::string_view expected) {
-    std::optional<int64_t> amount = node.value_exact<int64_t>();
-    if (const auto text = node.value_exact<std::string_view>()) amount = parse_text(*text);
-    if (!amount || *amount < minimum || *amount > INT_MAX) {
+    if (!seconds || *seconds < entry.minimum || *seconds > entry.maximum) {
       wrong_value(node, key, expected);
       return std::nullopt;
     }
-    return static_cast<int>(*amount);
+    return seconds;
   }
 
-  std::optional<int> read_user_timeout_ms(const toml::node& node, const std::string& key) {
-    return read_quantity(node, key, parse_duration_ms, 0,
-                         "milliseconds in 0..2147483647, as an integer or a string such as \"20s\"");
+  // An integer, or a string that |parse_text| turns into one, in the entry's range.
+  std::optional<int64_t> read_quantity(const toml::node& node, const std::string& key,
+                                       std::optional<int64_t> (*parse_text)(std::string_view),
+                                       const CatalogueEntry& entry, std::string_view expected) {
+    std::optional<int64_t> amount = node.value_exact<int64_t>();
+    if (const auto text = node.value_exact<std::string_view>(); text && parse_text) amount = parse_text(*text);
+    if (!amount || *amount < entry.minimum || *amount > entry.maximum) {
+      wrong_value(node, key, expected);
+      return std::nullopt;
+    }
+    return amount;
   }
 
-  std::optional<int> read_buffer_size(const toml::node& node, const std::string& key) {
-    return read_quantity(
-        node, key, parse_size_bytes, 1,
-        "bytes in 1..2147483647, as an integer or a string such as \"256KiB\" or \"1MiB\"");
+  // One setting's value, read as its catalogue entry says.
+  std::optional<OptionValue> read_value(const CatalogueEntry& entry, const toml::node& node,
+                                        const std::string& key) {
+    std::optional<int64_t> number;
+    switch (entry.kind) {
+      case ValueKind::flag:
+        if (const std::optional<bool> flag = read_bool(node, key)) number = *flag ? 1 : 0;
+        break;
+      case ValueKind::seconds:
+        number = read_seconds(node, key, entry);
+        break;
+      case ValueKind::milliseconds:
+        number = read_quantity(node, key, parse_duration_ms, entry,
+                               "milliseconds in " + range_text(entry) +
+                                   ", as an integer or a string such as \"20s\"");
+        break;
+      case ValueKind::number:
+        number = read_quantity(node, key, nullptr, entry,
+                               std::string("a whole number") + (*entry.unit ? " of " : "") + entry.unit +
+                                   " in " + range_text(entry));
+        break;
+      case ValueKind::bytes:
+        number = read_quantity(node, key, parse_size_bytes, entry,
+                               "bytes in " + range_text(entry) +
+                                   ", as an integer or a string such as \"256KiB\" or \"1MiB\"");
+        break;
+      case ValueKind::dscp: {
+        const auto text = node.value_exact<std::string_view>();
+        const int by_name = text ? dscp_from_name(*text) : -1;
+        if (by_name >= 0) {
+          number = by_name;
+        } else {
+          number = read_quantity(node, key, nullptr, entry,
+                                 "a DSCP class such as \"AF41\", \"EF\" or \"CS1\", or a number in " +
+                                     range_text(entry));
+        }
+        break;
+      }
+      case ValueKind::linger: {
+        const auto text = node.value_exact<std::string_view>();
+        const auto flag = node.value_exact<bool>();
+        if ((text && *text == "off") || (flag && !*flag)) {
+          number = -1;
+        } else if (flag || (text && !parse_duration_ms(*text))) {
+          wrong_value(node, key, "\"off\", or seconds in " + range_text(entry) +
+                                     " to wait in close() (0: reset), as an integer or a string such as \"5s\"");
+        } else {
+          number = read_seconds(node, key, entry);
+        }
+        break;
+      }
+      case ValueKind::name: {
+        const auto text = node.value_exact<std::string_view>();
+        const bool valid = text && !text->empty() && text->size() <= static_cast<size_t>(entry.maximum) &&
+                           text->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                               std::string_view::npos;
+        if (!valid) {
+          wrong_value(node, key, "a name such as \"bbr\" or \"cubic\" (lower case, at most " +
+                                     std::to_string(entry.maximum) + " characters)");
+          return std::nullopt;
+        }
+        OptionValue value;
+        text->copy(value.text, text->size());
+        return value;
+      }
+    }
+    if (!number) return std::nullopt;
+    OptionValue value;
+    value.number = static_cast<int>(static_cast<uint32_t>(*number));  // SO_MARK is a u32
+    return value;
   }
 
-  void read_keepalive(const toml::node& node, const std::string& key, SocketSettings* out) {
+  // One section ([keepalive], [tcp], ...) of the top level or a rule.
+  void read_section(const toml::node& node, std::string_view section, const std::string& key,
+                    SocketSettings* out) {
     const toml::table* table = require_table(node, key);
     if (!table) return;
-    check_keys(*table, key, {"enabled", "idle", "interval", "count"});
-    bool tuned = false;
-    if (const toml::node* n = table->get("idle")) {
-      out->keepalive_idle_s = read_keepalive_seconds(*n, key + ".idle");
-      tuned = true;
+    std::vector<std::string_view> names;
+    for (const CatalogueEntry& entry : kCatalogue) {
+      if (section_of(entry) == section) names.push_back(name_of(entry));
     }
-    if (const toml::node* n = table->get("interval")) {
-      out->keepalive_interval_s = read_keepalive_seconds(*n, key + ".interval");
-      tuned = true;
+    check_keys(*table, key, names);
+    bool tunes_keepalive = false;
+    for (const CatalogueEntry& entry : kCatalogue) {
+      if (section_of(entry) != section) continue;
+      const toml::node* n = table->get(name_of(entry));
+      if (!n) continue;
+      out->values[static_cast<int>(entry.id)] = read_value(entry, *n, key + "." + std::string(name_of(entry)));
+      tunes_keepalive |= entry.enables_keepalive;
     }
-    if (const toml::node* n = table->get("count")) {
-      out->keepalive_count = read_count(*n, key + ".count");
-      tuned = true;
+    // Tuning keepalive implies wanting it, unless enabled = false says otherwise.
+    if (tunes_keepalive && !out->get(OptionId::keepalive)) out->set(OptionId::keepalive, 1);
+  }
+
+  // enforce = true (every option this section sets) or a list of keys and
+  // sections: ["keepalive", "tcp.nodelay"].
+  void read_enforce(const toml::node& node, const std::string& key, SocketSettings* out) {
+    if (const auto all = node.value_exact<bool>()) {
+      if (!*all) return;
+      for (const CatalogueEntry& entry : kCatalogue) {
+        if (out->get(entry.id)) out->enforced |= 1u << static_cast<int>(entry.id);
+      }
+      return;
     }
-    if (const toml::node* n = table->get("enabled")) {
-      out->keepalive = read_bool(*n, key + ".enabled");
-    } else if (tuned) {
-      out->keepalive = true;  // tuning keepalive implies wanting it
+    const toml::array* items = node.as_array();
+    if (!items) {
+      wrong_value(node, key, "true, or a list of settings and sections such as [\"keepalive\", \"tcp.nodelay\"]");
+      return;
+    }
+    for (const toml::node& item : *items) {
+      const auto text = item.value_exact<std::string_view>();
+      uint32_t bits = 0;
+      for (const CatalogueEntry& entry : kCatalogue) {
+        if (text && (*text == entry.key || *text == section_of(entry))) bits |= 1u << static_cast<int>(entry.id);
+      }
+      if (!bits) {
+        std::string expected = "a setting such as \"keepalive.idle\" or a section:";
+        for (std::string_view section : setting_sections()) expected += " \"" + std::string(section) + "\"";
+        wrong_value(item, key, expected);
+      }
+      out->enforced |= bits;
     }
   }
 
-  void read_buffers(const toml::node& node, const std::string& key, SocketSettings* out) {
+  std::optional<int> read_level_or_name(const toml::node& node, const std::string& key, bool level) {
+    if (const auto number = node.value_exact<int64_t>(); number && *number >= 0 && *number <= INT_MAX) {
+      return static_cast<int>(*number);
+    }
+    if (const auto text = node.value_exact<std::string_view>()) {
+      const int found = level ? level_from_name(*text) : raw_option_from_name(*text);
+      if (found >= 0) return found;
+    }
+    wrong_value(node, key,
+                level ? "a level: a number or SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP, IPPROTO_IPV6, IPPROTO_UDP"
+                      : "an option number, or a name such as \"TCP_QUICKACK\"");
+    return std::nullopt;
+  }
+
+  // [[raw]] / [[rule.raw]]: { level, name, value, when }.
+  void read_raw(const toml::node& node, const std::string& key, SocketSettings* out) {
     const toml::table* table = require_table(node, key);
     if (!table) return;
-    check_keys(*table, key, {"receive", "send"});
-    if (const toml::node* n = table->get("receive")) {
-      out->receive_buffer = read_buffer_size(*n, key + ".receive");
+    check_keys(*table, key, {"level", "name", "value", "when"});
+    RawOption raw;
+    const toml::node* level = table->get("level");
+    const toml::node* name = table->get("name");
+    const toml::node* value = table->get("value");
+    if (!level || !name || !value) {
+      add_error(node.source().begin, key, "a raw option needs level, name and value");
+      return;
     }
-    if (const toml::node* n = table->get("send")) {
-      out->send_buffer = read_buffer_size(*n, key + ".send");
+    const std::optional<int> level_number = read_level_or_name(*level, key + ".level", true);
+    const std::optional<int> name_number = read_level_or_name(*name, key + ".name", false);
+    if (!level_number || !name_number) return;
+    raw.level = *level_number;
+    raw.name = *name_number;
+    if (const CatalogueEntry* entry = find_option_by_level_name(raw.level, raw.name)) {
+      add_error(name->source().begin, key + ".name",
+                "this is " + std::string(entry->kernel_name) + ", which the catalogue sets as \"" + entry->key +
+                    "\": write " + entry->key + " = " + entry->example + " instead");
+      return;
     }
+    if (const auto number = value->value_exact<int64_t>(); number && *number >= INT_MIN && *number <= INT_MAX) {
+      raw.number = static_cast<int>(*number);
+    } else if (const toml::array* bytes = value->as_array(); bytes && !bytes->empty() && bytes->size() <= sizeof raw.bytes) {
+      for (const toml::node& byte : *bytes) {
+        const auto b = byte.value_exact<int64_t>();
+        if (!b || *b < 0 || *b > 255) {
+          wrong_value(byte, key + ".value", "a byte in 0..255");
+          return;
+        }
+        raw.bytes[raw.length++] = static_cast<unsigned char>(*b);
+      }
+    } else {
+      wrong_value(*value, key + ".value", "an integer, or a list of 1..16 bytes such as [1, 0, 0, 0]");
+      return;
+    }
+    if (const toml::node* when = table->get("when")) {
+      const auto text = when->value_exact<std::string_view>();
+      if (text && (*text == "socket" || *text == "listen")) {
+        raw.listeners_only = *text == "listen";
+      } else {
+        wrong_value(*when, key + ".when", "\"socket\" (every socket the section applies to) or \"listen\" (listeners only)");
+        return;
+      }
+    }
+    bool known = false;
+    for (const LevelName& pair : raw_pairs_) known |= pair.level == raw.level && pair.name == raw.name;
+    if (!known && raw_pairs_.size() == kMaxRawOptions) {
+      add_error(node.source().begin, key, "at most " + std::to_string(kMaxRawOptions) +
+                                              " different raw options in one config");
+      return;
+    }
+    if (!known) raw_pairs_.push_back({raw.level, raw.name});
+    SocketSettings one;
+    one.raw[0] = raw;
+    one.raw_count = 1;
+    out->overlay(one);
   }
 
-  void read_tcp(const toml::node& node, const std::string& key, SocketSettings* out) {
-    const toml::table* table = require_table(node, key);
-    if (!table) return;
-    check_keys(*table, key, {"user_timeout", "nodelay"});
-    if (const toml::node* n = table->get("user_timeout")) {
-      out->user_timeout_ms = read_user_timeout_ms(*n, key + ".user_timeout");
-    }
-    if (const toml::node* n = table->get("nodelay")) {
-      out->nodelay = read_bool(*n, key + ".nodelay");
-    }
-  }
-
-  // The [keepalive], [buffers] and [tcp] sections of |table| (top level or a rule).
+  // The settings sections, raw options and enforce of |table| (top level or a rule).
   void read_settings(const toml::table& table, std::string_view parent, SocketSettings* out) {
-    if (const toml::node* n = table.get("keepalive")) read_keepalive(*n, join_key(parent, "keepalive"), out);
-    if (const toml::node* n = table.get("buffers")) read_buffers(*n, join_key(parent, "buffers"), out);
-    if (const toml::node* n = table.get("tcp")) read_tcp(*n, join_key(parent, "tcp"), out);
+    for (std::string_view section : setting_sections()) {
+      if (const toml::node* n = table.get(section)) read_section(*n, section, join_key(parent, section), out);
+    }
+    if (const toml::node* n = table.get("raw")) {
+      const std::string key = join_key(parent, "raw");
+      if (const toml::array* list = n->as_array()) {
+        size_t number = 1;
+        for (const toml::node& item : *list) read_raw(item, key + "[" + std::to_string(number++) + "]", out);
+      } else {
+        wrong_value(*n, key, "an array of tables, written [[raw]] or [[rule.raw]]");
+      }
+    }
+    // After the values: enforce = true means "what this section sets".
+    if (const toml::node* n = table.get("enforce")) read_enforce(*n, join_key(parent, "enforce"), out);
+  }
+
+  // The keys a settings table (top level or rule) may have besides |others|.
+  static std::vector<std::string_view> settings_keys(std::initializer_list<std::string_view> others) {
+    std::vector<std::string_view> keys = setting_sections();
+    keys.insert(keys.begin(), others.begin(), others.end());
+    keys.push_back("raw");
+    keys.push_back("enforce");
+    return keys;
   }
 
   template <typename Enum, size_t N>
@@ -374,7 +578,7 @@ class Loader {
     const std::string key = "rule[" + std::to_string(number) + "]";
     const toml::table* table = require_table(node, key);
     if (!table) return;
-    check_keys(*table, key, {"name", "match", "keepalive", "buffers", "tcp"});
+    check_keys(*table, key, settings_keys({"name", "match"}));
     Rule rule;
     rule.name = key;
     if (const toml::node* n = table->get("name")) {
@@ -387,14 +591,19 @@ class Loader {
     if (const toml::node* n = table->get("match")) read_match(*n, key + ".match", &rule.match);
     read_settings(*table, key, &rule.settings);
     if (rule.match.protocol == Protocol::udp && rule.settings.has_tcp_only_settings()) {
+      std::string keys;
+      for (const CatalogueEntry& entry : kCatalogue) {
+        if (entry.udp || !rule.settings.get(entry.id)) continue;
+        keys += std::string(keys.empty() ? "" : ", ") + entry.key;
+      }
       add_error(node.source().begin, key,
-                "keepalive and tcp settings apply to TCP only, but this rule matches protocol = \"udp\"");
+                keys + " apply to TCP only, but this rule matches protocol = \"udp\"");
     }
     policy->rules.push_back(std::move(rule));
   }
 
   void read_document(const toml::table& root, Policy* policy) {
-    check_keys(root, "", {"keepalive", "buffers", "tcp", "rule"});
+    check_keys(root, "", settings_keys({"rule"}));
     read_settings(root, "", &policy->defaults);
     const toml::node* rules = root.get("rule");
     if (!rules) return;
@@ -409,6 +618,7 @@ class Loader {
 
   std::string_view source_;
   std::vector<ConfigError> errors_;
+  std::vector<LevelName> raw_pairs_;  // distinct raw (level, name) pairs so far
 };
 
 }  // namespace

@@ -1,8 +1,28 @@
 #include "config/policy_summary.h"
 
+#include "config/enforce.h"
+#include "config/option_catalogue.h"
+
 namespace sockshim {
+namespace {
+
+// Which options |settings| sets that need the listen or the accept event
+// even without an address: listener-only options, and options the kernel
+// does not copy to accepted sockets (or enforced ones, to mark those sockets).
+void note_event_needs(const SocketSettings& settings, PolicySummary* summary) {
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (!settings.get(entry.id)) continue;
+    summary->listen_rules |= entry.stage == Stage::before_listen;
+    summary->accept_rules |= !entry.inherited;
+  }
+  summary->accept_rules |= settings.enforced != 0 || settings.raw_count > 0;
+  summary->listen_rules |= settings.raw_count > 0;
+}
+
+}  // namespace
 
 void summarise(const Policy& policy, const char* program, PolicySummary* summary) {
+  note_event_needs(policy.defaults, summary);
   for (const Rule& rule : policy.rules) {
     const Direction direction = rule.match.direction;
     const bool addressed = rule.match.needs_address();
@@ -12,6 +32,7 @@ void summarise(const Policy& policy, const char* program, PolicySummary* summary
     // Listen rules reach accepted sockets through the kernel's copy.
     summary->accept_rules |= direction == Direction::accept || (direction == Direction::any && addressed);
     summary->udp_rules |= rule.match.protocol != Protocol::tcp;
+    note_event_needs(rule.settings, summary);
   }
   for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
     for (int udp = 0; udp < 2; ++udp) {
@@ -19,9 +40,13 @@ void summarise(const Policy& policy, const char* program, PolicySummary* summary
       event.ipv6 = ipv6;
       event.udp = udp;
       event.program = program;
-      summary->at_creation[ipv6][udp] = decide(policy, event);
+      SocketTarget target;
+      target.ipv6 = ipv6;
+      target.udp = udp;
+      summary->at_creation[ipv6][udp] = applicable(decide(policy, event), target);
       summary->creation_options[ipv6][udp] =
-          options_to_apply(summary->at_creation[ipv6][udp], SocketSettings(), udp);
+          options_to_apply(summary->at_creation[ipv6][udp], SocketSettings(), target);
+      summary->creation_enforced[ipv6][udp] = enforced_on(summary->at_creation[ipv6][udp], target);
     }
   }
 }

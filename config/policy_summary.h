@@ -3,6 +3,8 @@
 // skip events that no rule can change. Pure: no system calls.
 #pragma once
 
+#include <cstdint>
+
 #include "config/decide.h"
 #include "config/policy.h"
 
@@ -13,13 +15,16 @@ struct PolicySummary {
   // engine skips the system calls that classify the socket.
   bool connect_rules = false;
   bool listen_rules = false;
+  // Also: options the kernel does not copy to accepted sockets, and
+  // enforcement (accepted sockets are marked as enforced too).
   bool accept_rules = false;
   bool udp_rules = false;  // any rule for protocol "udp" or "any"
 
   // What socket() applies, by [ipv6][udp]: the top-level settings and the
-  // rules that need no address.
+  // rules that need no address, as far as they apply to a new socket.
   SocketSettings at_creation[2][2];
   OptionList creation_options[2][2];
+  uint32_t creation_enforced[2][2] = {};  // enforced_on(at_creation)
 
   bool any_creation_options(bool udp) const {
     return creation_options[0][udp].size > 0 || creation_options[1][udp].size > 0;

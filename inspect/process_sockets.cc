@@ -38,6 +38,28 @@ std::string format_address(const sockaddr_storage& address) {
   return format_ip_endpoint(AF_INET6, &in6->sin6_addr, in6->sin6_port);
 }
 
+// One catalogue option as getsockopt reports it; empty when it cannot be read.
+std::string read_option(int fd, const CatalogueEntry& entry, bool ipv6) {
+  const LevelName where = ipv6 ? entry.ipv6 : entry.ipv4;
+  if (entry.kind == ValueKind::name) {
+    char text[32] = "";
+    socklen_t length = sizeof text - 1;
+    if (getsockopt(fd, where.level, where.name, text, &length) != 0) return "";
+    return std::string(text, strnlen(text, length));
+  }
+  if (entry.kind == ValueKind::linger) {
+    struct linger linger = {};
+    socklen_t length = sizeof linger;
+    if (getsockopt(fd, where.level, where.name, &linger, &length) != 0) return "";
+    return std::to_string(linger.l_onoff ? linger.l_linger : -1);
+  }
+  int value = 0;
+  socklen_t length = sizeof value;
+  if (getsockopt(fd, where.level, where.name, &value, &length) != 0) return "";
+  if (entry.id == OptionId::mark) return std::to_string(static_cast<uint32_t>(value));
+  return std::to_string(value);
+}
+
 // Fills |socket| from a duplicate of the descriptor; false when it is not an
 // IP TCP/UDP socket.
 bool describe(int copy, InspectedSocket* socket) {
@@ -68,6 +90,10 @@ bool describe(int copy, InspectedSocket* socket) {
     socket->keepalive_count = option(copy, IPPROTO_TCP, TCP_KEEPCNT);
     socket->user_timeout_ms = option(copy, IPPROTO_TCP, TCP_USER_TIMEOUT);
     socket->nodelay = option(copy, IPPROTO_TCP, TCP_NODELAY);
+  }
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (socket->udp && !entry.udp) continue;
+    socket->options[static_cast<int>(entry.id)] = read_option(copy, entry, socket->ipv6);
   }
   return true;
 }

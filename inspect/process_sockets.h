@@ -8,6 +8,8 @@
 #include <cstdint>
 
 #include <string>
+
+#include "config/option_catalogue.h"
 #include <vector>
 
 namespace sockshim {
@@ -27,6 +29,10 @@ struct InspectedSocket {
   int send_buffer = -1;
   int user_timeout_ms = -1;
   int nodelay = -1;
+  // Every catalogue option as the kernel reports it, by OptionId: a number
+  // (linger: -1 off, else seconds), a name (congestion), or empty when not
+  // known (UDP for TCP options, sock_diag).
+  std::string options[kOptionCount];
   // Read from sock_diag instead of the socket itself: only addresses,
   // buffers and a running keepalive timer are known; the rest stays -1.
   bool from_sock_diag = false;

@@ -1,11 +1,14 @@
 // The exported hooks. Each calls the real function, keeps its result, and
 // hands the socket to the event handlers below, which leave errno as they
-// found it.
+// found it. setsockopt is the one hook that may not call the real function:
+// for an option the config enforces on that socket (config/enforce.h).
 #include <sys/socket.h>
 
 #include "config/decide.h"
+#include "config/enforce.h"
 #include "config/policy_summary.h"
 #include "shim/apply.h"
+#include "shim/enforced_sockets.h"
 #include "shim/real_calls.h"
 #include "shim/runtime.h"
 #include "shim/socket_facts.h"
@@ -27,6 +30,15 @@ void on_socket_created(int fd, int domain, int type, int protocol) {
   if (!state || !state->policy) return;
   const OptionList& options = state->summary.creation_options[domain == AF_INET6][udp];
   if (options.size > 0) apply_options(fd, options, "socket");  // keeps errno
+  remember_enforced(fd, state->summary.creation_enforced[domain == AF_INET6][udp]);  // keeps errno
+}
+
+// Sets what |wanted| adds to |already| on |fd|, and remembers what is
+// enforced on it from now on.
+void apply_and_remember(int fd, const SocketSettings& wanted, const SocketSettings& already,
+                        SocketTarget target, const char* event_name) {
+  apply_options(fd, options_to_apply(wanted, already, target), event_name);
+  remember_enforced(fd, enforced_on(wanted, target));
 }
 
 // Before the real connect(): options that shape the SYN must be in place.
@@ -43,8 +55,10 @@ void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
   if (!any_rule_matches(*state.policy, state.summary, event)) return;
   ErrnoGuard keep_errno;
   if (!tcp_or_udp(fd, &event.udp)) return;
-  const SocketSettings& created = state.summary.at_creation[event.ipv6][event.udp];
-  apply_options(fd, options_to_apply(decide_for(state, event), created, event.udp), "connect");
+  SocketTarget target;
+  target.ipv6 = event.ipv6;
+  target.udp = event.udp;
+  apply_and_remember(fd, decide_for(state, event), state.summary.at_creation[event.ipv6][event.udp], target, "connect");
 }
 
 // Rules for the bound address ("listen" direction): for TCP before the real
@@ -59,11 +73,15 @@ void apply_bound_address_rules(int fd, bool udp, const char* event_name) {
   event.kind = SocketEventKind::listen;
   if (!tcp_or_udp(fd, &event.udp) || event.udp != udp) return;
   if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
-  const SocketSettings& created = state.summary.at_creation[event.ipv6][udp];
-  apply_options(fd, options_to_apply(decide_for(state, event), created, udp), event_name);
+  SocketTarget target;
+  target.ipv6 = event.ipv6;
+  target.udp = udp;
+  target.listener = !udp;
+  apply_and_remember(fd, decide_for(state, event), state.summary.at_creation[event.ipv6][udp], target, event_name);
 }
 
-// Only what differs from the listener's copied options is set.
+// Only what differs from what the kernel copied from the listener is set:
+// accept rules, and the options the kernel does not copy.
 // |capacity| is the size of the caller's address buffer: the kernel reports
 // the full length even when it truncated the address.
 void after_accept(int listener_fd, int fd, const struct sockaddr* address,
@@ -85,9 +103,14 @@ void after_accept(int listener_fd, int fd, const struct sockaddr* address,
   listening.kind = SocketEventKind::listen;
   listening.ipv6 = event.ipv6;
   local_endpoint(listener_fd, &listening.local, &peer_ipv6);
-  const SocketSettings inherited = decide_for(state, listening);
-  apply_options(fd, options_to_apply(decide_for(state, event, listening.local), inherited, false),
-                "accept");
+  SocketTarget as_listener;
+  as_listener.ipv6 = event.ipv6;
+  as_listener.listener = true;
+  const SocketSettings copied = copied_on_accept(applicable(decide_for(state, listening), as_listener));
+  SocketTarget target;
+  target.ipv6 = event.ipv6;
+  target.accepted = true;
+  apply_and_remember(fd, decide_for(state, event, listening.local), copied, target, "accept");
 }
 
 }  // namespace
@@ -128,6 +151,15 @@ SOCKSHIM_EXPORT int accept(int fd, struct sockaddr* address, socklen_t* length) 
     sockshim::after_accept(fd, connection, address, length, capacity);
   }
   return connection;
+}
+
+// Enforcement: the program's value for an option the config enforces on this
+// socket is not passed on; the call succeeds and the configured value stays.
+SOCKSHIM_EXPORT int setsockopt(int fd, int level, int name, const void* value, socklen_t length) {
+  if (sockshim::keeps_configured_value(fd, level, name)) {
+    return 0;
+  }
+  return sockshim::real::setsockopt(fd, level, name, value, length);
 }
 
 SOCKSHIM_EXPORT int accept4(int fd, struct sockaddr* address, socklen_t* length, int flags) {

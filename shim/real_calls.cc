@@ -34,6 +34,7 @@ using BindFunction = int (*)(int, const struct sockaddr*, socklen_t);
 using ListenFunction = int (*)(int, int);
 using AcceptFunction = int (*)(int, struct sockaddr*, socklen_t*);
 using Accept4Function = int (*)(int, struct sockaddr*, socklen_t*, int);
+using SetsockoptFunction = int (*)(int, int, int, const void*, socklen_t);
 
 std::atomic<SocketFunction> g_socket{nullptr};
 std::atomic<BindFunction> g_bind{nullptr};
@@ -41,6 +42,7 @@ std::atomic<ListenFunction> g_listen{nullptr};
 std::atomic<BindFunction> g_connect{nullptr};
 std::atomic<AcceptFunction> g_accept{nullptr};
 std::atomic<Accept4Function> g_accept4{nullptr};
+std::atomic<SetsockoptFunction> g_setsockopt{nullptr};
 
 int no_such_function() {
   errno = ENOSYS;
@@ -77,6 +79,11 @@ int accept(int fd, struct sockaddr* address, socklen_t* length) {
 int accept4(int fd, struct sockaddr* address, socklen_t* length, int flags) {
   const auto call = next(g_accept4, "accept4", reinterpret_cast<const void*>(&::accept4));
   return call ? call(fd, address, length, flags) : no_such_function();
+}
+
+int setsockopt(int fd, int level, int name, const void* value, socklen_t length) {
+  const auto call = next(g_setsockopt, "setsockopt", reinterpret_cast<const void*>(&::setsockopt));
+  return call ? call(fd, level, name, value, length) : no_such_function();
 }
 
 }  // namespace sockshim::real

@@ -13,5 +13,6 @@ int listen(int fd, int backlog);
 int connect(int fd, const struct sockaddr* address, socklen_t length);
 int accept(int fd, struct sockaddr* address, socklen_t* length);
 int accept4(int fd, struct sockaddr* address, socklen_t* length, int flags);
+int setsockopt(int fd, int level, int name, const void* value, socklen_t length);
 
 }  // namespace sockshim::real

@@ -11,7 +11,9 @@
 #include <type_traits>
 
 #include "config/config_source.h"
+#include "config/enforce.h"
 #include "config/policy_loader.h"
+#include "shim/enforced_sockets.h"
 #include "shim/init_once.h"
 #include "shim/log.h"
 
@@ -118,6 +120,7 @@ void parse_config() {
     // Kept for the life of the process: hooks may run during exit.
     const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
     summarise(*policy, g_runtime.program, &g_runtime.summary);
+    if (!enforceable_options(*policy).empty()) start_enforcing();
     g_runtime.policy = policy->empty() ? nullptr : policy;
     log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.found.source,
                 loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);

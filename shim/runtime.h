@@ -2,6 +2,8 @@
 // that the hooks read it without locks or allocation.
 #pragma once
 
+#include <cstdint>
+
 #include "config/decide.h"
 #include "config/policy.h"
 #include "config/policy_summary.h"

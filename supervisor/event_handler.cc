@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "config/decide.h"
+#include "config/enforce.h"
 #include "shim/apply.h"
 #include "shim/socket_facts.h"
 #include "supervisor/descriptor_copy.h"
@@ -22,29 +23,21 @@
 namespace sockshim::supervisor {
 namespace {
 
-uint32_t bit(OptionId id) { return 1u << static_cast<unsigned>(id); }
-
+// The catalogue options in |options|, as a set like enforced_on()'s.
 uint32_t option_bits(const OptionList& options) {
   uint32_t bits = 0;
-  for (int i = 0; i < options.size; ++i) bits |= bit(options.items[i].id);
+  for (int i = 0; i < options.size; ++i) {
+    if (options.items[i].id != OptionId::count_) bits |= 1u << static_cast<unsigned>(options.items[i].id);
+  }
   return bits;
 }
 
-// The OptionId that a setsockopt (level, name) sets, or count_.
-OptionId option_id_of(int level, int name) {
-  const SocketSettings every = [] {
-    SocketSettings all;
-    all.keepalive = true;
-    all.keepalive_idle_s = all.keepalive_interval_s = all.keepalive_count = 1;
-    all.receive_buffer = all.send_buffer = all.user_timeout_ms = 1;
-    all.nodelay = true;
-    return all;
-  }();
-  const OptionList options = options_to_apply(every, SocketSettings(), false);
-  for (int i = 0; i < options.size; ++i) {
-    if (options.items[i].level == level && options.items[i].name == name) return options.items[i].id;
-  }
-  return OptionId::count_;
+SocketTarget target_for(bool ipv6, bool udp, bool listener = false) {
+  SocketTarget target;
+  target.ipv6 = ipv6;
+  target.udp = udp;
+  target.listener = listener;
+  return target;
 }
 
 // The program's short name, as the preload sees it: the last part of argv[0].
@@ -181,7 +174,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify(fd, &ipv6, &udp)) {
     const uint64_t inode = facts.st_ino;
     const uint32_t* seen = configured_.find(inode);
-    uint32_t applied = 0;
+    uint32_t enforced_here = 0;  // enforced options the supervisor set on this socket
     const SocketSettings& created = plan.summary.at_creation[ipv6][udp];
     const bool trapped_option = number == SYS_setsockopt;
     if (!seen) {
@@ -195,12 +188,15 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         listen_event.program = "";
         bool local_ipv6 = false;
         local_endpoint(fd, &listen_event.local, &local_ipv6);
-        applied = option_bits(options_to_apply(decide(plan.policy, listen_event), SocketSettings(), false));
+        // Enforced on it: what its listener had enforced and the kernel copied.
+        const SocketSettings listener = applicable(decide(plan.policy, listen_event), target_for(ipv6, false, true));
+        const OptionList copied = options_to_apply(copied_on_accept(listener), SocketSettings(), target_for(ipv6, false));
+        enforced_here = enforced_on(listener, target_for(ipv6, false)) & option_bits(copied);
       } else {
         const OptionList options =
             untouched_by_program(fd, ipv6, udp, plan.summary.creation_options[ipv6][udp], &defaults_);
         apply_options(fd, options, "socket");
-        applied = option_bits(options);
+        enforced_here = plan.summary.creation_enforced[ipv6][udp] & option_bits(options);
       }
     }
     SocketEvent event;
@@ -211,9 +207,10 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         event.ipv6 = ipv6;
         event.udp = udp;
         if (any_rule_matches(plan.policy, plan.summary, event)) {
-          const OptionList options = options_to_apply(decide(plan.policy, event), created, udp);
-          apply_options(fd, options, "connect");
-          applied |= option_bits(options);
+          const SocketSettings wanted = decide(plan.policy, event);
+          const SocketTarget target = target_for(ipv6, udp);
+          apply_options(fd, options_to_apply(wanted, created, target), "connect");
+          enforced_here |= enforced_on(wanted, target);
         }
       }
     } else if ((number == SYS_listen && !udp) || (number == SYS_bind && udp)) {
@@ -228,19 +225,20 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
                                : endpoint_from(reinterpret_cast<sockaddr*>(&address), address_length,
                                                &event.local, &local_ipv6);
         if (known) {
-          const OptionList options = options_to_apply(decide(plan.policy, event), created, udp);
-          apply_options(fd, options, number == SYS_listen ? "listen" : "bind");
-          applied |= option_bits(options);
+          const SocketSettings wanted = decide(plan.policy, event);
+          const SocketTarget target = target_for(ipv6, udp, number == SYS_listen);
+          apply_options(fd, options_to_apply(wanted, created, target), number == SYS_listen ? "listen" : "bind");
+          enforced_here |= enforced_on(wanted, target);
         }
       }
     }
-    if (!seen || applied) configured_.record(inode, applied, tid, program_fd);
+    if (!seen || enforced_here) configured_.record(inode, (seen ? *seen : 0) | enforced_here, tid, program_fd);
     if (trapped_option) {
       const int level = static_cast<int>(call.data.args[1]);
       const int name = static_cast<int>(call.data.args[2]);
-      const OptionId id = option_id_of(level, name);
-      const uint32_t now = configured_.find(inode) ? *configured_.find(inode) : 0;
-      if (enforced(level, name) && id != OptionId::count_ && (now & bit(id))) {
+      const uint32_t bit = enforcement_bit(level, name);
+      const uint32_t* now = configured_.find(inode);
+      if (enforced(level, name) && bit && now && (*now & bit)) {
         // The config's value stands; the program is told it set its own.
         answered = answer_result(listener, call.id, 0, 0);
       }

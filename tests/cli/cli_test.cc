@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "tests/support/child_process.h"
@@ -32,7 +33,7 @@ std::string write_config(const std::string& name, const std::string& text) {
 }
 
 TEST(CheckTest, EveryExampleIsValid) {
-  for (const char* name : {"nat-keepalive.toml", "bulk-transfer.toml", "per-destination.toml"}) {
+  for (const char* name : {"nat-keepalive.toml", "bulk-transfer.toml", "per-destination.toml", "marking-and-enforce.toml"}) {
     const ProgramResult result = sockshim({"check", example(name)});
     EXPECT_EQ(result.exit_status, 0) << name << result.err;
     EXPECT_THAT(result.out, HasSubstr(example(name) + ": valid"));
@@ -245,10 +246,49 @@ TEST(RunTest, RefusesWhatNeitherEngineCanRun) {
   EXPECT_EQ(bad_config.out, "");
 }
 
+TEST(OptionsTest, TheReadmesSettingsTableIsTheCatalogue) {
+  const ProgramResult result = sockshim({"options"});
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_THAT(result.out, HasSubstr("| `ip.dscp` | `IP_TOS` (IPv6: `IPV6_TCLASS`) |"));
+  std::ifstream file(std::string(SOCKSHIM_SOURCE_DIR) + "/README.md");
+  std::stringstream readme;
+  readme << file.rdbuf();
+  EXPECT_THAT(readme.str(), HasSubstr(result.out)) << "update README.md's settings table with `sockshim options`";
+}
+
+TEST(CheckTest, WarnsAboutCongestionMarkAndShowsEnforcement) {
+  const std::string path = write_config("new-options.toml",
+                                        "tcp.congestion = \"no-such-cc\"\nsocket.mark = 7\n"
+                                        "tcp.nodelay = true\nenforce = [\"tcp.nodelay\"]\n");
+  const ProgramResult result = sockshim({"check", path});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("warning: tcp.congestion \"no-such-cc\" is not in "
+                                    "net.ipv4.tcp_available_congestion_control"));
+  EXPECT_THAT(result.out, HasSubstr("warning: socket.mark needs CAP_NET_ADMIN (or CAP_NET_RAW)"));
+  EXPECT_THAT(result.out, HasSubstr("tcp.nodelay on (enforced)"));
+}
+
+TEST(ExplainTest, SaysWhenEachOptionIsSetAndWhetherItIsEnforced) {
+  const ProgramResult connect = sockshim({"explain", example("marking-and-enforce.toml"), "--connect",
+                                          "10.20.1.2:873", "--program", "rsync"});
+  EXPECT_EQ(connect.exit_status, 0) << connect.err;
+  EXPECT_THAT(connect.out, HasSubstr("TCP_CONGESTION    bbr        from rule[1] \"backup uploads\" "
+                                     "(tcp.congestion); set before connect()"));
+  const ProgramResult curl = sockshim({"explain", example("marking-and-enforce.toml"), "--connect",
+                                       "[2001:db8::1]:443", "--program", "curl"});
+  EXPECT_THAT(curl.out, HasSubstr("(keepalive.idle); set at socket(), enforced"));
+  const std::string path = write_config("listener.toml", "socket.priority = 4\ntcp.fastopen = 8\n");
+  const ProgramResult listener = sockshim({"explain", path, "--listen", ":8080"});
+  EXPECT_THAT(listener.out, HasSubstr("(socket.priority); set at socket(), accepted: set again after accept()"));
+  EXPECT_THAT(listener.out, HasSubstr("(tcp.fastopen); set before listen(), listener only"));
+}
+
 TEST(InspectTest, ShowsTheConfiguredValuesOfAProcessUnderTheShim) {
   ChildProcess shimmed({SOCKPROBE_PATH, "hold"},
                        with_shim("keepalive = { idle = 21, interval = 7, count = 5 }\n"
-                                 "buffers.receive = 65536\ntcp = { user_timeout = 3000, nodelay = true }\n"));
+                                 "buffers.receive = 65536\n"
+                                 "tcp = { user_timeout = 3000, nodelay = true, congestion = \"reno\" }\n"
+                                 "ip.dscp = \"AF41\"\n"));
   const HeldConnection ports = read_held_ports(shimmed);
   ASSERT_NE(ports.client_port, 0);
   const ProgramResult table = sockshim({"inspect", std::to_string(shimmed.pid())});
@@ -256,11 +296,13 @@ TEST(InspectTest, ShowsTheConfiguredValuesOfAProcessUnderTheShim) {
   EXPECT_THAT(table.out, ::testing::ContainsRegex(
                              "127\\.0\\.0\\.1:" + std::to_string(ports.client_port) +
                              " +127\\.0\\.0\\.1:" + std::to_string(ports.server_port) +
-                             " +CONN +1 +21 +7 +5 +131072 +[0-9]+ +3000 +1 +pidfd"));
+                             " +CONN +1 +21 +7 +5 +131072 +[0-9]+ +3000 +1 +136 +[0-9]+ +0 +reno +pidfd"));
   const ProgramResult json = sockshim({"inspect", std::to_string(shimmed.pid()), "--json"});
   EXPECT_THAT(json.out, HasSubstr("\"keepalive_idle_s\": 21, \"keepalive_interval_s\": 7, \"keepalive_count\": 5, "
                                   "\"receive_buffer\": 131072"));
   EXPECT_THAT(json.out, HasSubstr("\"listening\": true"));
+  EXPECT_THAT(json.out, HasSubstr("\"ip.dscp\": 136, \"socket.priority\": "));
+  EXPECT_THAT(json.out, HasSubstr("\"tcp.congestion\": \"reno\""));
   shimmed.finish();
 }
 

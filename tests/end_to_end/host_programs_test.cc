@@ -169,6 +169,66 @@ TEST(RedisTest, ListenRuleReachesRedisListener) {
   child.finish(10);
 }
 
+// curl sets keepalive 60 s/60 s on its socket after socket(), where the top
+// level was applied: without enforce curl's values stay, with it the config's.
+TEST(CurlTest, EnforcedKeepaliveWinsOverCurlsOwn) {
+  const std::string curl = find_program("curl");
+  ASSERT_FALSE(curl.empty()) << "curl is not installed (apt-get install curl)";
+  for (bool enforce : {false, true}) {
+    LoopbackServer server;
+    const std::string port = std::to_string(server.port());
+    ChildProcess child({curl, "-s", "--max-time", "20", "http://127.0.0.1:" + port + "/"},
+                       with_shim(std::string("keepalive = { idle = 7, interval = 3, count = 2 }\n") +
+                                 (enforce ? "enforce = [\"keepalive\"]\n" : "")));
+    const auto socket = wait_for_socket(child.pid(), [&](const InspectedSocket& s) {
+      return s.remote == "127.0.0.1:" + port;
+    });
+    ASSERT_TRUE(socket.has_value()) << "curl never connected";
+    EXPECT_EQ(socket->keepalive, 1);
+    EXPECT_EQ(socket->keepalive_idle_s, enforce ? 7 : 60) << "enforce " << enforce;
+    EXPECT_EQ(socket->keepalive_interval_s, enforce ? 3 : 60) << "enforce " << enforce;
+    EXPECT_EQ(socket->keepalive_count, 2);
+    kill(child.pid(), SIGTERM);
+    child.finish(10);
+  }
+}
+
+// redis sets TCP_KEEPIDLE 300 (and interval 100, count 3) on every client it
+// accepts, over what the listener passed on.
+TEST(RedisTest, EnforcedKeepaliveWinsOverRedisOnAcceptedClients) {
+  const std::string redis = find_program("redis-server");
+  ASSERT_FALSE(redis.empty()) << "redis-server is not installed (apt-get install redis-server)";
+  for (bool enforce : {false, true}) {
+    const int port = free_port();
+    ChildProcess child({redis, "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
+                        "--appendonly", "no", "--dir", ::testing::TempDir()},
+                       with_shim("[[rule]]\nmatch = { direction = \"listen\", port = " + std::to_string(port) +
+                                 " }\nkeepalive = { idle = 13, interval = 4, count = 5 }\n" +
+                                 (enforce ? "enforce = true\n" : "")));
+    ASSERT_TRUE(wait_for_socket(child.pid(), [&](const InspectedSocket& s) { return s.listening; }));
+    const int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    // A command makes sure redis has set up the client (and its keepalive).
+    ASSERT_EQ(write(client, "PING\r\n", 6), 6);
+    char reply[16] = {};
+    ASSERT_GT(read(client, reply, sizeof reply), 0);
+    socklen_t length = sizeof address;
+    getsockname(client, reinterpret_cast<sockaddr*>(&address), &length);
+    const std::string peer = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    const auto accepted = wait_for_socket(child.pid(), [&](const InspectedSocket& s) { return s.remote == peer; });
+    ASSERT_TRUE(accepted.has_value());
+    EXPECT_EQ(accepted->keepalive_idle_s, enforce ? 13 : 300) << "enforce " << enforce;
+    EXPECT_EQ(accepted->keepalive_count, enforce ? 5 : 3) << "enforce " << enforce;
+    close(client);
+    kill(child.pid(), SIGTERM);
+    child.finish(10);
+  }
+}
+
 TEST(NginxTest, ListenRuleReachesNginxListener) {
   const std::string nginx = find_program("nginx");
   ASSERT_FALSE(nginx.empty()) << "nginx is not installed (apt-get install nginx)";

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "config/decide.h"
+#include "config/enforce.h"
 #include "config/policy_loader.h"
 
 namespace {
@@ -37,7 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         event.remote = endpoint(ipv6 ? "fd00::1" : "10.1.2.3", 5432);
         event.local = endpoint(ipv6 ? "::1" : "127.0.0.1", 8080);
         const sockshim::SocketSettings wanted = sockshim::decide(policy, event, event.local);
-        (void)sockshim::options_to_apply(wanted, policy.defaults, udp);
+        sockshim::SocketTarget target;
+        target.ipv6 = ipv6;
+        target.udp = udp;
+        target.listener = kind == 2;
+        target.accepted = kind == 3;
+        (void)sockshim::options_to_apply(wanted, sockshim::copied_on_accept(policy.defaults), target);
+        (void)sockshim::enforced_on(wanted, target);
       }
     }
   }

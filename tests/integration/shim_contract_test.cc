@@ -147,7 +147,7 @@ std::string command_output(const std::string& command) {
 TEST(LibraryTest, ExportsOnlyTheHooks) {
   const std::string symbols =
       command_output("nm -D --defined-only " + shim_library_path() + " | awk '{print $3}' | sort");
-  EXPECT_EQ(symbols, "accept\naccept4\nbind\nconnect\nlisten\nsocket\n");
+  EXPECT_EQ(symbols, "accept\naccept4\nbind\nconnect\nlisten\nsetsockopt\nsocket\n");
 }
 
 TEST(LibraryTest, NeedsNoCxxRuntimeOrTomlLibrary) {

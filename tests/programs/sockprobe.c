@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tests/programs/probe_options.h"
+
 struct probe_flags {
   int ipv6;          /* -6: AF_INET6 on ::1 */
   int nonblock;      /* -n: non-blocking connect, completed with poll */
@@ -23,6 +25,7 @@ struct probe_flags {
   int use_accept4;   /* -4: accept4() instead of accept() */
   int null_address;  /* -a: accept(fd, NULL, NULL) */
   int port;          /* -p PORT: listener port (default: any) */
+  int own_values;    /* -o: set its own keepalive/nodelay/tos after connect and accept, as Go does */
 };
 
 static void die(const char* what) {
@@ -37,12 +40,42 @@ static int option(int fd, int level, int name) {
   return value;
 }
 
+/* One option as sockprobe prints it: an int, a linger (-1: off), a name. */
+static void print_option(int fd, const struct probe_option* probe) {
+  if (probe->kind == PROBE_TEXT) {
+    char text[32] = "";
+    socklen_t length = sizeof text - 1;
+    if (getsockopt(fd, probe->level, probe->name, text, &length) != 0) snprintf(text, sizeof text, "-%d", errno);
+    printf(" %s=%s", probe->label, text);
+  } else if (probe->kind == PROBE_LINGER) {
+    struct linger linger = {0, 0};
+    socklen_t length = sizeof linger;
+    if (getsockopt(fd, probe->level, probe->name, &linger, &length) != 0) {
+      printf(" %s=-%d", probe->label, errno);
+    } else {
+      printf(" %s=%d", probe->label, linger.l_onoff ? linger.l_linger : -1);
+    }
+  } else {
+    printf(" %s=%d", probe->label, option(fd, probe->level, probe->name));
+  }
+}
+
 static void print_tcp(const char* label, int fd) {
-  printf("%s keepalive=%d idle=%d interval=%d count=%d rcvbuf=%d sndbuf=%d user_timeout=%d nodelay=%d\n",
-         label, option(fd, SOL_SOCKET, SO_KEEPALIVE), option(fd, IPPROTO_TCP, TCP_KEEPIDLE),
-         option(fd, IPPROTO_TCP, TCP_KEEPINTVL), option(fd, IPPROTO_TCP, TCP_KEEPCNT),
-         option(fd, SOL_SOCKET, SO_RCVBUF), option(fd, SOL_SOCKET, SO_SNDBUF),
-         option(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), option(fd, IPPROTO_TCP, TCP_NODELAY));
+  printf("%s", label);
+  for (size_t i = 0; i < sizeof kProbeOptions / sizeof kProbeOptions[0]; ++i) print_option(fd, &kProbeOptions[i]);
+  printf("\n");
+}
+
+/* What a program with its own opinions does after connect() and accept():
+ * Go sets keepalive 15 s/15 s and nodelay, curl keepalive 60 s/60 s. */
+static void set_own_values(const char* label, int fd) {
+  int on = 1, seconds = 15, tos = 0x20;
+  int results = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) |
+                setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &seconds, sizeof seconds) |
+                setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &seconds, sizeof seconds) |
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) |
+                setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+  printf("own-%s result=%d\n", label, results);
 }
 
 static void print_buffers(const char* label, int fd) {
@@ -130,7 +163,13 @@ static void open_pair(const struct probe_flags* flags, int* listener, int* clien
   *listener = open_listener(flags);
   *client = open_client(flags);
   connect_to(*client, flags, local_port(*listener));
+  /* A byte, so that a listener with TCP_DEFER_ACCEPT hands the connection over. */
+  if (write(*client, "x", 1) != 1) die("write");
   *server = accept_one(*listener, flags);
+  if (flags->own_values) {
+    set_own_values("client", *client);
+    set_own_values("accepted", *server);
+  }
 }
 
 static int run_pair(const struct probe_flags* flags) {
@@ -166,6 +205,8 @@ static int run_udp(const struct probe_flags* flags) {
   socklen_t length = loopback(flags, flags->port, &address);
   if (bind(fd, (struct sockaddr*)&address, length) != 0) die("bind");
   print_buffers("udp-bound", fd);
+  printf("udp-marking tos=%d tclass=%d priority=%d mark=%d\n", option(fd, IPPROTO_IP, IP_TOS),
+         option(fd, IPPROTO_IPV6, IPV6_TCLASS), option(fd, SOL_SOCKET, SO_PRIORITY), option(fd, SOL_SOCKET, SO_MARK));
   printf("udp keepalive=%d\n", option(fd, SOL_SOCKET, SO_KEEPALIVE));
   return 0;
 }
@@ -270,7 +311,7 @@ static int run_errors(const struct probe_flags* flags) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: sockprobe pair|hold|late-rcvbuf|udp|unix|fresh|secure|errors [-6] [-n] [-f] [-4] [-a] [-p PORT]\n");
+  fprintf(stderr, "usage: sockprobe pair|hold|late-rcvbuf|udp|unix|fresh|secure|errors [-6] [-n] [-f] [-4] [-a] [-o] [-p PORT]\n");
   exit(2);
 }
 
@@ -284,6 +325,7 @@ int main(int argc, char** argv) {
     else if (strcmp(argv[i], "-f") == 0) flags.type_flags = 1;
     else if (strcmp(argv[i], "-4") == 0) flags.use_accept4 = 1;
     else if (strcmp(argv[i], "-a") == 0) flags.null_address = 1;
+    else if (strcmp(argv[i], "-o") == 0) flags.own_values = 1;
     else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) flags.port = atoi(argv[++i]);
     else usage();
   }

@@ -1,7 +1,8 @@
-// The supervisor's filter and handler with an explicit list of enforced
-// (level, name) pairs: a trapped setsockopt for one of them, on a socket the
-// supervisor configured, is answered with success without running, so the
-// config's value stands; without the pair, the program's own value wins.
+// The supervisor's filter, and its handler with a config that enforces
+// options: the filter traps setsockopt for the enforced (level, name) pairs
+// only; a trapped call on a socket the supervisor set that option on is
+// answered with success without running, so the config's value stands;
+// without enforce, the program's own value wins.
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 
 #include <string>
 
+#include "config/enforce.h"
 #include "config/policy_loader.h"
 #include "supervisor/filter.h"
 #include "supervisor/supervisor.h"
@@ -33,9 +35,12 @@ struct Supervised {
 };
 
 // supervise() in a child of the test, with its stdout collected.
-Supervised run_supervised(const std::vector<std::string>& argv, const std::vector<OptionKey>& enforced) {
-  LoadResult loaded = load_policy(kConfig, "test");
+// |enforce|: the config's enforce line, if any; the filter traps what it names.
+Supervised run_supervised(const std::vector<std::string>& argv, const std::string& enforce = "") {
+  LoadResult loaded = load_policy(enforce + "\n" + kConfig, "test");
   EXPECT_TRUE(loaded.policy.has_value());
+  std::vector<OptionKey> enforced;
+  for (const LevelName& pair : enforceable_options(*loaded.policy)) enforced.emplace_back(pair.level, pair.name);
   int pipe_fds[2];
   EXPECT_EQ(pipe(pipe_fds), 0);
   const pid_t pid = fork();
@@ -69,7 +74,7 @@ TEST(FilterTest, OnlyTheListedSetsockoptPairsAreTrapped) {
 }
 
 TEST(EnforcedOptionTest, AProgramsOwnValueWinsUnlessThePairIsEnforced) {
-  const Supervised plain = run_supervised({THREADED_PROGRAM_PATH, "own"}, {});
+  const Supervised plain = run_supervised({THREADED_PROGRAM_PATH, "own"});
   ASSERT_EQ(plain.status, 0) << plain.out;
   auto sockets = parse_probe_output(plain.out);
   // As under the preload: the config's options come first, the program's own after.
@@ -78,7 +83,7 @@ TEST(EnforcedOptionTest, AProgramsOwnValueWinsUnlessThePairIsEnforced) {
   EXPECT_EQ(sockets.at("own").at("idle"), 21);
 
   const Supervised enforced =
-      run_supervised({THREADED_PROGRAM_PATH, "own"}, {{SOL_SOCKET, SO_RCVBUF}, {SOL_SOCKET, SO_KEEPALIVE}});
+      run_supervised({THREADED_PROGRAM_PATH, "own"}, "enforce = [\"buffers.receive\", \"keepalive.enabled\"]");
   ASSERT_EQ(enforced.status, 0) << enforced.out;
   sockets = parse_probe_output(enforced.out);
   EXPECT_EQ(sockets.at("own-rcvbuf").at("result"), 0);  // told it succeeded
@@ -90,11 +95,7 @@ TEST(EnforcedOptionTest, AProgramsOwnValueWinsUnlessThePairIsEnforced) {
 TEST(EnforcedOptionTest, GoKeepaliveIsReplacedOnlyWhenEnforced) {
   const std::string go = GOPROBE_PATH;
   if (go.empty() || access(go.c_str(), X_OK) != 0) GTEST_SKIP() << "no Go toolchain at build time";
-  const std::vector<OptionKey> keepalive = {{SOL_SOCKET, SO_KEEPALIVE},
-                                            {IPPROTO_TCP, TCP_KEEPIDLE},
-                                            {IPPROTO_TCP, TCP_KEEPINTVL},
-                                            {IPPROTO_TCP, TCP_KEEPCNT}};
-  const Supervised enforced = run_supervised({go, "pair", "own"}, keepalive);
+  const Supervised enforced = run_supervised({go, "pair", "own"}, "enforce = [\"keepalive\"]");
   ASSERT_EQ(enforced.status, 0) << enforced.out;
   auto sockets = parse_probe_output(enforced.out);
   EXPECT_EQ(sockets.at("client").at("idle"), 21);
@@ -102,7 +103,7 @@ TEST(EnforcedOptionTest, GoKeepaliveIsReplacedOnlyWhenEnforced) {
   EXPECT_EQ(sockets.at("server").at("idle"), 21);  // inherited from the configured listener
   EXPECT_EQ(sockets.at("server").at("interval"), 7);
 
-  const Supervised plain = run_supervised({go, "pair", "own"}, {});
+  const Supervised plain = run_supervised({go, "pair", "own"});
   sockets = parse_probe_output(plain.out);
   EXPECT_EQ(sockets.at("client").at("idle"), 40);
   EXPECT_EQ(sockets.at("server").at("idle"), 15);

@@ -32,6 +32,22 @@ std::map<std::string, SocketReport> parse_probe_output(const std::string& out) {
   return reports;
 }
 
+std::map<std::string, std::map<std::string, std::string>> parse_probe_texts(const std::string& out) {
+  std::map<std::string, std::map<std::string, std::string>> reports;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string label, field;
+    words >> label;
+    while (words >> field) {
+      const size_t equals = field.find('=');
+      if (equals != std::string::npos) reports[label][field.substr(0, equals)] = field.substr(equals + 1);
+    }
+  }
+  return reports;
+}
+
 HeldConnection read_held_ports(ChildProcess& child) {
   for (std::string line = child.read_line(); !line.empty(); line = child.read_line()) {
     const auto fields = parse_probe_output(line);

@@ -13,6 +13,9 @@ using SocketReport = std::map<std::string, int>;
 // Every line that starts with a label and has key=value fields, by label.
 std::map<std::string, SocketReport> parse_probe_output(const std::string& out);
 
+// The same lines with every value as text (for names such as congestion=bbr).
+std::map<std::string, std::map<std::string, std::string>> parse_probe_texts(const std::string& out);
+
 // The ports that `sockprobe hold` prints before it waits on stdin.
 struct HeldConnection {
   int client_port = 0;

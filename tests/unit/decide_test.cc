@@ -61,6 +61,12 @@ SocketEvent created(bool ipv6 = false, bool udp = false, const char* program = "
   return event;
 }
 
+SocketTarget udp_socket() {
+  SocketTarget target;
+  target.udp = true;
+  return target;
+}
+
 constexpr char kDatabaseRule[] = R"(
 [keepalive]
 idle = 60
@@ -72,25 +78,25 @@ keepalive = { idle = 5, interval = 2, count = 3 }
 
 TEST(DecideTest, TopLevelSettingsApplyToEveryTcpSocketAtCreation) {
   const Policy policy = load(kDatabaseRule);
-  EXPECT_EQ(decide(policy, created()).keepalive_idle_s, 60);
-  EXPECT_EQ(decide(policy, created(true)).keepalive_idle_s, 60);
-  EXPECT_EQ(decide(policy, created(false, true)).keepalive_idle_s, std::nullopt);  // UDP
+  EXPECT_EQ(decide(policy, created()).number(OptionId::keepalive_idle), 60);
+  EXPECT_EQ(decide(policy, created(true)).number(OptionId::keepalive_idle), 60);
+  EXPECT_EQ(decide(policy, created(false, true)).number(OptionId::keepalive_idle), std::nullopt);  // UDP
 }
 
 TEST(DecideTest, ConnectRuleMatchesIpv4AndPorts) {
   const Policy policy = load(kDatabaseRule);
-  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 5432)).keepalive_idle_s, 5);
-  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6379)).keepalive_idle_s, 5);
-  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6380)).keepalive_idle_s, 5);
-  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6381)).keepalive_idle_s, 60);
-  EXPECT_EQ(decide(policy, connect_to("192.168.0.1", 5432)).keepalive_idle_s, 60);
+  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 5432)).number(OptionId::keepalive_idle), 5);
+  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6379)).number(OptionId::keepalive_idle), 5);
+  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6380)).number(OptionId::keepalive_idle), 5);
+  EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6381)).number(OptionId::keepalive_idle), 60);
+  EXPECT_EQ(decide(policy, connect_to("192.168.0.1", 5432)).number(OptionId::keepalive_idle), 60);
 }
 
 TEST(DecideTest, ConnectRuleMatchesIpv6AndMappedIpv4) {
   const Policy policy = load(kDatabaseRule);
-  EXPECT_EQ(decide(policy, connect_to("fd00::5", 5432, true)).keepalive_idle_s, 5);
-  EXPECT_EQ(decide(policy, connect_to("fe80::5", 5432, true)).keepalive_idle_s, 60);
-  EXPECT_EQ(decide(policy, connect_to("::ffff:10.0.0.9", 5432, true)).keepalive_idle_s, 5);
+  EXPECT_EQ(decide(policy, connect_to("fd00::5", 5432, true)).number(OptionId::keepalive_idle), 5);
+  EXPECT_EQ(decide(policy, connect_to("fe80::5", 5432, true)).number(OptionId::keepalive_idle), 60);
+  EXPECT_EQ(decide(policy, connect_to("::ffff:10.0.0.9", 5432, true)).number(OptionId::keepalive_idle), 5);
 }
 
 TEST(DecideTest, DirectionsSelectEvents) {
@@ -105,14 +111,14 @@ buffers.receive = 2
 match = { direction = "accept" }
 buffers.send = 3
 )");
-  EXPECT_EQ(decide(policy, connect_to("10.0.0.1", 1)).receive_buffer, 1);
-  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).receive_buffer, 2);
-  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).send_buffer, std::nullopt);
+  EXPECT_EQ(decide(policy, connect_to("10.0.0.1", 1)).number(OptionId::receive_buffer), 1);
+  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).number(OptionId::receive_buffer), 2);
+  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).number(OptionId::send_buffer), std::nullopt);
   // An accepted socket gets its listener's rules and the accept rules.
   const SocketSettings connection =
       decide(policy, accepted("127.0.0.1", 80, "127.0.0.2"), endpoint("0.0.0.0", 80));
-  EXPECT_EQ(connection.receive_buffer, 2);
-  EXPECT_EQ(connection.send_buffer, 3);
+  EXPECT_EQ(connection.number(OptionId::receive_buffer), 2);
+  EXPECT_EQ(connection.number(OptionId::send_buffer), 3);
   // Directed rules wait for their event.
   EXPECT_TRUE(decide(policy, created()).empty());
 }
@@ -123,15 +129,15 @@ TEST(DecideTest, ListenRulesMatchTheBoundAddressAndPort) {
 match = { direction = "listen", port = 8080, local = "127.0.0.0/8" }
 buffers.receive = 4096
 )");
-  EXPECT_EQ(decide(policy, listen_on("127.0.0.1", 8080)).receive_buffer, 4096);
-  EXPECT_EQ(decide(policy, listen_on("127.0.0.1", 8081)).receive_buffer, std::nullopt);
-  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 8080)).receive_buffer, std::nullopt);
+  EXPECT_EQ(decide(policy, listen_on("127.0.0.1", 8080)).number(OptionId::receive_buffer), 4096);
+  EXPECT_EQ(decide(policy, listen_on("127.0.0.1", 8081)).number(OptionId::receive_buffer), std::nullopt);
+  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 8080)).number(OptionId::receive_buffer), std::nullopt);
   // Its accepted connections follow the listener, not their own local address.
   EXPECT_EQ(decide(policy, accepted("127.0.0.1", 8080, "127.0.0.1"), endpoint("0.0.0.0", 8080))
-                .receive_buffer,
+                .number(OptionId::receive_buffer),
             std::nullopt);
   EXPECT_EQ(decide(policy, accepted("127.0.0.1", 8080, "127.0.0.1"), endpoint("127.0.0.1", 8080))
-                .receive_buffer,
+                .number(OptionId::receive_buffer),
             4096);
 }
 
@@ -142,9 +148,9 @@ match = { direction = "accept", remote = "192.168.0.0/16", port = 443 }
 tcp.user_timeout = 5000
 )");
   const Endpoint listener = endpoint("0.0.0.0", 443);
-  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 443, "192.168.3.4"), listener).user_timeout_ms, 5000);
-  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 443, "172.16.0.1"), listener).user_timeout_ms, std::nullopt);
-  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 80, "192.168.3.4"), endpoint("0.0.0.0", 80)).user_timeout_ms,
+  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 443, "192.168.3.4"), listener).number(OptionId::user_timeout), 5000);
+  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 443, "172.16.0.1"), listener).number(OptionId::user_timeout), std::nullopt);
+  EXPECT_EQ(decide(policy, accepted("10.0.0.1", 80, "192.168.3.4"), endpoint("0.0.0.0", 80)).number(OptionId::user_timeout),
             std::nullopt);
 }
 
@@ -159,9 +165,9 @@ match.port = "5000-6000"
 keepalive = { idle = 20 }
 )");
   const SocketSettings s = decide(policy, connect_to("10.0.0.1", 5432));
-  EXPECT_EQ(s.keepalive_idle_s, 20);     // the last rule
-  EXPECT_EQ(s.keepalive_interval_s, 5);  // the first rule
-  EXPECT_EQ(s.keepalive_count, 9);       // the top level
+  EXPECT_EQ(s.number(OptionId::keepalive_idle), 20);     // the last rule
+  EXPECT_EQ(s.number(OptionId::keepalive_interval), 5);  // the first rule
+  EXPECT_EQ(s.number(OptionId::keepalive_count), 9);       // the top level
 }
 
 TEST(DecideTest, FamilyAndProtocolMatchers) {
@@ -176,12 +182,12 @@ buffers.send = 4
 match = { protocol = "any", family = "any" }
 buffers.receive = 9
 )");
-  EXPECT_EQ(decide(policy, created(true)).send_buffer, 6);
-  EXPECT_EQ(decide(policy, created(false)).send_buffer, std::nullopt);
-  EXPECT_EQ(decide(policy, created(false, true)).send_buffer, 4);
-  EXPECT_EQ(decide(policy, created(true, true)).send_buffer, std::nullopt);
-  EXPECT_EQ(decide(policy, created(true, true)).receive_buffer, 9);
-  EXPECT_EQ(decide(policy, created(false, false)).receive_buffer, 9);
+  EXPECT_EQ(decide(policy, created(true)).number(OptionId::send_buffer), 6);
+  EXPECT_EQ(decide(policy, created(false)).number(OptionId::send_buffer), std::nullopt);
+  EXPECT_EQ(decide(policy, created(false, true)).number(OptionId::send_buffer), 4);
+  EXPECT_EQ(decide(policy, created(true, true)).number(OptionId::send_buffer), std::nullopt);
+  EXPECT_EQ(decide(policy, created(true, true)).number(OptionId::receive_buffer), 9);
+  EXPECT_EQ(decide(policy, created(false, false)).number(OptionId::receive_buffer), 9);
 }
 
 TEST(DecideTest, ProgramGlobs) {
@@ -193,10 +199,10 @@ keepalive.idle = 7
 match.program = "[jJ]ava"
 keepalive.idle = 8
 )");
-  EXPECT_EQ(decide(policy, created(false, false, "python3.11")).keepalive_idle_s, 7);
-  EXPECT_EQ(decide(policy, created(false, false, "python3")).keepalive_idle_s, 7);
-  EXPECT_EQ(decide(policy, created(false, false, "java")).keepalive_idle_s, 8);
-  EXPECT_EQ(decide(policy, created(false, false, "curl")).keepalive_idle_s, std::nullopt);
+  EXPECT_EQ(decide(policy, created(false, false, "python3.11")).number(OptionId::keepalive_idle), 7);
+  EXPECT_EQ(decide(policy, created(false, false, "python3")).number(OptionId::keepalive_idle), 7);
+  EXPECT_EQ(decide(policy, created(false, false, "java")).number(OptionId::keepalive_idle), 8);
+  EXPECT_EQ(decide(policy, created(false, false, "curl")).number(OptionId::keepalive_idle), std::nullopt);
 }
 
 TEST(DecideTest, ForProgramKeepsOnlyTheRulesOfThisProgram) {
@@ -215,32 +221,32 @@ keepalive.idle = 9
   const Policy python = for_program(policy, "python3.11");
   ASSERT_EQ(python.rules.size(), 2u);
   EXPECT_TRUE(python.rules[0].match.program_glob.empty());
-  EXPECT_EQ(python.rules[0].settings.keepalive_idle_s, 7);
-  EXPECT_EQ(python.rules[1].settings.keepalive_idle_s, 9);
-  EXPECT_EQ(python.defaults.keepalive_idle_s, 1);
+  EXPECT_EQ(python.rules[0].settings.number(OptionId::keepalive_idle), 7);
+  EXPECT_EQ(python.rules[1].settings.number(OptionId::keepalive_idle), 9);
+  EXPECT_EQ(python.defaults.number(OptionId::keepalive_idle), 1);
   // Whatever name an event carries, the specialised policy has decided.
-  EXPECT_EQ(decide(python, created(false, false, "other")).keepalive_idle_s, 7);
+  EXPECT_EQ(decide(python, created(false, false, "other")).number(OptionId::keepalive_idle), 7);
   EXPECT_EQ(for_program(policy, "curl").rules.size(), 1u);
 }
 
 TEST(DecideTest, AddressRulesDoNotMatchAtCreation) {
   const Policy policy = load("[[rule]]\nmatch.port = 80\nbuffers.receive = 4096\n");
-  EXPECT_EQ(decide(policy, created()).receive_buffer, std::nullopt);
-  EXPECT_EQ(decide(policy, connect_to("1.2.3.4", 80)).receive_buffer, 4096);
-  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).receive_buffer, 4096);
+  EXPECT_EQ(decide(policy, created()).number(OptionId::receive_buffer), std::nullopt);
+  EXPECT_EQ(decide(policy, connect_to("1.2.3.4", 80)).number(OptionId::receive_buffer), 4096);
+  EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).number(OptionId::receive_buffer), 4096);
 }
 
 TEST(OptionsToApplyTest, OrderedBuffersFirstAndKernelNames) {
   SocketSettings wanted;
-  wanted.keepalive = true;
-  wanted.keepalive_idle_s = 30;
-  wanted.keepalive_interval_s = 10;
-  wanted.keepalive_count = 3;
-  wanted.receive_buffer = 4096;
-  wanted.send_buffer = 8192;
-  wanted.user_timeout_ms = 20000;
-  wanted.nodelay = true;
-  const OptionList list = options_to_apply(wanted, SocketSettings(), false);
+  wanted.set(OptionId::keepalive, 1);
+  wanted.set(OptionId::keepalive_idle, 30);
+  wanted.set(OptionId::keepalive_interval, 10);
+  wanted.set(OptionId::keepalive_count, 3);
+  wanted.set(OptionId::receive_buffer, 4096);
+  wanted.set(OptionId::send_buffer, 8192);
+  wanted.set(OptionId::user_timeout, 20000);
+  wanted.set(OptionId::nodelay, 1);
+  const OptionList list = options_to_apply(wanted, SocketSettings(), SocketTarget());
   ASSERT_EQ(list.size, 8);
   EXPECT_EQ(list.items[0].name, SO_RCVBUF);
   EXPECT_EQ(list.items[0].value, 4096);
@@ -255,11 +261,11 @@ TEST(OptionsToApplyTest, OrderedBuffersFirstAndKernelNames) {
 
 TEST(OptionsToApplyTest, OnlyWhatDiffersFromWhatTheSocketHas) {
   SocketSettings already;
-  already.keepalive = true;
-  already.keepalive_idle_s = 30;
+  already.set(OptionId::keepalive, 1);
+  already.set(OptionId::keepalive_idle, 30);
   SocketSettings wanted = already;
-  wanted.keepalive_idle_s = 5;
-  const OptionList list = options_to_apply(wanted, already, false);
+  wanted.set(OptionId::keepalive_idle, 5);
+  const OptionList list = options_to_apply(wanted, already, SocketTarget());
   ASSERT_EQ(list.size, 1);
   EXPECT_EQ(list.items[0].name, TCP_KEEPIDLE);
   EXPECT_EQ(list.items[0].value, 5);
@@ -267,10 +273,10 @@ TEST(OptionsToApplyTest, OnlyWhatDiffersFromWhatTheSocketHas) {
 
 TEST(OptionsToApplyTest, UdpGetsNoTcpLevelOptions) {
   SocketSettings wanted;
-  wanted.receive_buffer = 65536;
-  wanted.keepalive = true;
-  wanted.nodelay = true;
-  const OptionList list = options_to_apply(wanted, SocketSettings(), true);
+  wanted.set(OptionId::receive_buffer, 65536);
+  wanted.set(OptionId::keepalive, 1);
+  wanted.set(OptionId::nodelay, 1);
+  const OptionList list = options_to_apply(wanted, SocketSettings(), udp_socket());
   ASSERT_EQ(list.size, 1);
   EXPECT_EQ(list.items[0].name, SO_RCVBUF);
 }

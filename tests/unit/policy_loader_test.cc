@@ -45,14 +45,14 @@ user_timeout = 20000
 nodelay      = true
 )");
   const SocketSettings& s = policy.defaults;
-  EXPECT_EQ(s.keepalive, true);
-  EXPECT_EQ(s.keepalive_idle_s, 30);
-  EXPECT_EQ(s.keepalive_interval_s, 10);
-  EXPECT_EQ(s.keepalive_count, 3);
-  EXPECT_EQ(s.receive_buffer, 262144);
-  EXPECT_EQ(s.send_buffer, 131072);
-  EXPECT_EQ(s.user_timeout_ms, 20000);
-  EXPECT_EQ(s.nodelay, true);
+  EXPECT_EQ(s.number(OptionId::keepalive), 1);
+  EXPECT_EQ(s.number(OptionId::keepalive_idle), 30);
+  EXPECT_EQ(s.number(OptionId::keepalive_interval), 10);
+  EXPECT_EQ(s.number(OptionId::keepalive_count), 3);
+  EXPECT_EQ(s.number(OptionId::receive_buffer), 262144);
+  EXPECT_EQ(s.number(OptionId::send_buffer), 131072);
+  EXPECT_EQ(s.number(OptionId::user_timeout), 20000);
+  EXPECT_EQ(s.number(OptionId::nodelay), 1);
   EXPECT_TRUE(policy.rules.empty());
 }
 
@@ -62,34 +62,34 @@ keepalive = { idle = "5m", interval = "30s", count = 4 }
 buffers = { receive = "256KiB", send = "1M" }
 tcp = { user_timeout = "20s" }
 )");
-  EXPECT_EQ(policy.defaults.keepalive_idle_s, 300);
-  EXPECT_EQ(policy.defaults.keepalive_interval_s, 30);
-  EXPECT_EQ(policy.defaults.receive_buffer, 256 * 1024);
-  EXPECT_EQ(policy.defaults.send_buffer, 1 << 20);
-  EXPECT_EQ(policy.defaults.user_timeout_ms, 20000);
-  EXPECT_EQ(load_ok("keepalive.idle = \"1h\"").defaults.keepalive_idle_s, 3600);
-  EXPECT_EQ(load_ok("tcp.user_timeout = \"1500ms\"").defaults.user_timeout_ms, 1500);
-  EXPECT_EQ(load_ok("tcp.user_timeout = \"2m\"").defaults.user_timeout_ms, 120000);
+  EXPECT_EQ(policy.defaults.number(OptionId::keepalive_idle), 300);
+  EXPECT_EQ(policy.defaults.number(OptionId::keepalive_interval), 30);
+  EXPECT_EQ(policy.defaults.number(OptionId::receive_buffer), 256 * 1024);
+  EXPECT_EQ(policy.defaults.number(OptionId::send_buffer), 1 << 20);
+  EXPECT_EQ(policy.defaults.number(OptionId::user_timeout), 20000);
+  EXPECT_EQ(load_ok("keepalive.idle = \"1h\"").defaults.number(OptionId::keepalive_idle), 3600);
+  EXPECT_EQ(load_ok("tcp.user_timeout = \"1500ms\"").defaults.number(OptionId::user_timeout), 1500);
+  EXPECT_EQ(load_ok("tcp.user_timeout = \"2m\"").defaults.number(OptionId::user_timeout), 120000);
 }
 
 TEST(PolicyLoaderTest, TuningKeepaliveTurnsItOn) {
-  EXPECT_EQ(load_ok("keepalive.idle = 30").defaults.keepalive, true);
-  EXPECT_EQ(load_ok("keepalive.count = 3").defaults.keepalive, true);
-  EXPECT_EQ(load_ok("keepalive = { idle = 30, enabled = false }").defaults.keepalive, false);
-  EXPECT_FALSE(load_ok("buffers.receive = 4096").defaults.keepalive.has_value());
+  EXPECT_EQ(load_ok("keepalive.idle = 30").defaults.number(OptionId::keepalive), 1);
+  EXPECT_EQ(load_ok("keepalive.count = 3").defaults.number(OptionId::keepalive), 1);
+  EXPECT_EQ(load_ok("keepalive = { idle = 30, enabled = false }").defaults.number(OptionId::keepalive), 0);
+  EXPECT_FALSE(load_ok("buffers.receive = 4096").defaults.number(OptionId::keepalive).has_value());
 }
 
 TEST(PolicyLoaderTest, KernelLimitsAreAccepted) {
   const Policy low = load_ok("keepalive = { idle = 1, interval = 1, count = 1 }\ntcp.user_timeout = 0");
-  EXPECT_EQ(low.defaults.keepalive_idle_s, 1);
-  EXPECT_EQ(low.defaults.user_timeout_ms, 0);
+  EXPECT_EQ(low.defaults.number(OptionId::keepalive_idle), 1);
+  EXPECT_EQ(low.defaults.number(OptionId::user_timeout), 0);
   const Policy high = load_ok(
       "keepalive = { idle = 32767, interval = 32767, count = 127 }\n"
       "tcp.user_timeout = 2147483647\nbuffers = { receive = 2147483647, send = 1 }");
-  EXPECT_EQ(high.defaults.keepalive_idle_s, 32767);
-  EXPECT_EQ(high.defaults.keepalive_count, 127);
-  EXPECT_EQ(high.defaults.user_timeout_ms, 2147483647);
-  EXPECT_EQ(high.defaults.receive_buffer, 2147483647);
+  EXPECT_EQ(high.defaults.number(OptionId::keepalive_idle), 32767);
+  EXPECT_EQ(high.defaults.number(OptionId::keepalive_count), 127);
+  EXPECT_EQ(high.defaults.number(OptionId::user_timeout), 2147483647);
+  EXPECT_EQ(high.defaults.number(OptionId::receive_buffer), 2147483647);
 }
 
 TEST(PolicyLoaderTest, RulesWithEveryMatchKey) {
@@ -123,8 +123,8 @@ buffers.receive = 65536
   EXPECT_EQ(database.match.ports[0].first, 5432);
   EXPECT_EQ(database.match.ports[1].first, 6379);
   EXPECT_EQ(database.match.ports[1].last, 6380);
-  EXPECT_EQ(database.settings.keepalive, true);
-  EXPECT_EQ(database.settings.receive_buffer, 1 << 20);
+  EXPECT_EQ(database.settings.number(OptionId::keepalive), 1);
+  EXPECT_EQ(database.settings.number(OptionId::receive_buffer), 1 << 20);
   EXPECT_EQ(database.match.protocol, Protocol::tcp);  // the default
 
   const Rule& listener = policy.rules[1];
@@ -132,14 +132,14 @@ buffers.receive = 65536
   EXPECT_EQ(listener.match.family, Family::ipv4);
   EXPECT_EQ(listener.match.program_glob, "nginx*");
   EXPECT_EQ(listener.match.local.size(), 1u);
-  EXPECT_EQ(listener.settings.nodelay, false);
+  EXPECT_EQ(listener.settings.number(OptionId::nodelay), 0);
 
   EXPECT_EQ(policy.rules[2].name, "rule[3]");  // unnamed rules are numbered from 1
   EXPECT_EQ(policy.rules[2].match.protocol, Protocol::any);
   EXPECT_EQ(policy.rules[2].match.family, Family::ipv6);
   EXPECT_TRUE(policy.rules[2].settings.empty());
   EXPECT_EQ(policy.rules[3].match.protocol, Protocol::udp);
-  EXPECT_EQ(policy.rules[3].settings.receive_buffer, 65536);
+  EXPECT_EQ(policy.rules[3].settings.number(OptionId::receive_buffer), 65536);
 }
 
 TEST(PolicyLoaderTest, SyntaxErrorNamesLineAndColumn) {
@@ -226,7 +226,7 @@ TEST(PolicyLoaderTest, RulesThatCouldNeverDoWhatTheySay) {
   EXPECT_THAT(only_error("[[rule]]\nmatch = { direction = \"listen\", remote = \"10.0.0.1\" }"),
               HasSubstr("rule[1].match.remote: a listen rule has no remote address"));
   EXPECT_THAT(only_error("[[rule]]\nmatch = { protocol = \"udp\" }\nkeepalive.idle = 5"),
-              HasSubstr("rule[1]: keepalive and tcp settings apply to TCP only"));
+              HasSubstr("rule[1]: keepalive.idle, keepalive.enabled apply to TCP only"));
 }
 
 TEST(PolicyLoaderTest, EveryErrorIsReportedNotJustTheFirst) {

@@ -25,7 +25,7 @@ TEST(PolicySummaryTest, CreationOptionsAndWhichEventsRulesReach) {
   EXPECT_FALSE(summary.listen_rules);
   EXPECT_FALSE(summary.accept_rules);
   EXPECT_TRUE(summary.udp_rules);
-  EXPECT_EQ(summary.at_creation[0][0].keepalive_idle_s, 30);
+  EXPECT_EQ(summary.at_creation[0][0].number(OptionId::keepalive_idle), 30);
   EXPECT_EQ(summary.creation_options[0][1].size, 1);  // UDP: the buffer only
   EXPECT_TRUE(summary.any_creation_options(true));
 }

@@ -1,0 +1,71 @@
+#include "cli/options_command.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/exit_codes.h"
+#include "config/option_catalogue.h"
+
+namespace sockshim::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: sockshim options\n"
+    "\n"
+    "Prints every option sockshim can set, as a Markdown table (the README's\n"
+    "settings table is this output): its config key, the kernel option (and\n"
+    "its IPv6 name), the values the kernel accepts, when it takes effect,\n"
+    "whether accepted sockets get it from their listener, and what it does.\n"
+    "\n"
+    "Exit status: 0 printed, 2 usage error.\n";
+
+std::string values(const CatalogueEntry& entry) {
+  const std::string range = std::to_string(entry.minimum) + ".." + std::to_string(entry.maximum);
+  const std::string unit = *entry.unit ? std::string(" ") + entry.unit : "";
+  switch (entry.kind) {
+    case ValueKind::flag: return "`true`/`false`";
+    case ValueKind::seconds: return range + " s (`\"30s\"`, `\"5m\"`)";
+    case ValueKind::milliseconds: return range + " ms (`\"20s\"`)";
+    case ValueKind::number: return range + unit;
+    case ValueKind::bytes: return range + " bytes (`\"64KiB\"`)";
+    case ValueKind::dscp: return "`\"EF\"`, `\"AF11\"`..`\"AF43\"`, `\"CS0\"`..`\"CS7\"`, or " + range;
+    case ValueKind::linger: return "`\"off\"`, or " + range + " s";
+    case ValueKind::name: return "an algorithm name (`\"bbr\"`)";
+  }
+  return range;
+}
+
+const char* stage(const CatalogueEntry& entry) {
+  switch (entry.stage) {
+    case Stage::socket: return "whenever set";
+    case Stage::before_connect: return "in the SYN";
+    case Stage::before_listen: return "before listen(), listeners only";
+  }
+  return "";
+}
+
+}  // namespace
+
+int options_command(int argc, char** argv) {
+  if (argc == 1 && (std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0)) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (argc != 0) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  std::printf("| key | option | value | takes effect | accepted sockets | UDP | kernel default | what it does |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  for (const CatalogueEntry& entry : kCatalogue) {
+    std::string option = std::string("`") + entry.kernel_name + "`";
+    if (entry.kernel_name_ipv6) option += std::string(" (IPv6: `") + entry.kernel_name_ipv6 + "`)";
+    const char* accepted = entry.stage == Stage::before_listen ? "—" : entry.inherited ? "copied" : "set again";
+    std::printf("| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", entry.key, option.c_str(), values(entry).c_str(),
+                stage(entry), accepted, entry.udp ? "yes" : "no", entry.kernel_default, entry.meaning);
+  }
+  return kExitOk;
+}
+
+}  // namespace sockshim::cli

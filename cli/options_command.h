@@ -1,0 +1,8 @@
+// `sockshim options`: every option sockshim can set, from the catalogue.
+#pragma once
+
+namespace sockshim::cli {
+
+int options_command(int argc, char** argv);
+
+}  // namespace sockshim::cli
