@@ -32,6 +32,9 @@ using ::testing::StartsWith;
 
 constexpr char kServerAddress[] = "10.99.2.2";
 constexpr char kRouterScript[] = SOCKSHIM_SOURCE_DIR "/scripts/forgetful-router";
+// Debian's own programs (PATH may lead to other builds).
+constexpr char kPython[] = "/usr/bin/python3";
+constexpr char kCurl[] = "/usr/bin/curl";
 constexpr char kIdleClientScript[] = SOCKSHIM_SOURCE_DIR "/tests/programs/idle_client.py";
 constexpr char kLateAnswerScript[] = SOCKSHIM_SOURCE_DIR "/tests/programs/late_answer_server.py";
 // Each client without the shim talks to the "without" port, each with it to
@@ -117,13 +120,13 @@ std::vector<std::vector<std::string>> chat_programs(const char* port) {
   std::vector<std::vector<std::string>> programs = {
       {PEER_PROGRAM_PATH, "chat", kServerAddress, port, std::to_string(kIdleS)}};
 #ifdef SOCKSHIM_TEST_HOST_PROGRAMS
-  programs.push_back({"python3", kIdleClientScript, "chat", kServerAddress, port, std::to_string(kIdleS)});
+  programs.push_back({kPython, kIdleClientScript, "chat", kServerAddress, port, std::to_string(kIdleS)});
 #endif
   return programs;
 }
 
 std::string program_name(const std::vector<std::string>& program) {
-  return program[0] == "python3" ? "python3" : "peer_program";
+  return program[0] == kPython ? "python3" : "peer_program";
 }
 
 // Starts the chat clients, without the shim and with it, and waits until
@@ -162,12 +165,12 @@ TEST(ForgetfulRouterTest, BehindANatThatForgetsIdleConnectionsKeepaliveKeepsThem
   // curl waits for an answer that comes after the idle time: the lost
   // packet is the server's. Its own keepalive is off (--no-keepalive): a
   // program's own setsockopt wins over the config.
-  auto http_without = start_server(router, {"python3", kLateAnswerScript, kServerAddress, kHttpPortWithout,
+  auto http_without = start_server(router, {kPython, kLateAnswerScript, kServerAddress, kHttpPortWithout,
                                             std::to_string(kIdleS)});
-  auto http_with = start_server(router, {"python3", kLateAnswerScript, kServerAddress, kHttpPortWith,
+  auto http_with = start_server(router, {kPython, kLateAnswerScript, kServerAddress, kHttpPortWith,
                                          std::to_string(kIdleS)});
   const auto curl = [&](const char* port) {
-    return std::vector<std::string>{"curl", "-sS", "--no-keepalive", "--max-time", std::to_string(kIdleS + 3),
+    return std::vector<std::string>{kCurl, "-sS", "--no-keepalive", "--max-time", std::to_string(kIdleS + 3),
                                     std::string("http://") + kServerAddress + ":" + port + "/"};
   };
   Client curl_without = start_client(router, "curl without sockshim", "", curl(kHttpPortWithout));
@@ -239,7 +242,7 @@ TEST(ForgetfulRouterTest, WhenTheRouterDropsEverythingWithDataInFlightUserTimeou
   const std::string user_timeout = "tcp.user_timeout = 3000\n";
   std::vector<std::vector<std::string>> programs = {{PEER_PROGRAM_PATH, "inflight", kServerAddress, kEchoPortWith}};
 #ifdef SOCKSHIM_TEST_HOST_PROGRAMS
-  programs.push_back({"python3", kIdleClientScript, "inflight", kServerAddress, kEchoPortWith});
+  programs.push_back({kPython, kIdleClientScript, "inflight", kServerAddress, kEchoPortWith});
 #endif
   std::vector<Client> with, without;
   for (const auto& program : programs) {

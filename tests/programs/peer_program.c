@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +86,9 @@ static int echo(struct sockaddr_in address) {
       return 2;
     }
     if (fork() == 0) {
+      /* A connection whose namespace is removed never ends by itself. */
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() == 1) _exit(0);
       char buffer[4096];
       ssize_t n;
       while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) {
