@@ -1,0 +1,49 @@
+#include "config/middlebox_timeout.h"
+
+namespace sockshim {
+
+MiddleboxOutcome idle_flow_through_middlebox(const SocketSettings& settings, const KeepaliveDefaults& defaults,
+                                             int middlebox_timeout_s) {
+  MiddleboxOutcome outcome;
+  if (!settings.keepalive.value_or(false)) return outcome;
+  const int idle = settings.keepalive_idle_s.value_or(defaults.idle_s);
+  const int interval = settings.keepalive_interval_s.value_or(defaults.interval_s);
+  const int count = settings.keepalive_count.value_or(defaults.count);
+  outcome.silence_s = idle;
+  outcome.survives = idle < middlebox_timeout_s;
+  if (!outcome.survives) return outcome;
+  // After k lost probes the next one goes out at idle + k x interval; the
+  // kernel sends at most count of them.
+  while (outcome.lost_probes_tolerated + 1 < count &&
+         idle + (outcome.lost_probes_tolerated + 1) * interval < middlebox_timeout_s) {
+    ++outcome.lost_probes_tolerated;
+  }
+  return outcome;
+}
+
+SocketSettings settings_with_top_level(const Policy& policy, const Rule& rule) {
+  SocketSettings settings;
+  if (rule.match.protocol != Protocol::udp) settings = policy.defaults;
+  settings.overlay(rule.settings);
+  return settings;
+}
+
+std::vector<ForgottenSection> sections_forgotten_by_middlebox(const Policy& policy,
+                                                             const KeepaliveDefaults& defaults,
+                                                             int middlebox_timeout_s) {
+  std::vector<ForgottenSection> forgotten;
+  const MiddleboxOutcome top = idle_flow_through_middlebox(policy.defaults, defaults, middlebox_timeout_s);
+  if (!top.survives) forgotten.push_back({std::nullopt, top});
+  for (size_t i = 0; i < policy.rules.size(); ++i) {
+    const Rule& rule = policy.rules[i];
+    if (rule.match.protocol == Protocol::udp) continue;  // no keepalive, no TCP flow
+    const MiddleboxOutcome outcome =
+        idle_flow_through_middlebox(settings_with_top_level(policy, rule), defaults, middlebox_timeout_s);
+    if (!outcome.survives) {
+      forgotten.push_back({i, outcome});
+    }
+  }
+  return forgotten;
+}
+
+}  // namespace sockshim
