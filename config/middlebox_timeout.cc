@@ -8,13 +8,14 @@ MiddleboxOutcome idle_flow_through_middlebox(const SocketSettings& settings, con
   if (!settings.keepalive.value_or(false)) return outcome;
   const int idle = settings.keepalive_idle_s.value_or(defaults.idle_s);
   const int interval = settings.keepalive_interval_s.value_or(defaults.interval_s);
-  const int count = settings.keepalive_count.value_or(defaults.count);
   outcome.silence_s = idle;
   outcome.survives = idle < middlebox_timeout_s;
   if (!outcome.survives) return outcome;
-  // After k lost probes the next one goes out at idle + k x interval; the
-  // kernel sends at most count of them.
-  while (outcome.lost_probes_tolerated + 1 < count &&
+  // Probes the kernel sends before it ends the connection: count, or with
+  // tcp.user_timeout as many as its ticks before the timeout.
+  const int probes = (*dead_peer_times(settings, defaults).idle_peer_s - idle) / interval;
+  // After k lost probes the next one goes out at idle + k x interval.
+  while (outcome.lost_probes_tolerated + 1 < probes &&
          idle + (outcome.lost_probes_tolerated + 1) * interval < middlebox_timeout_s) {
     ++outcome.lost_probes_tolerated;
   }

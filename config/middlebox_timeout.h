@@ -14,7 +14,8 @@ namespace sockshim {
 // While the peer answers, each probe's acknowledgement restarts the idle
 // time, so the flow is never silent for longer than keepalive idle. A lost
 // probe (or its lost answer) adds an interval of silence; after `count`
-// unanswered probes the kernel ends the connection anyway.
+// unanswered probes (or tcp.user_timeout) the kernel ends the connection
+// anyway.
 struct MiddleboxOutcome {
   bool survives = false;
   // The keepalive idle in effect (namespace default when the config leaves

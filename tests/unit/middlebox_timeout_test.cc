@@ -65,6 +65,15 @@ TEST(MiddleboxTimeoutTest, LostProbesToleratedWhileTheNextStillComesInTime) {
   EXPECT_EQ(idle_flow_through_middlebox(keepalive(10, 1, 1), kKernelDefaults, 350).lost_probes_tolerated, 0);
 }
 
+TEST(MiddleboxTimeoutTest, UserTimeoutEndsTheConnectionAfterFewerProbes) {
+  // Probes at 5, 7, 9; the tick at 11 s ends it: 3 probes, 2 may be lost.
+  SocketSettings settings = keepalive(5, 2, 9);
+  settings.user_timeout_ms = 11000;
+  EXPECT_EQ(idle_flow_through_middlebox(settings, kKernelDefaults, 350).lost_probes_tolerated, 2);
+  settings.user_timeout_ms = 1000;  // ends at the first tick after one probe
+  EXPECT_EQ(idle_flow_through_middlebox(settings, kKernelDefaults, 350).lost_probes_tolerated, 0);
+}
+
 TEST(MiddleboxTimeoutTest, TheForgetfulRouterOfTheEndToEndTestAndTheDemo) {
   // tests/end_to_end/forgetful_router_test.cc and scripts/demo measure these.
   EXPECT_TRUE(idle_flow_through_middlebox(keepalive(2, 1, 3), kKernelDefaults, 4).survives);
