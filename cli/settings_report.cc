@@ -129,12 +129,12 @@ std::string describe_middlebox_outcome(const MiddleboxOutcome& outcome, int time
   if (!outcome.silence_s) return "forgotten (keepalive is off)";
   if (!outcome.survives) {
     return "forgotten (the first keepalive probe comes after " + format_seconds(*outcome.silence_s) +
-           ", not before " + format_seconds(timeout_s) + ")";
+           " of silence, the middlebox forgets after " + format_seconds(timeout_s) + ")";
   }
   std::string text = "kept alive (a keepalive probe after " + format_seconds(*outcome.silence_s) + " of silence; ";
   if (outcome.lost_probes_tolerated == 0) return text + "one lost probe loses the connection)";
-  return text + "survives " + std::to_string(outcome.lost_probes_tolerated) + " lost probe" +
-         (outcome.lost_probes_tolerated == 1 ? "" : "s") + " in a row)";
+  if (outcome.lost_probes_tolerated == 1) return text + "survives 1 lost probe)";
+  return text + "survives " + std::to_string(outcome.lost_probes_tolerated) + " lost probes in a row)";
 }
 
 std::vector<std::string> warnings_for(const SocketSettings& settings, const KernelLimits& limits) {

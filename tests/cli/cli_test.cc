@@ -90,7 +90,7 @@ keepalive = { enabled = false }
   EXPECT_THAT(result.out, HasSubstr("behind a middlebox that forgets idle connections after 350 s:\n"
                                     "  idle connections would be forgotten under:\n"
                                     "    rule[1] \"database\": forgotten (the first keepalive probe comes after "
-                                    "400 s (6.7 min), not before 350 s (5.8 min))\n"
+                                    "400 s (6.7 min) of silence, the middlebox forgets after 350 s (5.8 min))\n"
                                     "    rule[2] \"batch\": forgotten (keepalive is off)\n"));
   EXPECT_THAT(result.out, Not(HasSubstr("top level: forgotten")));
 
