@@ -12,12 +12,14 @@
 #include "cli/exit_codes.h"
 #include "cli/kernel_facts.h"
 #include "cli/settings_report.h"
+#include "config/middlebox_timeout.h"
+#include "config/units.h"
 
 namespace sockshim::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sockshim check [FILE]\n"
+    "usage: sockshim check [FILE] [--nat-timeout DURATION]\n"
     "\n"
     "Validates a sockshim config: FILE, or without it the config that the library\n"
     "would load in this environment (SOCKSHIM_CONFIG_TOML, else SOCKSHIM_CONFIG,\n"
@@ -30,15 +32,51 @@ constexpr char kUsage[] =
     "clamps), keepalive idle longer than common load balancer idle timeouts,\n"
     "keepalive without tcp.user_timeout.\n"
     "\n"
+    "--nat-timeout DURATION (seconds, or \"350s\", \"4m\"): the idle timeout of a NAT,\n"
+    "load balancer or firewall on the way. For the top level and each TCP rule,\n"
+    "says whether keepalive keeps an idle connection in its table (a probe comes\n"
+    "before it forgets), then names those that would be forgotten.\n"
+    "\n"
     "Exit status: 0 valid (warnings included), 1 invalid or no config found,\n"
     "2 usage error.\n";
 
+// Seconds in "350", "350s" or "4m"; nullopt when not a positive duration.
+std::optional<int> parse_timeout_s(const char* text) {
+  std::string value = text;
+  if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos) value += "s";
+  const std::optional<int64_t> ms = parse_duration_ms(value);
+  if (!ms || *ms < 1000 || *ms % 1000 != 0 || *ms / 1000 > 1000000) return std::nullopt;
+  return static_cast<int>(*ms / 1000);
+}
+
 void print_consequences(const SocketSettings& effective, const KeepaliveDefaults& defaults,
-                        const std::vector<std::string>& warnings) {
+                        const std::optional<int>& nat_timeout_s, const std::vector<std::string>& warnings) {
   for (const std::string& line : describe_dead_peer(effective, defaults)) {
     std::printf("  %s\n", line.c_str());
   }
+  if (nat_timeout_s) {
+    const MiddleboxOutcome outcome = idle_flow_through_middlebox(effective, defaults, *nat_timeout_s);
+    std::printf("  idle connection through a middlebox that forgets after %d s: %s\n", *nat_timeout_s,
+                describe_middlebox_outcome(outcome, *nat_timeout_s).c_str());
+  }
   for (const std::string& warning : warnings) std::printf("  warning: %s\n", warning.c_str());
+}
+
+void print_middlebox_summary(const Policy& policy, const KeepaliveDefaults& defaults, int nat_timeout_s) {
+  const std::vector<ForgottenSection> forgotten = sections_forgotten_by_middlebox(policy, defaults, nat_timeout_s);
+  std::printf("\nbehind a middlebox that forgets idle connections after %d s:\n", nat_timeout_s);
+  if (forgotten.empty()) {
+    std::printf("  every section keeps its idle TCP connections alive\n");
+    return;
+  }
+  std::printf("  idle connections would be forgotten under:\n");
+  for (const ForgottenSection& section : forgotten) {
+    const std::string name = section.rule_index
+                                 ? "rule[" + std::to_string(*section.rule_index + 1) + "] \"" +
+                                       policy.rules[*section.rule_index].name + "\""
+                                 : std::string("top level");
+    std::printf("    %s: %s\n", name.c_str(), describe_middlebox_outcome(section.outcome, nat_timeout_s).c_str());
+  }
 }
 
 }  // namespace
@@ -48,14 +86,27 @@ int check_command(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  if (argc > 1 || (argc == 1 && argv[0][0] == '-')) {
-    std::fputs(kUsage, stderr);
-    return kExitUsage;
+  std::optional<std::string> file;
+  std::optional<int> nat_timeout_s;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--nat-timeout") == 0 && i + 1 < argc) {
+      nat_timeout_s = parse_timeout_s(argv[++i]);
+      if (!nat_timeout_s) {
+        std::fprintf(stderr, "sockshim check: --nat-timeout %s: not a duration of whole seconds (350, \"350s\", \"4m\")\n",
+                     argv[i]);
+        return kExitUsage;
+      }
+    } else if (!file && argv[i][0] != '-') {
+      file = argv[i];
+    } else {
+      std::fputs(kUsage, stderr);
+      return kExitUsage;
+    }
   }
   std::string path;
   std::optional<Policy> policy;
-  if (argc == 1) {
-    path = argv[0];
+  if (file) {
+    path = *file;
     policy = load_config_or_report(path);
   } else {
     if (disabled_by_environment(getenv)) {
@@ -78,15 +129,13 @@ int check_command(int argc, char** argv) {
               policy->rules.size() == 1 ? "" : "s");
   std::printf("top level (every TCP socket)\n  sets: %s\n", describe_settings(policy->defaults).c_str());
   const std::vector<std::string> top_warnings = warnings_for(policy->defaults, limits);
-  print_consequences(policy->defaults, defaults, top_warnings);
+  print_consequences(policy->defaults, defaults, nat_timeout_s, top_warnings);
 
   size_t number = 1;
   for (const Rule& rule : policy->rules) {
     std::printf("\nrule[%zu] \"%s\": %s\n", number++, rule.name.c_str(), describe_match(rule.match).c_str());
     std::printf("  sets: %s\n", describe_settings(rule.settings).c_str());
-    SocketSettings effective;
-    if (rule.match.protocol != Protocol::udp) effective = policy->defaults;
-    effective.overlay(rule.settings);
+    const SocketSettings effective = settings_with_top_level(*policy, rule);
     std::printf("  with the top level: %s\n", describe_settings(effective).c_str());
     // Warnings that the top level already gave are not repeated.
     std::vector<std::string> warnings;
@@ -98,9 +147,10 @@ int check_command(int argc, char** argv) {
     if (rule.match.protocol == Protocol::udp) {
       for (const std::string& warning : warnings) std::printf("  warning: %s\n", warning.c_str());
     } else {
-      print_consequences(effective, defaults, warnings);
+      print_consequences(effective, defaults, nat_timeout_s, warnings);
     }
   }
+  if (nat_timeout_s) print_middlebox_summary(*policy, defaults, *nat_timeout_s);
   return kExitOk;
 }
 

@@ -141,6 +141,18 @@ std::vector<std::string> describe_dead_peer(const SocketSettings& settings,
   return lines;
 }
 
+std::string describe_middlebox_outcome(const MiddleboxOutcome& outcome, int timeout_s) {
+  if (!outcome.silence_s) return "forgotten (keepalive is off)";
+  if (!outcome.survives) {
+    return "forgotten (the first keepalive probe comes after " + format_seconds(*outcome.silence_s) +
+           " of silence, the middlebox forgets after " + format_seconds(timeout_s) + ")";
+  }
+  std::string text = "kept alive (a keepalive probe after " + format_seconds(*outcome.silence_s) + " of silence; ";
+  if (outcome.lost_probes_tolerated == 0) return text + "one lost probe loses the connection)";
+  if (outcome.lost_probes_tolerated == 1) return text + "survives 1 lost probe)";
+  return text + "survives " + std::to_string(outcome.lost_probes_tolerated) + " lost probes in a row)";
+}
+
 std::vector<std::string> warnings_for(const SocketSettings& settings, const KernelLimits& limits) {
   std::vector<std::string> warnings;
   const auto check_buffer = [&](const std::optional<int>& size, long max, const char* key,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/dead_peer.h"
+#include "config/middlebox_timeout.h"
 #include "config/policy.h"
 #include "config/option_catalogue.h"
 
@@ -23,6 +24,10 @@ std::string describe_match(const Match& match);
 // "90 s (idle 60 + interval 10 x count 3)" and the data-in-flight line.
 std::vector<std::string> describe_dead_peer(const SocketSettings& settings,
                                             const KeepaliveDefaults& defaults);
+
+// "kept alive (...)" or "forgotten (...)", for a middlebox that forgets idle
+// flows after |timeout_s|.
+std::string describe_middlebox_outcome(const MiddleboxOutcome& outcome, int timeout_s);
 
 // What the kernel or the network will do to these settings.
 struct KernelLimits {

@@ -115,6 +115,41 @@ TEST(CheckTest, RefusesAGroupWritableFileAsRootWithTheLibrarysMessage) {
   EXPECT_THAT(library.err, HasSubstr(": error: " + message + "; running without sockshim\n"));
 }
 
+TEST(CheckTest, NatTimeoutSaysWhichSectionsKeepIdleConnectionsAlive) {
+  const std::string path = write_config("nat-timeout.toml", R"(
+keepalive = { idle = 60, interval = 10, count = 3 }
+[[rule]]
+name = "database"
+match = { port = 5432 }
+keepalive = { idle = 400 }
+[[rule]]
+name = "batch"
+match = { port = 9000 }
+keepalive = { enabled = false }
+)");
+  const ProgramResult result = sockshim({"check", path, "--nat-timeout", "350"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("idle connection through a middlebox that forgets after 350 s: kept alive "
+                                    "(a keepalive probe after 60 s of silence; survives 2 lost probes in a row)"));
+  EXPECT_THAT(result.out, HasSubstr("behind a middlebox that forgets idle connections after 350 s:\n"
+                                    "  idle connections would be forgotten under:\n"
+                                    "    rule[1] \"database\": forgotten (the first keepalive probe comes after "
+                                    "400 s (6.7 min) of silence, the middlebox forgets after 350 s (5.8 min))\n"
+                                    "    rule[2] \"batch\": forgotten (keepalive is off)\n"));
+  EXPECT_THAT(result.out, Not(HasSubstr("top level: forgotten")));
+
+  // The same config behind a middlebox that waits 10 minutes; durations as in the config.
+  const ProgramResult patient = sockshim({"check", "--nat-timeout", "10m", path});
+  EXPECT_THAT(patient.out, HasSubstr("after 600 s:\n  idle connections would be forgotten under:\n"
+                                     "    rule[2] \"batch\": forgotten (keepalive is off)\n"));
+  for (const char* bad : {"0", "-5", "1.5s", "500ms", "soon"}) {
+    const ProgramResult refused = sockshim({"check", path, "--nat-timeout", bad});
+    EXPECT_EQ(refused.exit_status, 2) << bad;
+    EXPECT_THAT(refused.err, HasSubstr("--nat-timeout")) << bad;
+  }
+  EXPECT_EQ(sockshim({"check", path, "--nat-timeout"}).exit_status, 2);
+}
+
 TEST(CheckTest, UsageErrorsExit2) {
   EXPECT_EQ(sockshim({"check", "a.toml", "b.toml"}).exit_status, 2);
   EXPECT_EQ(sockshim({"check", "--no-such-option"}).exit_status, 2);
