@@ -125,6 +125,27 @@ TEST(GoProgramTest, ListenerDialedAndAcceptedConnections) {
   EXPECT_EQ(sockets.at("server").at("nodelay"), 1);
 }
 
+// With enforce, sockshim run traps Go's own keepalive calls after connect
+// and accept, and the config's values stay on both ends.
+TEST(GoProgramTest, EnforcedKeepaliveReplacesGosOwn) {
+  if (!have_go()) GTEST_SKIP() << "no Go toolchain at build time (Debian: golang-go)";
+  const std::string config = "enforce = [\"keepalive\"]\n" + std::string(kWithRules);
+  for (const char* mode : {"", "own"}) {
+    std::vector<std::string> args = {"run", "-e", config, "--", GOPROBE_PATH, "pair"};
+    if (*mode) args.push_back(mode);
+    const ProgramResult result = sockshim(args);
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    const auto sockets = parse_probe_output(result.out);
+    for (const char* end : {"client", "server"}) {
+      EXPECT_EQ(sockets.at(end).at("keepalive"), 1) << end << " " << mode;
+      EXPECT_EQ(sockets.at(end).at("interval"), 7) << end << " " << mode;
+      EXPECT_EQ(sockets.at(end).at("count"), 5) << end << " " << mode;
+    }
+    EXPECT_EQ(sockets.at("client").at("idle"), 22) << mode;  // the connect rule
+    EXPECT_EQ(sockets.at("server").at("idle"), 23) << mode;  // the listen rule, through the listener
+  }
+}
+
 TEST(GoProgramTest, AProgramsOwnKeepaliveStands) {
   if (!have_go()) GTEST_SKIP() << "no Go toolchain at build time (Debian: golang-go)";
   const ProgramResult result = sockshim({"run", "-e", kTopLevel, "--", GOPROBE_PATH, "pair", "own"});
