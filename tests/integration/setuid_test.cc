@@ -71,9 +71,8 @@ class SetuidTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root to make a setuid program and run it unprivileged";
-    dir_ = ::testing::TempDir() + "/sockshim-setuid";
-    mkdir(dir_.c_str(), 0755);
-    chmod(dir_.c_str(), 0755);
+    // A directory of this test's own, removed after: runs may overlap.
+    dir_ = copies_.dir();
     ASSERT_TRUE(copy_file(SOCKPROBE_PATH, dir_ + "/setuid-sockprobe", 04755));
     ASSERT_TRUE(copy_file(SOCKPROBE_PATH, dir_ + "/plain-sockprobe", 0755));
     // nobody must be able to load it wherever the build tree is.
