@@ -40,7 +40,7 @@ constexpr char kTypical[] =
 struct Variant {
   std::string name;
   std::vector<std::string> environment;  // the whole environment of the child
-  std::vector<std::string> prefix;       // e.g. sockshim run -- before the program
+  std::vector<std::string> prefix = {};  // e.g. sockshim run -- before the program
 };
 
 struct Options {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "cli/library_version.h"
 #include "cli/kernel_facts.h"
 #include "cli/shim_libraries.h"
 #include "supervisor/descriptor_copy.h"
@@ -118,6 +119,7 @@ int doctor_command(int argc, char** argv) {
   }
   utsname system;
   uname(&system);
+  std::printf("sockshim %s\n", SOCKSHIM_VERSION);
   std::printf("kernel: %s %s\n", system.sysname, system.release);
 
   std::printf("\nthis network namespace:\n");
@@ -150,6 +152,9 @@ int doctor_command(int argc, char** argv) {
     all_load &= loads;
     std::printf("        library %s: %s\n", library.c_str(), loads ? "loads, every symbol resolved" : "DOES NOT LOAD");
     if (!loads) std::printf("%s", output.c_str());
+    const std::string version = library_version(library);
+    std::printf("        version: %s%s\n", version.empty() ? "unknown" : version.c_str(),
+                version.empty() || version == SOCKSHIM_VERSION ? "" : " (not this command's)");
   }
   report_supervisor();
   return all_load ? kExitOk : kExitFailure;

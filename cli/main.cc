@@ -23,6 +23,7 @@ constexpr char kUsage[] =
     "  inspect PID [--json]                    socket options in effect on a running process\n"
     "  doctor                                  kernel settings, libc loaders, libraries\n"
     "  options                                 every option sockshim can set\n"
+    "  --version                               the version of this command\n"
     "\n"
     "`sockshim COMMAND --help` describes each command.\n";
 
@@ -46,6 +47,10 @@ int main(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? sockshim::cli::kExitUsage : sockshim::cli::kExitOk;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::printf("sockshim %s\n", SOCKSHIM_VERSION);
+    return sockshim::cli::kExitOk;
   }
   for (const Command& command : kCommands) {
     if (std::strcmp(argv[1], command.name) == 0) return command.run(argc - 2, argv + 2);

@@ -43,6 +43,9 @@ struct PendingConfig {
 static_assert(std::is_trivial_v<PendingConfig>);
 PendingConfig g_pending;
 
+// Found by `sockshim doctor` in the file, without loading it.
+[[gnu::used]] constexpr char kVersionMarker[] = "sockshim-version " SOCKSHIM_VERSION;
+
 bool env_flag(const char* name) {
   const char* value = secure_getenv(name);
   return value && std::strcmp(value, "1") == 0;
@@ -122,7 +125,8 @@ void parse_config() {
     summarise(*policy, g_runtime.program, &g_runtime.summary);
     if (!enforceable_options(*policy).empty()) start_enforcing();
     g_runtime.policy = policy->empty() ? nullptr : policy;
-    log_message(LogLevel::info, "loaded %s: %zu rule(s), %zu for program \"%s\"", pending.found.source,
+    log_message(LogLevel::info, "sockshim %s loaded %s: %zu rule(s), %zu for program \"%s\"", SOCKSHIM_VERSION,
+                pending.found.source,
                 loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
   }
   g_pending.text = nullptr;

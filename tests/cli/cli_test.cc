@@ -369,5 +369,21 @@ TEST(DoctorTest, ReportsKernelSettingsAndLibraries) {
   EXPECT_THAT(result.out, HasSubstr("pidfd_getfd on a child: allowed"));
 }
 
+// One version, from CMake's project(VERSION): the command's, the one the
+// library carries (read by doctor from the file) and the one it logs.
+TEST(VersionTest, CommandLibraryAndLogAgree) {
+  const ProgramResult version = sockshim({"--version"});
+  EXPECT_EQ(version.exit_status, 0);
+  EXPECT_EQ(version.out, std::string("sockshim ") + SOCKSHIM_VERSION + "\n");
+  const ProgramResult doctor = sockshim({"doctor"});
+  EXPECT_THAT(doctor.out, HasSubstr(std::string("sockshim ") + SOCKSHIM_VERSION + "\n"));
+  EXPECT_THAT(doctor.out, HasSubstr(shim_library_path() + ": loads, every symbol resolved\n        version: " +
+                                    SOCKSHIM_VERSION + "\n"));
+  Environment environment = with_shim("keepalive.idle = 30\n");
+  environment["SOCKSHIM_LOG"] = "info";
+  const ProgramResult logged = run_program({SOCKPROBE_PATH, "fresh"}, environment);
+  EXPECT_THAT(logged.err, HasSubstr(std::string(": info: sockshim ") + SOCKSHIM_VERSION + " loaded"));
+}
+
 }  // namespace
 }  // namespace sockshim::testing
