@@ -224,6 +224,19 @@ TEST(RunTest, PicksTheMuslOrGlibcBuildFromTheProgram) {
   }
 }
 
+// For a glibc program, the portable build (glibc 2.17 and later) comes
+// before the one built for this machine's glibc.
+TEST(RunTest, PrefersThePortableGlibcBuild) {
+  const std::string portable = std::string(SOCKSHIM_SOURCE_DIR) + "/build-portable/shim/libsockshim.so";
+  if (access(portable.c_str(), R_OK) != 0) {
+    GTEST_SKIP() << "no " << portable << " (scripts/common.sh: build_portable; scripts/test builds it)";
+  }
+  const ProgramResult result =
+      sockshim({"run", "-e", "keepalive.idle = 36", "--", "sh", "-c", "echo \"$LD_PRELOAD\""});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, portable + "\n");
+}
+
 TEST(RunTest, RefusesWhatAPreloadCannotReach) {
   const ProgramResult go = sockshim({"run", "--", FAKE_GO_PROGRAM_PATH});
   EXPECT_EQ(go.exit_status, 1);
@@ -282,7 +295,13 @@ TEST(DoctorTest, ReportsKernelSettingsAndLibraries) {
   EXPECT_THAT(result.out, HasSubstr("net.ipv4.tcp_keepalive_time"));
   EXPECT_THAT(result.out, HasSubstr("net.core.rmem_max"));
   EXPECT_THAT(result.out, HasSubstr("net.ipv4.tcp_rmem"));
-  EXPECT_THAT(result.out, HasSubstr(shim_library_path() + ": loads, every symbol resolved"));
+  std::string expected_library = shim_library_path();
+#if defined(__GLIBC__)
+  // The portable build comes first when scripts/common.sh has built it.
+  const std::string portable = std::string(SOCKSHIM_SOURCE_DIR) + "/build-portable/shim/libsockshim.so";
+  if (access(portable.c_str(), R_OK) == 0) expected_library = portable;
+#endif
+  EXPECT_THAT(result.out, HasSubstr(expected_library + ": loads, every symbol resolved"));
 }
 
 }  // namespace
