@@ -80,6 +80,23 @@ build_portable() {
   cmake --build "$PORTABLE_BUILD_DIR" --target sockshim
 }
 
+STATIC_CLI_BUILD_DIR=${STATIC_CLI_BUILD_DIR:-$SOCKSHIM_ROOT/build-static-cli}
+
+# The sockshim command linked statically against musl: it runs on any Linux
+# userland, glibc or musl, old or new (scripts/distribution-matrix runs its
+# doctor and check in each root).
+build_static_cli() {
+  ensure_zig
+  log "building the static sockshim command (musl, -static) in $STATIC_CLI_BUILD_DIR"
+  mkdir -p "$STATIC_CLI_BUILD_DIR/toml-include"
+  ln -sfn /usr/include/toml++ "$STATIC_CLI_BUILD_DIR/toml-include/toml++"
+  cmake -S "$SOCKSHIM_ROOT" -B "$STATIC_CLI_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/zig-musl.cmake" \
+    -DTOMLPP_INCLUDE_DIR="$STATIC_CLI_BUILD_DIR/toml-include" \
+    -DCMAKE_EXE_LINKER_FLAGS=-static -DSOCKSHIM_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$STATIC_CLI_BUILD_DIR" --target sockshim_cli
+}
+
 ANALYSIS_PACKAGES=(clang libclang-rt-14-dev)
 
 # An analysis build (see CMakeLists.txt): the config and the engine with clang
