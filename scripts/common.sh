@@ -54,7 +54,7 @@ ensure_zig() {
 }
 
 build_musl() {
-  ensure_zig
+  ensure_zig || return 1
   log "building (musl, zig c++ -target x86_64-linux-musl) in $MUSL_BUILD_DIR"
   # Only toml++'s own headers: the rest of /usr/include is glibc's.
   mkdir -p "$MUSL_BUILD_DIR/toml-include"
@@ -70,7 +70,7 @@ build_musl() {
 # libsockshim.so, linked against glibc 2.17's symbol versions; the glibc
 # build's tests check it (tests/portable_library_test.sh).
 build_portable() {
-  ensure_zig
+  ensure_zig || return 1
   log "building the portable glibc library (zig c++ -target x86_64-linux-gnu.2.17) in $PORTABLE_BUILD_DIR"
   mkdir -p "$PORTABLE_BUILD_DIR/toml-include"
   ln -sfn /usr/include/toml++ "$PORTABLE_BUILD_DIR/toml-include/toml++"
@@ -86,7 +86,7 @@ STATIC_CLI_BUILD_DIR=${STATIC_CLI_BUILD_DIR:-$SOCKSHIM_ROOT/build-static-cli}
 # userland, glibc or musl, old or new (scripts/distribution-matrix runs its
 # doctor and check in each root).
 build_static_cli() {
-  ensure_zig
+  ensure_zig || return 1
   log "building the static sockshim command (musl, -static) in $STATIC_CLI_BUILD_DIR"
   mkdir -p "$STATIC_CLI_BUILD_DIR/toml-include"
   ln -sfn /usr/include/toml++ "$STATIC_CLI_BUILD_DIR/toml-include/toml++"
