@@ -32,10 +32,14 @@ std::vector<std::string> shim_library_candidates(Libc libc) {
   const std::string here = own_directory();
   if (libc == kOwnLibc) candidates.push_back(here + "/../lib/libsockshim.so");
   candidates.push_back(here + "/../lib/sockshim/" + libc_name(libc) + "/libsockshim.so");
+  const std::string source = SOCKSHIM_SOURCE_DIR;
+  // The portable glibc build (scripts/common.sh: build-portable/) first: it
+  // loads under any glibc from 2.17 on, also in a program older than this
+  // machine's glibc.
+  if (libc == Libc::glibc) candidates.push_back(source + "/build-portable/shim/libsockshim.so");
   // This command's own build tree, then the other libc's build tree
   // (scripts/common.sh: build/ for glibc, build-musl/ for musl).
   if (libc == kOwnLibc) candidates.push_back(SOCKSHIM_BUILD_LIBRARY);
-  const std::string source = SOCKSHIM_SOURCE_DIR;
   candidates.push_back(source + (libc == Libc::glibc ? "/build" : "/build-musl") + "/shim/libsockshim.so");
   return candidates;
 }

@@ -4,6 +4,7 @@
 SOCKSHIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GLIBC_BUILD_DIR=${GLIBC_BUILD_DIR:-$SOCKSHIM_ROOT/build}
 MUSL_BUILD_DIR=${MUSL_BUILD_DIR:-$SOCKSHIM_ROOT/build-musl}
+PORTABLE_BUILD_DIR=${PORTABLE_BUILD_DIR:-$SOCKSHIM_ROOT/build-portable}
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -31,7 +32,8 @@ BUILD_PACKAGES=(cmake ninja-build g++ libtomlplusplus-dev libgtest-dev libgmock-
 
 build_glibc() {
   log "building (glibc) in $GLIBC_BUILD_DIR"
-  cmake -S "$SOCKSHIM_ROOT" -B "$GLIBC_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S "$SOCKSHIM_ROOT" -B "$GLIBC_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSOCKSHIM_PORTABLE_LIBRARY="$PORTABLE_BUILD_DIR/shim/libsockshim.so" >/dev/null
   cmake --build "$GLIBC_BUILD_DIR"
 }
 
@@ -54,7 +56,7 @@ ensure_zig() {
 }
 
 build_musl() {
-  ensure_zig
+  ensure_zig || return 1
   log "building (musl, zig c++ -target x86_64-linux-musl) in $MUSL_BUILD_DIR"
   # Only toml++'s own headers: the rest of /usr/include is glibc's.
   mkdir -p "$MUSL_BUILD_DIR/toml-include"
@@ -64,6 +66,37 @@ build_musl() {
     -DTOMLPP_INCLUDE_DIR="$MUSL_BUILD_DIR/toml-include" \
     -DSOCKSHIM_GTEST_SOURCE_DIR=/usr/src/googletest >/dev/null
   cmake --build "$MUSL_BUILD_DIR"
+}
+
+# The portable glibc library (cmake/zig-glibc-2.17.cmake): only
+# libsockshim.so, linked against glibc 2.17's symbol versions; the glibc
+# build's tests check it (tests/portable_library_test.sh).
+build_portable() {
+  ensure_zig || return 1
+  log "building the portable glibc library (zig c++ -target x86_64-linux-gnu.2.17) in $PORTABLE_BUILD_DIR"
+  mkdir -p "$PORTABLE_BUILD_DIR/toml-include"
+  ln -sfn /usr/include/toml++ "$PORTABLE_BUILD_DIR/toml-include/toml++"
+  cmake -S "$SOCKSHIM_ROOT" -B "$PORTABLE_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/zig-glibc-2.17.cmake" \
+    -DTOMLPP_INCLUDE_DIR="$PORTABLE_BUILD_DIR/toml-include" >/dev/null
+  cmake --build "$PORTABLE_BUILD_DIR" --target sockshim
+}
+
+STATIC_CLI_BUILD_DIR=${STATIC_CLI_BUILD_DIR:-$SOCKSHIM_ROOT/build-static-cli}
+
+# The sockshim command linked statically against musl: it runs on any Linux
+# userland, glibc or musl, old or new (scripts/distribution-matrix runs its
+# doctor and check in each root).
+build_static_cli() {
+  ensure_zig || return 1
+  log "building the static sockshim command (musl, -static) in $STATIC_CLI_BUILD_DIR"
+  mkdir -p "$STATIC_CLI_BUILD_DIR/toml-include"
+  ln -sfn /usr/include/toml++ "$STATIC_CLI_BUILD_DIR/toml-include/toml++"
+  cmake -S "$SOCKSHIM_ROOT" -B "$STATIC_CLI_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/zig-musl.cmake" \
+    -DTOMLPP_INCLUDE_DIR="$STATIC_CLI_BUILD_DIR/toml-include" \
+    -DCMAKE_EXE_LINKER_FLAGS=-static -DSOCKSHIM_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$STATIC_CLI_BUILD_DIR" --target sockshim_cli
 }
 
 ANALYSIS_PACKAGES=(clang libclang-rt-14-dev)

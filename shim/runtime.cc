@@ -43,8 +43,10 @@ struct PendingConfig {
 static_assert(std::is_trivial_v<PendingConfig>);
 PendingConfig g_pending;
 
-// Found by `sockshim doctor` in the file, without loading it.
-[[gnu::used]] constexpr char kVersionMarker[] = "sockshim-version " SOCKSHIM_VERSION;
+// Found by `sockshim doctor` in the file, without loading it; the info line
+// prints it from here, so that no linker drops it as unused.
+constexpr char kVersionMarker[] = "sockshim-version " SOCKSHIM_VERSION;
+constexpr const char* kVersion = kVersionMarker + sizeof "sockshim-version " - 1;
 
 bool env_flag(const char* name) {
   const char* value = secure_getenv(name);
@@ -125,7 +127,7 @@ void parse_config() {
     summarise(*policy, g_runtime.program, &g_runtime.summary);
     if (!enforceable_options(*policy).empty()) start_enforcing();
     g_runtime.policy = policy->empty() ? nullptr : policy;
-    log_message(LogLevel::info, "sockshim %s loaded %s: %zu rule(s), %zu for program \"%s\"", SOCKSHIM_VERSION,
+    log_message(LogLevel::info, "sockshim %s loaded %s: %zu rule(s), %zu for program \"%s\"", kVersion,
                 pending.found.source,
                 loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
   }

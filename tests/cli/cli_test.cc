@@ -32,6 +32,16 @@ std::string write_config(const std::string& name, const std::string& text) {
   return path;
 }
 
+// The library that doctor reports, and run gives a program, of this build's libc: the portable build comes
+// first for glibc when scripts/common.sh has built it.
+std::string doctor_library() {
+#if defined(__GLIBC__)
+  const std::string portable = std::string(SOCKSHIM_SOURCE_DIR) + "/build-portable/shim/libsockshim.so";
+  if (access(portable.c_str(), R_OK) == 0) return portable;
+#endif
+  return shim_library_path();
+}
+
 TEST(CheckTest, EveryExampleIsValid) {
   for (const char* name : {"nat-keepalive.toml", "bulk-transfer.toml", "per-destination.toml", "marking-and-enforce.toml"}) {
     const ProgramResult result = sockshim({"check", example(name)});
@@ -230,7 +240,7 @@ TEST(RunTest, KeepsAnExistingPreload) {
   // build that sh needs listed; the list is handled alike on both libcs.
   GTEST_SKIP() << "the glibc matrix checks a list that already names the library";
 #endif
-  const std::string glibc_shim = shim_library_path();
+  const std::string glibc_shim = doctor_library();
   const std::string listed = "/a/x.so:" + glibc_shim + " /b/y.so";
   const ProgramResult kept = sockshim({"run", "-e", "keepalive.idle = 34", "--", "sh", "-c", echo},
                                       {{"LD_PRELOAD", listed}, {"SOCKSHIM_GLIBC_LIBRARY", glibc_shim}});
@@ -269,6 +279,19 @@ TEST(RunTest, GoAndStaticProgramsRunUnderTheSupervisor) {
   const ProgramResult static_binary = sockshim({"run", "-e", "keepalive.idle = 30", "--", STATIC_PROGRAM_PATH});
   EXPECT_EQ(static_binary.exit_status, 0) << static_binary.err;
   EXPECT_EQ(static_binary.err, "");
+}
+
+// For a glibc program, the portable build (glibc 2.17 and later) comes
+// before the one built for this machine's glibc.
+TEST(RunTest, PrefersThePortableGlibcBuild) {
+  const std::string portable = std::string(SOCKSHIM_SOURCE_DIR) + "/build-portable/shim/libsockshim.so";
+  if (access(portable.c_str(), R_OK) != 0) {
+    GTEST_SKIP() << "no " << portable << " (scripts/common.sh: build_portable; scripts/test builds it)";
+  }
+  const ProgramResult result =
+      sockshim({"run", "-e", "keepalive.idle = 36", "--", "sh", "-c", "echo \"$LD_PRELOAD\""});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, portable + "\n");
 }
 
 TEST(RunTest, RefusesWhatNeitherEngineCanRun) {
@@ -364,7 +387,7 @@ TEST(DoctorTest, ReportsKernelSettingsAndLibraries) {
   EXPECT_THAT(result.out, HasSubstr("net.ipv4.tcp_keepalive_time"));
   EXPECT_THAT(result.out, HasSubstr("net.core.rmem_max"));
   EXPECT_THAT(result.out, HasSubstr("net.ipv4.tcp_rmem"));
-  EXPECT_THAT(result.out, HasSubstr(shim_library_path() + ": loads, every symbol resolved"));
+  EXPECT_THAT(result.out, HasSubstr(doctor_library() + ": loads, every symbol resolved"));
   EXPECT_THAT(result.out, HasSubstr("seccomp user notification: available"));
   EXPECT_THAT(result.out, HasSubstr("pidfd_getfd on a child: allowed"));
 }
@@ -377,7 +400,7 @@ TEST(VersionTest, CommandLibraryAndLogAgree) {
   EXPECT_EQ(version.out, std::string("sockshim ") + SOCKSHIM_VERSION + "\n");
   const ProgramResult doctor = sockshim({"doctor"});
   EXPECT_THAT(doctor.out, HasSubstr(std::string("sockshim ") + SOCKSHIM_VERSION + "\n"));
-  EXPECT_THAT(doctor.out, HasSubstr(shim_library_path() + ": loads, every symbol resolved\n        version: " +
+  EXPECT_THAT(doctor.out, HasSubstr(doctor_library() + ": loads, every symbol resolved\n        version: " +
                                     SOCKSHIM_VERSION + "\n"));
   Environment environment = with_shim("keepalive.idle = 30\n");
   environment["SOCKSHIM_LOG"] = "info";

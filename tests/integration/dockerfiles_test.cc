@@ -1,10 +1,12 @@
 // Dockerfile.debian and Dockerfile.alpine stay in lockstep: only the base
-// image and the package installation may differ. (Only the Debian one can be
+// image, the package installation and the portable glibc library's step
+// (build_portable, glibc images only) may differ. (Only the Debian one can be
 // built here; this keeps the Alpine one from drifting.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -25,7 +27,8 @@ std::vector<std::string> shared_steps(const std::string& name) {
       continue;
     }
     if (line.empty() || line[0] == '#') continue;
-    if (line.rfind("RUN apt-get", 0) == 0 || line.rfind("RUN apk", 0) == 0) {
+    const bool portable_library_step = line.rfind("RUN ", 0) == 0 && line.find("build_portable") != std::string::npos;
+    if (line.rfind("RUN apt-get", 0) == 0 || line.rfind("RUN apk", 0) == 0 || portable_library_step) {
       in_package_install = continues;
       continue;
     }
@@ -44,6 +47,11 @@ TEST(DockerfilesTest, DebianAndAlpineHaveTheSameStagesAndSteps) {
     EXPECT_THAT(debian, ::testing::Contains(std::string(stage)));
   }
   EXPECT_THAT(debian, ::testing::Contains(std::string("RUN ctest --test-dir /build --output-on-failure")));
+  // The glibc image ships the portable library.
+  std::ifstream file(std::string(SOCKSHIM_SOURCE_DIR) + "/Dockerfile.debian");
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, ::testing::HasSubstr("build_portable"));
+  EXPECT_THAT(text, ::testing::HasSubstr("build-portable/shim/libsockshim.so /install/usr/local/lib/libsockshim.so"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -150,7 +151,12 @@ ProgramResult run_program(const std::vector<std::string>& argv, const Environmen
   return child.finish();
 }
 
-std::string shim_library_path() { return SOCKSHIM_LIBRARY_PATH; }
+// SOCKSHIM_TEST_LIBRARY runs the same tests against another build of the
+// library, e.g. the portable one (tests/CMakeLists.txt: portable.*).
+std::string shim_library_path() {
+  if (const char* other = std::getenv("SOCKSHIM_TEST_LIBRARY"); other && *other) return other;
+  return SOCKSHIM_LIBRARY_PATH;
+}
 
 Environment with_shim(const std::string& toml) {
   return {{"LD_PRELOAD", shim_library_path()}, {"SOCKSHIM_CONFIG_TOML", toml}};

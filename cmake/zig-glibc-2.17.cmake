@@ -1,0 +1,27 @@
+# The portable glibc build: libsockshim.so linked with zig against glibc
+# 2.17's symbol versions and with zig's libc++ inside, so that one file loads
+# into programs of any glibc distribution from 2.17 on (CentOS 7, Debian 8
+# and later). Used by scripts/common.sh (build_portable); the zig binary comes
+# from toolchains/zig (npm ci), or SOCKSHIM_ZIG names another one.
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR x86_64)
+
+set(CMAKE_C_COMPILER ${CMAKE_CURRENT_LIST_DIR}/zig-glibc-cc)
+set(CMAKE_CXX_COMPILER ${CMAKE_CURRENT_LIST_DIR}/zig-glibc-c++)
+set(CMAKE_AR ${CMAKE_CURRENT_LIST_DIR}/zig-glibc-ar CACHE FILEPATH "")
+set(CMAKE_RANLIB ${CMAKE_CURRENT_LIST_DIR}/zig-glibc-ranlib CACHE FILEPATH "")
+
+# Never pick up the host's glibc headers or libraries: they are newer.
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+set(CMAKE_FIND_ROOT_PATH /nonexistent-glibc-2.17-sysroot)
+
+# zig links libc++ statically into shared libraries by itself (its linker
+# has no --exclude-libs: the version script keeps everything else local).
+set(SOCKSHIM_PRELOAD_LINK_FLAGS "")
+set(CMAKE_CROSSCOMPILING_EMULATOR "")
+# Only the library is built from this tree; the tests run in the glibc build.
+set(SOCKSHIM_BUILD_TESTS OFF CACHE BOOL "" FORCE)
+set(SOCKSHIM_TEST_HOST_PROGRAMS OFF CACHE BOOL "" FORCE)
