@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/agent_command.h"
 #include "cli/check_command.h"
 #include "cli/doctor_command.h"
 #include "cli/exit_codes.h"
@@ -21,6 +22,7 @@ constexpr char kUsage[] =
     "  run [-c FILE | -e TOML] -- PROGRAM ...  run a program under the shim of its libc\n"
     "  inspect PID [--json]                    socket options in effect on a running process\n"
     "  doctor                                  kernel settings, libc loaders, libraries\n"
+    "  agent --socket PATH [-c FILE]           tune every container on a node (seccomp listenerPath)\n"
     "\n"
     "`sockshim COMMAND --help` describes each command.\n";
 
@@ -35,6 +37,7 @@ constexpr Command kCommands[] = {
     {"run", sockshim::cli::run_command},
     {"inspect", sockshim::cli::inspect_command},
     {"doctor", sockshim::cli::doctor_command},
+    {"agent", sockshim::cli::agent_command},
 };
 
 }  // namespace

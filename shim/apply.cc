@@ -45,13 +45,15 @@ void check_buffer_clamp(int fd, const SocketOption& option) {
 
 }  // namespace
 
-void apply_options(int fd, const OptionList& options, const char* event_name) {
-  if (options.size == 0) return;
+int apply_options(int fd, const OptionList& options, const char* event_name) {
+  if (options.size == 0) return 0;
   const int saved_errno = errno;
+  int refused = 0;
   for (int i = 0; i < options.size; ++i) {
     const SocketOption& option = options.items[i];
     if (setsockopt(fd, option.level, option.name, &option.value, sizeof option.value) != 0) {
       const int error = errno;
+      ++refused;
       if (first_report(kRefusedTopic, static_cast<unsigned>(error))) {
         log_message(LogLevel::warn,
                     "setting %s=%d on fd %d at %s failed: %s (further options refused with this "
@@ -72,6 +74,7 @@ void apply_options(int fd, const OptionList& options, const char* event_name) {
     }
   }
   errno = saved_errno;
+  return refused;
 }
 
 }  // namespace sockshim

@@ -126,7 +126,14 @@ const EventHandler::Plan& EventHandler::plan_for(pid_t tid) {
   return plan;
 }
 
+void EventHandler::apply(int fd, const OptionList& options, const char* event_name) {
+  const int refused = apply_options(fd, options, event_name);
+  counts_.options_applied += static_cast<uint64_t>(options.size - refused);
+  counts_.errors += static_cast<uint64_t>(refused);
+}
+
 Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
+  ++counts_.notifications;
   const long number = call.data.nr;
   const pid_t tid = static_cast<pid_t>(call.pid);
   const int program_fd = static_cast<int>(call.data.args[0]);
@@ -161,6 +168,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
     // Left unanswered: the call must not run unconfigured.
     refusal_error_ = -fd;
     refusal_pid_ = tid;
+    ++counts_.errors;
     return Outcome::refused;
   }
   if (fd < 0) {
@@ -199,7 +207,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
       } else {
         const OptionList options =
             untouched_by_program(fd, ipv6, udp, plan.summary.creation_options[ipv6][udp], &defaults_);
-        apply_options(fd, options, "socket");
+        apply(fd, options, "socket");
         applied = option_bits(options);
       }
     }
@@ -212,7 +220,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         event.udp = udp;
         if (any_rule_matches(plan.policy, plan.summary, event)) {
           const OptionList options = options_to_apply(decide(plan.policy, event), created, udp);
-          apply_options(fd, options, "connect");
+          apply(fd, options, "connect");
           applied |= option_bits(options);
         }
       }
@@ -229,7 +237,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
                                                &event.local, &local_ipv6);
         if (known) {
           const OptionList options = options_to_apply(decide(plan.policy, event), created, udp);
-          apply_options(fd, options, number == SYS_listen ? "listen" : "bind");
+          apply(fd, options, number == SYS_listen ? "listen" : "bind");
           applied |= option_bits(options);
         }
       }
