@@ -72,6 +72,7 @@ struct ContainerSpec {
   std::string listener_path;  // empty: a profile that traps nothing (a baseline)
   std::string metadata;
   pid_t network_of = 0;  // join this process's network namespace; 0: a new one (loopback only)
+  std::string profile;   // a whole seccomp profile instead of the one built from the fields above
 };
 
 // A scratch directory with a root of static programs, runc's state, and the
@@ -137,6 +138,7 @@ class RuncSandbox {
                 "\"action\": \"SCMP_ACT_NOTIFY\"}";
     }
     seccomp += "]}";
+    if (!spec.profile.empty()) seccomp = spec.profile;
     std::ofstream(bundle_dir + "/config.json")
         << "{\"ociVersion\": \"1.0.2\",\n"
            " \"process\": {\"terminal\": false, \"user\": {\"uid\": 0, \"gid\": 0}, \"args\": ["
@@ -381,6 +383,28 @@ TEST(AgentTest, ABadConfigLeavesTheContainerUntunedWithOneLineAndNoFailedCall) {
                                             "runs untuned\n"));
   EXPECT_THAT(log, ::testing::ContainsRegex("sockshim-[0-9]+-1 .*no-such-config.toml.*runs untuned\n"));
   EXPECT_THAT(log, HasSubstr("\"../../etc/passwd\" is not a config name"));
+}
+
+// The profiles in examples/seccomp, as shipped, with only their
+// listenerPath pointed at this test's agent.
+TEST(AgentTest, TheShippedSeccompProfilesWorkWithRunc) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  Agent agent(&sandbox, {"-c", sandbox.write_config("default", "keepalive.idle = 99\n")});
+  for (const char* name : {"sockshim.json", "sockshim-default-denials.json"}) {
+    std::ifstream file(std::string(SOCKSHIM_EXAMPLES_DIR) + "/seccomp/" + name);
+    std::string profile((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const std::string shipped_path = "/run/sockshim/agent.sock";
+    const size_t at = profile.find(shipped_path);
+    ASSERT_NE(at, std::string::npos) << name;
+    profile.replace(at, shipped_path.size(), Agent::socket_path(sandbox));
+    ContainerSpec spec;
+    spec.profile = profile;
+    spec.args = {"/bin/threaded_program", "checked-churn", "20", "99"};
+    const ProgramResult result = sandbox.run(spec);
+    EXPECT_EQ(result.exit_status, 0) << name << ": " << result.err;
+    EXPECT_THAT(result.out, HasSubstr("rounds=20 failed=0 untuned=0 ")) << name;
+  }
 }
 
 TEST(AgentRestartTest, NoCallFailsWhileTheAgentRestarts) {
