@@ -22,7 +22,7 @@ constexpr char kUsage[] =
     "usage: sockshim agent --socket PATH [-c FILE] [--config-dir DIR]\n"
     "                      [--holder PATH | --no-holder] [--status-socket PATH]\n"
     "       sockshim agent --socket PATH --status [--json]\n"
-    "       sockshim agent --hold PATH\n"
+    "       sockshim agent --hold PATH [--exit-when-idle]\n"
     "\n"
     "Serves the containers of a node whose seccomp profile names PATH as its\n"
     "listenerPath (examples/seccomp/sockshim.json): the OCI runtime (runc 1.1+,\n"
@@ -38,10 +38,13 @@ constexpr char kUsage[] =
     "A config that cannot be used is reported in one line and the container runs\n"
     "untuned: its calls continue as if no profile trapped them.\n"
     "\n"
-    "Restarts: each listener is also kept by a listener holder (started on\n"
-    "first use as `sockshim agent --hold PATH.holder`, in its own session), so\n"
-    "that containers' calls wait for the next agent instead of failing with\n"
-    "ENOSYS. It ends when it holds nothing and no agent is connected.\n"
+    "Restarts: each listener is also kept by a listener holder, so that\n"
+    "containers' calls wait for the next agent instead of failing with ENOSYS.\n"
+    "By default the agent starts one at PATH.holder when none answers there\n"
+    "(`sockshim agent --hold PATH.holder`, in a session of its own); with\n"
+    "--holder PATH it waits for one started separately (a service, a\n"
+    "container). A holder ends when it holds nothing and no agent is\n"
+    "connected (--exit-when-idle, as the agent starts it), else when killed.\n"
     "--no-holder: listeners end with the agent.\n"
     "\n"
     "--status asks the running agent (at --status-socket, default PATH.status)\n"
@@ -71,7 +74,7 @@ std::string own_program() {
 int agent_command(int argc, char** argv) {
   supervisor::AgentOptions options;
   std::string config_file, config_dir, hold_path;
-  bool status = false, json = false, no_holder = false;
+  bool status = false, json = false, no_holder = false, exit_when_idle = false;
   bool holder_given = false;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -98,17 +101,23 @@ int agent_command(int argc, char** argv) {
       json = true;
     } else if (arg == "--hold" && has_value) {
       hold_path = argv[++i];
+    } else if (arg == "--exit-when-idle") {
+      exit_when_idle = true;
     } else {
       return usage_error();
     }
   }
-  if (!hold_path.empty()) return supervisor::run_listener_holder(hold_path);
+  if (!hold_path.empty()) return supervisor::run_listener_holder(hold_path, exit_when_idle);
   if (options.socket_path.empty() && options.status_path.empty()) return usage_error();
   if (options.status_path.empty()) options.status_path = options.socket_path + ".status";
   if (status) return supervisor::print_agent_status(options.status_path, json);
   if (options.socket_path.empty() || (no_holder && holder_given)) return usage_error();
-  if (!no_holder && !holder_given) options.holder_path = options.socket_path + ".holder";
-  options.program = own_program();
+  // A holder named with --holder is someone else's to start (a container
+  // of its own, a service); the default one is started here when missing.
+  if (!no_holder && !holder_given) {
+    options.holder_path = options.socket_path + ".holder";
+    options.program = own_program();
+  }
 
   std::optional<Policy> default_policy;
   if (!config_file.empty()) {

@@ -13,7 +13,7 @@ struct AgentOptions {
   std::string socket_path;  // where runtimes connect (the profile's listenerPath)
   std::string status_path;  // where `--status` asks
   std::string holder_path;  // the listener holder's socket; empty: no holder
-  std::string program;      // this executable, to start the holder
+  std::string program;      // this executable, to start the holder; empty: wait for one
 };
 
 // Runs until SIGTERM or SIGINT; containers keep their listeners in the

@@ -74,7 +74,8 @@ bool start_holder(const std::string& program, const std::string& path, std::stri
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    execl(program.c_str(), program.c_str(), "agent", "--hold", path.c_str(), static_cast<char*>(nullptr));
+    execl(program.c_str(), program.c_str(), "agent", "--hold", path.c_str(), "--exit-when-idle",
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   while (waitpid(first, nullptr, 0) < 0 && errno == EINTR) {
@@ -84,7 +85,7 @@ bool start_holder(const std::string& program, const std::string& path, std::stri
 
 }  // namespace
 
-int run_listener_holder(const std::string& path) {
+int run_listener_holder(const std::string& path, bool exit_when_idle) {
   signal(SIGPIPE, SIG_IGN);
   sockaddr_un address;
   if (!address_for(path, &address)) {
@@ -104,7 +105,10 @@ int run_listener_holder(const std::string& path) {
   const long long started = now_ms();
   std::vector<unsigned char> buffer(kMaxMessage);
   for (;;) {
-    if (agents.empty() && held.empty() && (ever_connected || now_ms() - started > kFirstAgentWaitMs)) break;
+    if (exit_when_idle && agents.empty() && held.empty() &&
+        (ever_connected || now_ms() - started > kFirstAgentWaitMs)) {
+      break;
+    }
     std::vector<pollfd> watched;
     watched.push_back({server, POLLIN, 0});
     for (int agent : agents) watched.push_back({agent, POLLIN, 0});
@@ -176,8 +180,10 @@ bool HolderConnection::connect_once(const std::string& path, const std::string& 
                                     std::vector<HeldListener>* held, std::string* error) {
   fd_ = connect_to(path);
   if (fd_ < 0) {
-    if (!start_holder(program, path, error)) return false;
-    for (int attempt = 0; attempt < 200 && fd_ < 0; ++attempt) {
+    if (!program.empty() && !start_holder(program, path, error)) return false;
+    // Ours, or one started beside us (a container of its own) that may
+    // still be coming up.
+    for (int attempt = 0; attempt < (program.empty() ? 1000 : 200) && fd_ < 0; ++attempt) {
       usleep(10000);
       fd_ = connect_to(path);
     }

@@ -17,10 +17,11 @@ struct HeldListener {
 };
 
 // The holder's main loop at |path| (a SOCK_SEQPACKET UNIX socket). Drops a
-// listener once its container has ended (the listener hangs up), and ends
-// when it holds none and no agent is connected (or when none connected in
-// its first seconds). Returns an exit code.
-int run_listener_holder(const std::string& path);
+// listener once its container has ended (the listener hangs up). With
+// |exit_when_idle| (a holder an agent started) it ends when it holds none
+// and no agent is connected (or when none connected in its first
+// seconds); otherwise it runs until killed. Returns an exit code.
+int run_listener_holder(const std::string& path, bool exit_when_idle);
 
 // The agent's side.
 class HolderConnection {
@@ -32,8 +33,9 @@ class HolderConnection {
 
   // Connects to the holder at |path|; where none answers, starts one
   // (|program| --hold PATH, in a session of its own so that it outlives
-  // the agent) and connects to it. Then reads the listeners it already
-  // holds into |held|. False with one sentence in |error|.
+  // the agent) and connects to it, or with an empty |program| waits up to
+  // 10 s for one started by someone else. Then reads the listeners it
+  // already holds into |held|. False with one sentence in |error|.
   bool connect_or_start(const std::string& path, const std::string& program, std::vector<HeldListener>* held,
                         std::string* error);
 

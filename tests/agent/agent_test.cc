@@ -407,16 +407,17 @@ TEST(AgentTest, TheShippedSeccompProfilesWorkWithRunc) {
   }
 }
 
-TEST(AgentRestartTest, NoCallFailsWhileTheAgentRestarts) {
-  SKIP_WITHOUT_RUNC();
-  RuncSandbox sandbox;
-  const std::string config = sandbox.write_config("default", "keepalive.idle = 77\n");
-  auto first = std::make_unique<Agent>(&sandbox, std::vector<std::string>{"-c", config});
+// A container connects in a loop while the agent (started with |extra|)
+// stops and a new one starts: no connect fails, every one is tuned.
+void expect_no_failed_call_across_a_restart(RuncSandbox* sandbox, std::vector<std::string> extra) {
+  const std::string config = sandbox->write_config("default", "keepalive.idle = 77\n");
+  extra.insert(extra.end(), {"-c", config});
+  auto first = std::make_unique<Agent>(sandbox, extra);
   ContainerSpec spec;
-  spec.listener_path = Agent::socket_path(sandbox);
+  spec.listener_path = Agent::socket_path(*sandbox);
   // About two seconds of connects, 300 µs apart.
   spec.args = {"/bin/threaded_program", "checked-churn", "4000", "77", "300"};
-  ChildProcess container(sandbox.run_command(sandbox.bundle(spec)), {});
+  ChildProcess container(sandbox->run_command(sandbox->bundle(spec)), {});
   // Restart once the container is connecting.
   for (int attempt = 0; attempt < 200 && json_field(first->status(true).out, "notifications") < 50; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -424,7 +425,7 @@ TEST(AgentRestartTest, NoCallFailsWhileTheAgentRestarts) {
   const ProgramResult stopped = first->stop();
   EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the container's calls wait meanwhile
-  Agent second(&sandbox, {"-c", config});
+  Agent second(sandbox, extra);
   const ProgramResult result = container.finish(60);
   EXPECT_EQ(result.exit_status, 0) << result.err;
   EXPECT_EQ(field(result.out, "rounds"), 4000) << result.out;
@@ -438,6 +439,22 @@ TEST(AgentRestartTest, NoCallFailsWhileTheAgentRestarts) {
   EXPECT_GT(json_field(status.out, "notifications"), 100) << status.out;
   const ProgramResult second_log = second.stop();
   EXPECT_THAT(second_log.err, HasSubstr("serving again with " + config));
+}
+
+TEST(AgentRestartTest, NoCallFailsWhileTheAgentRestarts) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  expect_no_failed_call_across_a_restart(&sandbox, {});
+}
+
+TEST(AgentRestartTest, AHolderStartedSeparatelyCarriesTheListenersToo) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  const std::string holder_path = sandbox.dir() + "/holder.sock";
+  // As the DaemonSet's holder container runs it: not ending when idle.
+  ChildProcess holder({SOCKSHIM_CLI_PATH, "agent", "--hold", holder_path}, {});
+  expect_no_failed_call_across_a_restart(&sandbox, {"--holder", holder_path});
+  EXPECT_EQ(kill(holder.pid(), 0), 0) << "the holder ended with nothing to hold";
 }
 
 TEST(AgentRestartTest, WithoutTheHolderTheContainersCallsFailWithEnosys) {
