@@ -225,6 +225,7 @@ class Agent {
       // The place to pass the config's enforced (level, name) pairs once
       // the config has them.
       container.handler = std::make_unique<EventHandler>(*container.config.policy, std::vector<OptionKey>{});
+      container.handler->use_network_namespace_of(container.state.pid);
     }
     if (give_to_holder && !holder_.hold(listener, json) && !options_.holder_path.empty()) {
       say("container " + container.state.id + ": the listener holder is gone; this container's listener now ends "

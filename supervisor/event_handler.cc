@@ -126,6 +126,12 @@ const EventHandler::Plan& EventHandler::plan_for(pid_t tid) {
   return plan;
 }
 
+void EventHandler::use_network_namespace_of(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+  const int netns = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (netns >= 0) defaults_.use_network_namespace(netns);
+}
+
 void EventHandler::apply(int fd, const OptionList& options, const char* event_name) {
   const int refused = apply_options(fd, options, event_name);
   counts_.options_applied += static_cast<uint64_t>(options.size - refused);

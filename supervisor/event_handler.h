@@ -55,6 +55,10 @@ class EventHandler {
 
   const HandlerCounts& counts() const { return counts_; }
 
+  // Compare sockets with fresh ones of |pid|'s network namespace (a
+  // container's) rather than the supervisor's own.
+  void use_network_namespace_of(pid_t pid);
+
  private:
   struct Plan {
     Policy policy;  // narrowed to one program name

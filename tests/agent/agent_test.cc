@@ -186,9 +186,12 @@ class RuncSandbox {
 // `sockshim agent` in the background, stopped with SIGTERM.
 class Agent {
  public:
-  Agent(RuncSandbox* sandbox, std::vector<std::string> extra) : sandbox_(sandbox) {
-    std::vector<std::string> argv = {SOCKSHIM_CLI_PATH, "agent", "--socket", socket_path(*sandbox),
-                                     "--config-dir", sandbox->dir() + "/configs"};
+  // |wrapper|: a command that runs the agent (its argv appended).
+  Agent(RuncSandbox* sandbox, std::vector<std::string> extra, std::vector<std::string> wrapper = {})
+      : sandbox_(sandbox) {
+    std::vector<std::string> argv = wrapper;
+    argv.insert(argv.end(), {SOCKSHIM_CLI_PATH, "agent", "--socket", socket_path(*sandbox), "--config-dir",
+                             sandbox->dir() + "/configs"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<ChildProcess>(argv, Environment{});
     for (int attempt = 0; attempt < 250; ++attempt) {
@@ -383,6 +386,24 @@ TEST(AgentTest, ABadConfigLeavesTheContainerUntunedWithOneLineAndNoFailedCall) {
                                             "runs untuned\n"));
   EXPECT_THAT(log, ::testing::ContainsRegex("sockshim-[0-9]+-1 .*no-such-config.toml.*runs untuned\n"));
   EXPECT_THAT(log, HasSubstr("\"../../etc/passwd\" is not a config name"));
+}
+
+TEST(AgentTest, FreshSocketValuesAreTheContainersNotTheAgentsNamespace) {
+  // The agent's network namespace has another keepalive default than the
+  // container's (a fresh one: 7200 s); the config's idle must still be set,
+  // not mistaken for a value the program chose itself.
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  Agent agent(&sandbox, {"-c", sandbox.write_config("default", "keepalive.idle = 31\n")},
+              {"unshare", "--net", "sh", "-c", "sysctl -qw net.ipv4.tcp_keepalive_time=600 && exec \"$@\"", "sh"});
+  ContainerSpec spec;
+  spec.listener_path = Agent::socket_path(sandbox);
+  spec.args = {"/bin/threaded_program", "checked-churn", "20", "31"};
+  const ProgramResult result = sandbox.run(spec);
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("rounds=20 failed=0 untuned=0 "));
+  const ProgramResult stopped = agent.stop();
+  EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
 }
 
 // The profiles in examples/seccomp, as shipped, with only their
