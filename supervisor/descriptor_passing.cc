@@ -52,7 +52,7 @@ ssize_t receive_with_descriptor(int channel, void* buffer, size_t capacity, int*
     for (size_t i = 0; i < count; ++i) {
       int received;
       std::memcpy(&received, CMSG_DATA(header) + i * sizeof(int), sizeof received);
-      if (!taken) {
+      if (!taken && *fd < 0) {
         *fd = received;
         taken = true;
       } else {

@@ -16,8 +16,9 @@ namespace sockshim::supervisor {
 ssize_t send_with_descriptor(int channel, const void* data, size_t length, int fd);
 
 // One recvmsg into |buffer|; a descriptor that came with it is stored in
-// |fd| (close-on-exec), else |fd| is left as it was. Any further
-// descriptors are closed. Returns recvmsg's result (0 at end of file).
+// |fd| (close-on-exec) when |fd| is still negative, else |fd| is left as it
+// was. Every other descriptor that came is closed. Returns recvmsg's
+// result (0 at end of file).
 ssize_t receive_with_descriptor(int channel, void* buffer, size_t capacity, int* fd);
 
 }  // namespace sockshim::supervisor

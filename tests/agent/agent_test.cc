@@ -395,7 +395,7 @@ TEST(AgentTest, FreshSocketValuesAreTheContainersNotTheAgentsNamespace) {
   SKIP_WITHOUT_RUNC();
   RuncSandbox sandbox;
   Agent agent(&sandbox, {"-c", sandbox.write_config("default", "keepalive.idle = 31\n")},
-              {"unshare", "--net", "sh", "-c", "sysctl -qw net.ipv4.tcp_keepalive_time=600 && exec \"$@\"", "sh"});
+              {"unshare", "--net", "sh", "-c", "echo 600 > /proc/sys/net/ipv4/tcp_keepalive_time && exec \"$@\"", "sh"});
   ContainerSpec spec;
   spec.listener_path = Agent::socket_path(sandbox);
   spec.args = {"/bin/threaded_program", "checked-churn", "20", "31"};
@@ -487,13 +487,14 @@ TEST(AgentRestartTest, WithoutTheHolderTheContainersCallsFailWithEnosys) {
   Agent agent(&sandbox, {"-c", config, "--no-holder"});
   ContainerSpec spec;
   spec.listener_path = Agent::socket_path(sandbox);
-  spec.args = {"/bin/threaded_program", "checked-churn", "2000", "77", "300"};
+  spec.args = {"/bin/threaded_program", "checked-churn", "4000", "77", "300"};
   ChildProcess container(sandbox.run_command(sandbox.bundle(spec)), {});
   for (int attempt = 0; attempt < 200 && json_field(agent.status(true).out, "notifications") < 50; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   agent.stop();
   const ProgramResult result = container.finish(60);
+  EXPECT_EQ(result.exit_status, 0) << result.err;  // the program itself saw each failure and went on
   EXPECT_GT(field(result.out, "failed"), 0) << result.out;
   EXPECT_EQ(field(result.out, "errno"), ENOSYS) << result.out;
 }
