@@ -57,6 +57,19 @@ int listen_at(const std::string& path, int type) {
   return fd;
 }
 
+// Whether a UNIX stream socket at |path| accepts connections.
+bool answers(const std::string& path) {
+  sockaddr_un address;
+  std::memset(&address, 0, sizeof address);
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) return false;
+  std::memcpy(address.sun_path, path.c_str(), path.size());
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool connected = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  if (fd >= 0) close(fd);
+  return connected;
+}
+
 // One container's listener and how it is served.
 struct Container {
   int listener = -1;
@@ -76,6 +89,11 @@ class Agent {
   int run() {
     signal(SIGPIPE, SIG_IGN);
     if (!buffers_.allocate()) return fail(std::string("SECCOMP_GET_NOTIF_SIZES: ") + std::strerror(errno));
+    // Taking the path over would leave the running agent serving its
+    // containers unseen, and new ones split between the two.
+    if (answers(options_.status_path)) {
+      return fail("another agent answers at " + options_.status_path + "; stop it first (SIGTERM)");
+    }
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);

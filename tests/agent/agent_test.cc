@@ -388,6 +388,17 @@ TEST(AgentTest, ABadConfigLeavesTheContainerUntunedWithOneLineAndNoFailedCall) {
   EXPECT_THAT(log, HasSubstr("\"../../etc/passwd\" is not a config name"));
 }
 
+TEST(AgentTest, ASecondAgentAtTheSameSocketRefusesToStart) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  Agent running(&sandbox, {});
+  const ProgramResult second =
+      run_program({"timeout", "10", SOCKSHIM_CLI_PATH, "agent", "--socket", Agent::socket_path(sandbox), "--no-holder"});
+  EXPECT_EQ(second.exit_status, 1);
+  EXPECT_THAT(second.err, HasSubstr("another agent answers at " + Agent::socket_path(sandbox) + ".status"));
+  EXPECT_EQ(running.status(false).exit_status, 0);
+}
+
 TEST(AgentTest, FreshSocketValuesAreTheContainersNotTheAgentsNamespace) {
   // The agent's network namespace has another keepalive default than the
   // container's (a fresh one: 7200 s); the config's idle must still be set,
