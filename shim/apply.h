@@ -6,7 +6,8 @@
 
 namespace sockshim {
 
-// |event_name| and |fd| appear in the messages.
-void apply_options(int fd, const OptionList& options, const char* event_name);
+// |event_name| and |fd| appear in the messages. Returns how many options
+// the kernel refused.
+int apply_options(int fd, const OptionList& options, const char* event_name);
 
 }  // namespace sockshim

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "supervisor/descriptor_passing.h"
 #include "supervisor/listener.h"
 
 namespace sockshim::supervisor {
@@ -23,46 +24,7 @@ constexpr int kStageListener = 0, kStageFilter = 1, kStageExec = 2, kStageParent
 
 // Async-signal-safe: runs between fork and exec.
 void send_report(int channel, ChildReport report, int listener) {
-  msghdr message;
-  std::memset(&message, 0, sizeof message);
-  iovec data = {&report, sizeof report};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (listener >= 0) {
-    std::memset(control, 0, sizeof control);
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(header), &listener, sizeof listener);
-  }
-  while (sendmsg(channel, &message, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
-}
-
-// Returns the number of bytes read (0 at end of file), with a descriptor in
-// |listener| when one came.
-ssize_t receive_report(int channel, ChildReport* report, int* listener) {
-  msghdr message;
-  std::memset(&message, 0, sizeof message);
-  iovec data = {report, sizeof *report};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  ssize_t got;
-  while ((got = recvmsg(channel, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
-  }
-  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
-    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
-      std::memcpy(listener, CMSG_DATA(header), sizeof *listener);
-    }
-  }
-  return got;
+  send_with_descriptor(channel, &report, sizeof report, listener);
 }
 
 [[noreturn]] void run_child(int channel, pid_t parent, const std::vector<char*>& argv,
@@ -110,13 +72,13 @@ bool launch_under_filter(const std::vector<char*>& argv, const std::vector<sock_
   close(channel[1]);
   ChildReport report = {kStageParent, 0};
   int listener = -1;
-  const ssize_t got = receive_report(channel[0], &report, &listener);
+  const ssize_t got = receive_with_descriptor(channel[0], &report, sizeof report, &listener);
   bool ok = got == static_cast<ssize_t>(sizeof report) && report.stage == kStageListener && listener >= 0;
   if (ok) {
     // Next: end of file when the exec succeeded (the channel is close-on-exec).
     ChildReport after = {kStageParent, 0};
     int unused = -1;
-    if (receive_report(channel[0], &after, &unused) == static_cast<ssize_t>(sizeof after)) {
+    if (receive_with_descriptor(channel[0], &after, sizeof after, &unused) == static_cast<ssize_t>(sizeof after)) {
       report = after;
       ok = false;
     }

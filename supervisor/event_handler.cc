@@ -119,7 +119,20 @@ const EventHandler::Plan& EventHandler::plan_for(pid_t tid) {
   return plan;
 }
 
+void EventHandler::use_network_namespace_of(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+  const int netns = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (netns >= 0) defaults_.use_network_namespace(netns);
+}
+
+void EventHandler::apply(int fd, const OptionList& options, const char* event_name) {
+  const int refused = apply_options(fd, options, event_name);
+  counts_.options_applied += static_cast<uint64_t>(options.size - refused);
+  counts_.errors += static_cast<uint64_t>(refused);
+}
+
 Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
+  ++counts_.notifications;
   const long number = call.data.nr;
   const pid_t tid = static_cast<pid_t>(call.pid);
   const int program_fd = static_cast<int>(call.data.args[0]);
@@ -154,6 +167,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
     // Left unanswered: the call must not run unconfigured.
     refusal_error_ = -fd;
     refusal_pid_ = tid;
+    ++counts_.errors;
     return Outcome::refused;
   }
   if (fd < 0) {
@@ -195,7 +209,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
       } else {
         const OptionList options =
             untouched_by_program(fd, ipv6, udp, plan.summary.creation_options[ipv6][udp], &defaults_);
-        apply_options(fd, options, "socket");
+        apply(fd, options, "socket");
         enforced_here = plan.summary.creation_enforced[ipv6][udp] & option_bits(options);
       }
     }
@@ -209,7 +223,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         if (any_rule_matches(plan.policy, plan.summary, event)) {
           const SocketSettings wanted = decide(plan.policy, event);
           const SocketTarget target = target_for(ipv6, udp);
-          apply_options(fd, options_to_apply(wanted, created, target), "connect");
+          apply(fd, options_to_apply(wanted, created, target), "connect");
           enforced_here |= enforced_on(wanted, target);
         }
       }
@@ -227,7 +241,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         if (known) {
           const SocketSettings wanted = decide(plan.policy, event);
           const SocketTarget target = target_for(ipv6, udp, number == SYS_listen);
-          apply_options(fd, options_to_apply(wanted, created, target), number == SYS_listen ? "listen" : "bind");
+          apply(fd, options_to_apply(wanted, created, target), number == SYS_listen ? "listen" : "bind");
           enforced_here |= enforced_on(wanted, target);
         }
       }

@@ -19,6 +19,13 @@
 
 namespace sockshim::supervisor {
 
+// What a handler has done so far, for the agent's status.
+struct HandlerCounts {
+  uint64_t notifications = 0;    // trapped calls handled
+  uint64_t options_applied = 0;  // setsockopt calls that the kernel accepted
+  uint64_t errors = 0;           // options refused, descriptors that could not be copied
+};
+
 enum class Outcome {
   handled,  // answered (continued, or completed for an enforced option)
   refused,  // the program's descriptor could not be copied (see refusal_error());
@@ -46,12 +53,20 @@ class EventHandler {
   int refusal_error() const { return refusal_error_; }
   pid_t refusal_pid() const { return refusal_pid_; }
 
+  const HandlerCounts& counts() const { return counts_; }
+
+  // Compare sockets with fresh ones of |pid|'s network namespace (a
+  // container's) rather than the supervisor's own.
+  void use_network_namespace_of(pid_t pid);
+
  private:
   struct Plan {
     Policy policy;  // narrowed to one program name
     PolicySummary summary;
   };
   const Plan& plan_for(pid_t tid);
+  // apply_options(), counted.
+  void apply(int fd, const OptionList& options, const char* event_name);
   bool enforced(int level, int name) const;
 
   Policy policy_;
@@ -61,6 +76,7 @@ class EventHandler {
   ConfiguredSockets configured_;
   PidfdCache pidfds_;
   KernelDefaults defaults_;
+  HandlerCounts counts_;
   int refusal_error_ = 0;
   pid_t refusal_pid_ = 0;
 };

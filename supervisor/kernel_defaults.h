@@ -10,10 +10,24 @@ namespace sockshim::supervisor {
 
 class KernelDefaults {
  public:
-  // |option|'s value on a fresh socket of this network namespace; read once.
+  KernelDefaults() = default;
+  KernelDefaults(const KernelDefaults&) = delete;
+  KernelDefaults& operator=(const KernelDefaults&) = delete;
+  ~KernelDefaults();
+
+  // Fresh sockets are made in the network namespace |netns| (a descriptor
+  // this object then owns) instead of ours: a container's namespace starts
+  // from the kernel's defaults (7200 s keepalive), not from the host's
+  // sysctls. Needs CAP_SYS_ADMIN; without it our own namespace is used.
+  void use_network_namespace(int netns);
+
+  // |option|'s value on a fresh socket of that network namespace; read once.
   bool value(bool ipv6, bool udp, const SocketOption& option, int* value);
 
  private:
+  int fresh_socket(bool ipv6, bool udp) const;
+
+  int netns_ = -1;
   struct Slot {
     bool read = false;
     bool known = false;

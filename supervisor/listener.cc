@@ -95,6 +95,12 @@ bool answer_result(int listener, __u64 id, long long value, int error) {
   return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
 }
 
+const seccomp_notif* receive_notification(int listener, NotificationBuffers* buffers) {
+  seccomp_notif* call = buffers->notification();
+  std::memset(call, 0, buffers->request.size());  // the kernel refuses a dirty buffer
+  return ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, call) == 0 ? call : nullptr;
+}
+
 bool NotificationBuffers::allocate() {
   seccomp_notif_sizes sizes;
   if (seccomp_call(SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return false;

@@ -46,4 +46,9 @@ struct NotificationBuffers {
   seccomp_notif* notification() { return reinterpret_cast<seccomp_notif*>(request.data()); }
 };
 
+// The next stopped call on |listener| (SECCOMP_IOCTL_NOTIF_RECV), or nullptr
+// when none was there after all: another reader took it, a signal
+// interrupted the call, or the last process under the filter has gone.
+const seccomp_notif* receive_notification(int listener, NotificationBuffers* buffers);
+
 }  // namespace sockshim::supervisor

@@ -77,10 +77,8 @@ int supervise(const std::vector<std::string>& argv, const Policy& policy, const 
     }
     if (watched[1].revents & POLLIN) reaped = relay.drain(program.pid, &status);
     if (watched[0].revents & POLLIN) {
-      seccomp_notif* call = buffers.notification();
-      std::memset(call, 0, buffers.request.size());
-      if (ioctl(program.listener, SECCOMP_IOCTL_NOTIF_RECV, call) == 0 &&
-          handler.handle(program.listener, *call) == Outcome::refused) {
+      const seccomp_notif* call = receive_notification(program.listener, &buffers);
+      if (call && handler.handle(program.listener, *call) == Outcome::refused) {
         std::fprintf(stderr, "sockshim run: %s; stopping the program, whose sockets would otherwise go "
                      "unconfigured from now on\n",
                      describe_copy_refusal(handler.refusal_pid(), handler.refusal_error()).c_str());

@@ -8,10 +8,21 @@
  *                                SO_KEEPALIVE 0 after it, itself
  *   threaded_program churn N     N connect/accept/close rounds (benchmark)
  *   threaded_program idle        no socket at all (benchmark)
+ *   threaded_program serve PORT  a listener on 127.0.0.1:PORT that accepts and
+ *                                keeps every connection, printing each
+ *   threaded_program checked-churn N IDLE [PAUSE_US]
+ *                                N connect/accept/close rounds that check
+ *                                each dialed socket's TCP_KEEPIDLE against
+ *                                IDLE and never stop at a failed connect;
+ *                                prints "rounds= failed= untuned=
+ *                                connect_ns= errno=" (the first failure's
+ *                                number)
  * Each socket's options, read back from the kernel, as sockprobe prints
  * them: "label keepalive=.. idle=.. ...". */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -124,6 +135,56 @@ static int run_churn(int rounds) {
   return 0;
 }
 
+static int run_server(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in address = loopback(port);
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (fd < 0 || bind(fd, (struct sockaddr*)&address, sizeof address) != 0 || listen(fd, 128) != 0) die("listen");
+  print_socket("listener", fd);
+  for (int count = 0;; ++count) {
+    int accepted = accept(fd, NULL, NULL);
+    if (accepted < 0) die("accept");
+    char label[32];
+    snprintf(label, sizeof label, "accepted%d", count);
+    print_socket(label, accepted);  /* and kept open, for inspection from outside */
+  }
+}
+
+static long long now_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+static int run_checked_churn(int rounds, int expected_idle, int pause_us) {
+  int port = 0;
+  int listener = open_listener(&port);
+  int failed = 0, untuned = 0, first_errno = 0;
+  long long connect_ns = 0;
+  for (int i = 0; i < rounds; ++i) {
+    int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in address = loopback(port);
+    long long start = now_ns();
+    int result = connect(client, (struct sockaddr*)&address, sizeof address);
+    connect_ns += now_ns() - start;
+    if (result != 0) {
+      if (!first_errno) first_errno = errno;
+      ++failed;
+      close(client);
+      continue;
+    }
+    if (option(client, IPPROTO_TCP, TCP_KEEPIDLE) != expected_idle) ++untuned;
+    int server = accept(listener, NULL, NULL);
+    close(client);
+    if (server >= 0) close(server);
+    if (pause_us > 0) usleep((useconds_t)pause_us);
+  }
+  printf("rounds=%d failed=%d untuned=%d connect_ns=%lld errno=%d\n", rounds, failed, untuned,
+         rounds ? connect_ns / rounds : 0, first_errno);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "threads") == 0) return run_threads(argv[0], atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "child") == 0) {
@@ -154,6 +215,10 @@ int main(int argc, char** argv) {
   }
   if (argc >= 3 && strcmp(argv[1], "churn") == 0) return run_churn(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "idle") == 0) return 0;
+  if (argc >= 3 && strcmp(argv[1], "serve") == 0) return run_server(atoi(argv[2]));
+  if (argc >= 4 && strcmp(argv[1], "checked-churn") == 0) {
+    return run_checked_churn(atoi(argv[2]), atoi(argv[3]), argc >= 5 ? atoi(argv[4]) : 0);
+  }
   fprintf(stderr, "usage: threaded_program threads N | undumpable | churn N | idle\n");
   return 2;
 }

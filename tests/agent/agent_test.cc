@@ -1,0 +1,606 @@
+// `sockshim agent` under a real OCI runtime: Debian's runc starts containers
+// whose seccomp profile names the agent's socket as its listenerPath. The
+// containers' programs are static (the supervisor's threaded_program and a
+// Go program), in a root that holds nothing else. What counts is what the
+// kernel reports for each socket: read inside the container, and from the
+// host with `sockshim inspect` (pidfd_getfd on the container's process).
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "supervisor/listener.h"
+#include "tests/support/child_process.h"
+#include "tests/support/probe_output.h"
+
+namespace sockshim::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+#if defined(__x86_64__)
+constexpr char kSeccompArch[] = "SCMP_ARCH_X86_64";
+#else
+constexpr char kSeccompArch[] = "SCMP_ARCH_AARCH64";
+#endif
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+bool have_go() { return std::string(GOPROBE_PATH).size() > 0 && access(GOPROBE_PATH, X_OK) == 0; }
+
+// One "key=value" field of a line such as checked-churn's; -1 when absent.
+long long field(const std::string& line, const std::string& key) {
+  std::smatch match;
+  if (!std::regex_search(line, match, std::regex("(^| )" + key + "=(-?[0-9]+)"))) return -1;
+  return std::stoll(match[2]);
+}
+
+// One integer member of a flat JSON object on one line; -1 when absent.
+long long json_field(const std::string& line, const std::string& key) {
+  std::smatch match;
+  if (!std::regex_search(line, match, std::regex("\"" + key + "\": (-?[0-9]+)"))) return -1;
+  return std::stoll(match[1]);
+}
+
+struct ContainerSpec {
+  std::vector<std::string> args;
+  std::map<std::string, std::string> annotations;
+  std::string listener_path;  // empty: a profile that traps nothing (a baseline)
+  std::string metadata;
+  pid_t network_of = 0;  // join this process's network namespace; 0: a new one (loopback only)
+  std::string profile;   // a whole seccomp profile instead of the one built from the fields above
+};
+
+// A scratch directory with a root of static programs, runc's state, and the
+// bundles; everything it started is killed and removed at the end, failed
+// test or not.
+class RuncSandbox {
+ public:
+  RuncSandbox() {
+    char pattern[] = "/tmp/sockshim-agent-test-XXXXXX";
+    dir_ = mkdtemp(pattern);
+    for (const char* sub : {"/rootfs", "/rootfs/bin", "/rootfs/proc", "/rootfs/dev", "/state", "/configs"}) {
+      mkdir((dir_ + sub).c_str(), 0755);
+    }
+    copy(THREADED_PROGRAM_PATH, dir_ + "/rootfs/bin/threaded_program");
+    if (have_go()) copy(GOPROBE_PATH, dir_ + "/rootfs/bin/goprobe");
+  }
+  ~RuncSandbox() {
+    for (const std::string& id : ids_) run_program({"runc", "--root", dir_ + "/state", "delete", "--force", id});
+    for (pid_t holder : holders_) {
+      // Only if that pid is still a listener holder.
+      std::ifstream cmdline("/proc/" + std::to_string(holder) + "/cmdline");
+      std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+      if (text.find("--hold") != std::string::npos) kill(holder, SIGKILL);
+    }
+    run_program({"rm", "-rf", dir_});
+  }
+
+  const std::string& dir() const { return dir_; }
+  std::string state_root() const { return dir_ + "/state"; }
+  void forget_holder_at_exit(pid_t holder) {
+    if (holder > 0) holders_.push_back(holder);
+  }
+
+  // Writes a config into the agent's config directory (mode 0600: root's
+  // agent refuses files that others may write).
+  std::string write_config(const std::string& name, const std::string& toml) {
+    const std::string path = dir_ + "/configs/" + name + ".toml";
+    std::ofstream(path) << toml;
+    chmod(path.c_str(), 0600);
+    return path;
+  }
+
+  // A bundle for |spec|; returns the container's id.
+  std::string bundle(const ContainerSpec& spec) {
+    const std::string id = "sockshim-" + std::to_string(getpid()) + "-" + std::to_string(ids_.size());
+    ids_.push_back(id);
+    const std::string bundle_dir = dir_ + "/" + id;
+    mkdir(bundle_dir.c_str(), 0755);
+    std::string args, annotations, network = "{\"type\": \"network\"}";
+    for (const std::string& arg : spec.args) args += (args.empty() ? "" : ", ") + json_string(arg);
+    for (const auto& [name, value] : spec.annotations) {
+      annotations += (annotations.empty() ? "" : ", ") + json_string(name) + ": " + json_string(value);
+    }
+    if (spec.network_of) {
+      network = "{\"type\": \"network\", \"path\": \"/proc/" + std::to_string(spec.network_of) + "/ns/net\"}";
+    }
+    std::string seccomp = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"" +
+                          std::string(kSeccompArch) + "\"], \"syscalls\": [";
+    if (!spec.listener_path.empty()) {
+      seccomp = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": " + json_string(spec.listener_path) +
+                ", \"listenerMetadata\": " + json_string(spec.metadata) + ", \"architectures\": [\"" +
+                kSeccompArch + "\"], \"syscalls\": [{\"names\": [\"connect\", \"listen\", \"bind\"], " +
+                "\"action\": \"SCMP_ACT_NOTIFY\"}";
+    }
+    seccomp += "]}";
+    if (!spec.profile.empty()) seccomp = spec.profile;
+    std::ofstream(bundle_dir + "/config.json")
+        << "{\"ociVersion\": \"1.0.2\",\n"
+           " \"process\": {\"terminal\": false, \"user\": {\"uid\": 0, \"gid\": 0}, \"args\": ["
+        << args
+        << "], \"env\": [\"PATH=/bin\"], \"cwd\": \"/\", \"noNewPrivileges\": true},\n"
+           " \"root\": {\"path\": "
+        << json_string(dir_ + "/rootfs")
+        << ", \"readonly\": true},\n"
+           " \"hostname\": \"sockshim-test\",\n"
+           " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
+           "   {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", "
+           "\"mode=755\", \"size=1m\"]}],\n"
+           " \"annotations\": {"
+        << annotations
+        << "},\n"
+           " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, "
+        << network << ", {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"}],\n"
+        << "  \"seccomp\": " << seccomp << "}}\n";
+    return id;
+  }
+
+  std::vector<std::string> run_command(const std::string& id) const {
+    return {"runc", "--root", state_root(), "run", "--bundle", dir_ + "/" + id, id};
+  }
+
+  // Runs the container to its end.
+  ProgramResult run(const ContainerSpec& spec) { return run_program(run_command(bundle(spec))); }
+
+  // The container's first process, as the host sees it.
+  pid_t pid_of(const std::string& id) const {
+    const ProgramResult state = run_program({"runc", "--root", state_root(), "state", id});
+    return static_cast<pid_t>(json_field(state.out, "pid"));
+  }
+
+ private:
+  static void copy(const std::string& from, const std::string& to) {
+    run_program({"cp", from, to});
+  }
+
+  std::string dir_;
+  std::vector<std::string> ids_;
+  std::vector<pid_t> holders_;
+};
+
+// `sockshim agent` in the background, stopped with SIGTERM.
+class Agent {
+ public:
+  // |wrapper|: a command that runs the agent (its argv appended).
+  Agent(RuncSandbox* sandbox, std::vector<std::string> extra, std::vector<std::string> wrapper = {})
+      : sandbox_(sandbox) {
+    std::vector<std::string> argv = wrapper;
+    argv.insert(argv.end(), {SOCKSHIM_CLI_PATH, "agent", "--socket", socket_path(*sandbox), "--config-dir",
+                             sandbox->dir() + "/configs"});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<ChildProcess>(argv, Environment{});
+    for (int attempt = 0; attempt < 250; ++attempt) {
+      const ProgramResult answer = status(true);
+      if (answer.exit_status == 0 && !answer.out.empty()) {
+        sandbox_->forget_holder_at_exit(static_cast<pid_t>(json_field(answer.out, "holder_pid")));
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  static std::string socket_path(const RuncSandbox& sandbox) { return sandbox.dir() + "/agent.sock"; }
+
+  ProgramResult status(bool json) const {
+    std::vector<std::string> argv = {SOCKSHIM_CLI_PATH, "agent", "--socket", socket_path(*sandbox_), "--status"};
+    if (json) argv.push_back("--json");
+    return run_program(argv);
+  }
+  ProgramResult stop() {
+    kill(process_->pid(), SIGTERM);
+    return process_->finish(10);
+  }
+
+ private:
+  RuncSandbox* sandbox_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// Why these tests cannot run here, or empty.
+std::string runc_unavailable() {
+  static const std::string reason = [] {
+    if (geteuid() != 0) return std::string("runc containers need root here");
+    if (run_program({"sh", "-c", "command -v runc"}).exit_status != 0) {
+      return std::string("runc is not installed (Debian: apt-get install runc)");
+    }
+    if (const std::string missing = supervisor::user_notification_unavailable(); !missing.empty()) return missing;
+    RuncSandbox sandbox;
+    ContainerSpec spec;
+    spec.args = {"/bin/threaded_program", "idle"};
+    const ProgramResult trial = sandbox.run(spec);
+    if (trial.exit_status != 0) return "runc cannot start a container here: " + trial.err;
+    return std::string();
+  }();
+  return reason;
+}
+
+#define SKIP_WITHOUT_RUNC()                                                              \
+  if (const std::string why = runc_unavailable(); !why.empty()) {                        \
+    std::fprintf(stderr, "SKIPPED: sockshim agent tests need runc: %s\n", why.c_str()); \
+    GTEST_SKIP() << why;                                                                 \
+  }
+
+// The socket of |sockets_json| (sockshim inspect --json) whose local or
+// remote endpoint is |endpoint| and which is (not) listening; empty if none.
+std::string inspected(const std::string& sockets_json, const std::string& key, const std::string& endpoint,
+                      bool listening) {
+  std::istringstream lines(sockets_json);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"" + key + "\": \"" + endpoint + "\"") == std::string::npos) continue;
+    if ((line.find("\"listening\": true") != std::string::npos) == listening) return line;
+  }
+  return "";
+}
+
+constexpr char kServerConfig[] =
+    "keepalive = { idle = 31, interval = 6, count = 4 }\n"
+    "[[rule]]\nname = \"service\"\nmatch = { direction = \"listen\", port = 7000 }\n"
+    "buffers = { receive = 98304 }\n";
+constexpr char kClientToml[] = "keepalive = { idle = 42, interval = 8 }\ntcp.user_timeout = 4000\n";
+
+TEST(AgentTest, ServerAndGoClientContainersGetTheConfigsTheirAnnotationsName) {
+  SKIP_WITHOUT_RUNC();
+  if (!have_go()) GTEST_SKIP() << "no Go toolchain at build time (Debian: golang-go)";
+  RuncSandbox sandbox;
+  sandbox.write_config("server", kServerConfig);
+  Agent agent(&sandbox, {});
+
+  ContainerSpec server_spec;
+  server_spec.args = {"/bin/threaded_program", "serve", "7000"};
+  server_spec.listener_path = Agent::socket_path(sandbox);
+  server_spec.annotations = {{"io.sockshim.config", "server"}};
+  const std::string server_id = sandbox.bundle(server_spec);
+  ChildProcess server(sandbox.run_command(server_id), {});
+  const std::string listening = server.read_line();
+  ASSERT_THAT(listening, HasSubstr("listener keepalive=1 idle=31"));
+  const pid_t server_pid = sandbox.pid_of(server_id);
+  ASSERT_GT(server_pid, 0);
+
+  // The Go client dials the server in its network namespace, Go's own
+  // keepalive off, with the whole config in an annotation.
+  ContainerSpec client_spec;
+  client_spec.args = {"/bin/goprobe", "idle", "127.0.0.1", "7000"};
+  client_spec.listener_path = Agent::socket_path(sandbox);
+  client_spec.annotations = {{"io.sockshim.config-toml", kClientToml}};
+  client_spec.network_of = server_pid;
+  const std::string client_id = sandbox.bundle(client_spec);
+  ChildProcess client(sandbox.run_command(client_id), {});
+  ASSERT_EQ(client.read_line(), "connected");
+  ASSERT_THAT(server.read_line(), HasSubstr("accepted0"));
+  const pid_t client_pid = sandbox.pid_of(client_id);
+  ASSERT_GT(client_pid, 0);
+
+  // Read from the host, through pidfd_getfd on each container's process.
+  const ProgramResult server_sockets = run_program({SOCKSHIM_CLI_PATH, "inspect", std::to_string(server_pid), "--json"});
+  const ProgramResult client_sockets = run_program({SOCKSHIM_CLI_PATH, "inspect", std::to_string(client_pid), "--json"});
+  ASSERT_EQ(server_sockets.exit_status, 0) << server_sockets.err;
+  ASSERT_EQ(client_sockets.exit_status, 0) << client_sockets.err;
+  const std::string listener = inspected(server_sockets.out, "local", "127.0.0.1:7000", true);
+  const std::string accepted = inspected(server_sockets.out, "local", "127.0.0.1:7000", false);
+  const std::string dialed = inspected(client_sockets.out, "remote", "127.0.0.1:7000", false);
+  ASSERT_FALSE(listener.empty()) << server_sockets.out;
+  ASSERT_FALSE(accepted.empty()) << server_sockets.out;
+  ASSERT_FALSE(dialed.empty()) << client_sockets.out;
+  for (const std::string& socket : {listener, accepted}) {
+    EXPECT_EQ(json_field(socket, "keepalive"), 1) << socket;
+    EXPECT_EQ(json_field(socket, "keepalive_idle_s"), 31) << socket;
+    EXPECT_EQ(json_field(socket, "keepalive_interval_s"), 6) << socket;
+    EXPECT_EQ(json_field(socket, "keepalive_count"), 4) << socket;
+    EXPECT_EQ(json_field(socket, "receive_buffer"), 2 * 98304) << socket;
+    EXPECT_EQ(json_field(socket, "user_timeout_ms"), 0) << socket;
+  }
+  EXPECT_EQ(json_field(dialed, "keepalive"), 1) << dialed;
+  EXPECT_EQ(json_field(dialed, "keepalive_idle_s"), 42) << dialed;
+  EXPECT_EQ(json_field(dialed, "keepalive_interval_s"), 8) << dialed;
+  EXPECT_EQ(json_field(dialed, "user_timeout_ms"), 4000) << dialed;
+
+  const ProgramResult status = agent.status(true);
+  EXPECT_THAT(status.out, HasSubstr("\"id\": \"" + server_id + "\", \"pid\": " + std::to_string(server_pid) +
+                                    ", \"config\": \"" + sandbox.dir() + "/configs/server.toml\", \"tuned\": true"));
+  EXPECT_THAT(status.out, HasSubstr("\"id\": \"" + client_id + "\", \"pid\": " + std::to_string(client_pid) +
+                                    ", \"config\": \"annotation io.sockshim.config-toml\", \"tuned\": true"));
+  const ProgramResult text = agent.status(false);
+  EXPECT_THAT(text.out, HasSubstr("containers served: 2 running, 0 ended"));
+}
+
+TEST(AgentTest, MetadataAndDefaultConfigsAndStatusCounts) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  sandbox.write_config("by-metadata", "keepalive.idle = 55\n");
+  const std::string fallback = sandbox.write_config("fallback", "keepalive.idle = 66\n");
+  Agent agent(&sandbox, {"-c", fallback});
+  ContainerSpec spec;
+  spec.listener_path = Agent::socket_path(sandbox);
+  spec.metadata = "by-metadata";
+  spec.args = {"/bin/threaded_program", "checked-churn", "20", "55"};
+  const ProgramResult keyed = sandbox.run(spec);
+  EXPECT_EQ(keyed.exit_status, 0) << keyed.err;
+  EXPECT_THAT(keyed.out, HasSubstr("rounds=20 failed=0 untuned=0 "));
+  spec.metadata = "";
+  spec.args = {"/bin/threaded_program", "checked-churn", "20", "66"};
+  const ProgramResult by_default = sandbox.run(spec);
+  EXPECT_EQ(by_default.exit_status, 0) << by_default.err;
+  EXPECT_THAT(by_default.out, HasSubstr("rounds=20 failed=0 untuned=0 "));
+
+  const ProgramResult status = agent.status(true);
+  EXPECT_THAT(status.out, HasSubstr("\"containers\": [], \"ended_containers\": 2"));
+  // Each round: connect trapped (the listener's listen and bind once each),
+  // and keepalive on plus its idle set on the dialed socket.
+  EXPECT_GE(json_field(status.out, "notifications"), 40) << status.out;
+  EXPECT_GE(json_field(status.out, "options_applied"), 2 * 40) << status.out;
+  EXPECT_EQ(json_field(status.out, "errors"), 0) << status.out;
+  const ProgramResult stopped = agent.stop();
+  EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
+  EXPECT_THAT(stopped.err, HasSubstr("serving with " + sandbox.dir() + "/configs/by-metadata.toml"));
+  EXPECT_THAT(stopped.err, HasSubstr("serving with " + fallback));
+}
+
+TEST(AgentTest, ABadConfigLeavesTheContainerUntunedWithOneLineAndNoFailedCall) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  Agent agent(&sandbox, {});
+  ContainerSpec spec;
+  spec.listener_path = Agent::socket_path(sandbox);
+  spec.annotations = {{"io.sockshim.config-toml", "keepalive = { idle = 0 }\n"}};
+  // 7200 s: the kernel's default idle time in a new network namespace.
+  spec.args = {"/bin/threaded_program", "checked-churn", "20", "7200"};
+  const ProgramResult bad_toml = sandbox.run(spec);
+  EXPECT_EQ(bad_toml.exit_status, 0) << bad_toml.err;
+  EXPECT_THAT(bad_toml.out, HasSubstr("rounds=20 failed=0 untuned=0 "));
+  spec.annotations = {{"io.sockshim.config", "no-such-config"}};
+  const ProgramResult missing = sandbox.run(spec);
+  EXPECT_THAT(missing.out, HasSubstr("rounds=20 failed=0 untuned=0 "));
+  spec.annotations = {{"io.sockshim.config", "../../etc/passwd"}};
+  const ProgramResult escaping = sandbox.run(spec);
+  EXPECT_THAT(escaping.out, HasSubstr("rounds=20 failed=0 untuned=0 "));
+
+  const ProgramResult stopped = agent.stop();
+  const std::string& log = stopped.err;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 5) << log;  // listening, 3 refusals, stopping
+  EXPECT_THAT(log, ::testing::ContainsRegex("container sockshim-[0-9]+-0 \\(pid [0-9]+\\): annotation "
+                                            "io.sockshim.config-toml:1:[0-9]+: keepalive.idle: .*; the container "
+                                            "runs untuned\n"));
+  EXPECT_THAT(log, ::testing::ContainsRegex("sockshim-[0-9]+-1 .*no-such-config.toml.*runs untuned\n"));
+  EXPECT_THAT(log, HasSubstr("\"../../etc/passwd\" is not a config name"));
+}
+
+TEST(AgentTest, ASecondAgentAtTheSameSocketRefusesToStart) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  Agent running(&sandbox, {});
+  const ProgramResult second =
+      run_program({"timeout", "10", SOCKSHIM_CLI_PATH, "agent", "--socket", Agent::socket_path(sandbox), "--no-holder"});
+  EXPECT_EQ(second.exit_status, 1);
+  EXPECT_THAT(second.err, HasSubstr("another agent answers at " + Agent::socket_path(sandbox) + ".status"));
+  EXPECT_EQ(running.status(false).exit_status, 0);
+}
+
+TEST(AgentTest, FreshSocketValuesAreTheContainersNotTheAgentsNamespace) {
+  // The agent's network namespace has another keepalive default than the
+  // container's (a fresh one: 7200 s); the config's idle must still be set,
+  // not mistaken for a value the program chose itself.
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  Agent agent(&sandbox, {"-c", sandbox.write_config("default", "keepalive.idle = 31\n")},
+              {"unshare", "--net", "sh", "-c", "echo 600 > /proc/sys/net/ipv4/tcp_keepalive_time && exec \"$@\"", "sh"});
+  ContainerSpec spec;
+  spec.listener_path = Agent::socket_path(sandbox);
+  spec.args = {"/bin/threaded_program", "checked-churn", "20", "31"};
+  const ProgramResult result = sandbox.run(spec);
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("rounds=20 failed=0 untuned=0 "));
+  const ProgramResult stopped = agent.stop();
+  EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
+}
+
+// The profiles in examples/seccomp, as shipped, with only their
+// listenerPath pointed at this test's agent.
+TEST(AgentTest, TheShippedSeccompProfilesWorkWithRunc) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  Agent agent(&sandbox, {"-c", sandbox.write_config("default", "keepalive.idle = 99\n")});
+  for (const char* name : {"sockshim.json", "sockshim-default-denials.json"}) {
+    std::ifstream file(std::string(SOCKSHIM_EXAMPLES_DIR) + "/seccomp/" + name);
+    std::string profile((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const std::string shipped_path = "/run/sockshim/agent.sock";
+    const size_t at = profile.find(shipped_path);
+    ASSERT_NE(at, std::string::npos) << name;
+    profile.replace(at, shipped_path.size(), Agent::socket_path(sandbox));
+    ContainerSpec spec;
+    spec.profile = profile;
+    spec.args = {"/bin/threaded_program", "checked-churn", "20", "99"};
+    const ProgramResult result = sandbox.run(spec);
+    EXPECT_EQ(result.exit_status, 0) << name << ": " << result.err;
+    EXPECT_THAT(result.out, HasSubstr("rounds=20 failed=0 untuned=0 ")) << name;
+  }
+}
+
+// With the profile that also notifies setsockopt of the keepalive options
+// (SOL_SOCKET/SO_KEEPALIVE, IPPROTO_TCP/TCP_KEEPIDLE, TCP_KEEPINTVL,
+// TCP_KEEPCNT), a config that enforces keepalive replaces Go's own 15 s on
+// the dialed and the accepted connection; without enforce, Go's stand.
+TEST(AgentTest, EnforcedKeepaliveReplacesGosOwnThroughTheEnforcingProfile) {
+  SKIP_WITHOUT_RUNC();
+  if (!have_go()) GTEST_SKIP() << "no Go toolchain at build time (Debian: golang-go)";
+  RuncSandbox sandbox;
+  sandbox.write_config("enforced", "enforce = [\"keepalive\"]\nkeepalive = { idle = 21, interval = 7, count = 5 }\n");
+  sandbox.write_config("plain", "keepalive = { idle = 21, interval = 7, count = 5 }\n");
+  Agent agent(&sandbox, {});
+  std::ifstream file(std::string(SOCKSHIM_EXAMPLES_DIR) + "/seccomp/sockshim-enforce-keepalive.json");
+  std::string profile((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string shipped_path = "/run/sockshim/agent.sock";
+  const size_t at = profile.find(shipped_path);
+  ASSERT_NE(at, std::string::npos);
+  profile.replace(at, shipped_path.size(), Agent::socket_path(sandbox));
+  for (const char* config : {"enforced", "plain"}) {
+    ContainerSpec spec;
+    spec.profile = profile;
+    spec.annotations = {{"io.sockshim.config", config}};
+    spec.args = {"/bin/goprobe", "pair"};
+    const ProgramResult result = sandbox.run(spec);
+    ASSERT_EQ(result.exit_status, 0) << config << ": " << result.err;
+    const auto sockets = parse_probe_output(result.out);
+    const bool enforced = std::string(config) == "enforced";
+    for (const char* end : {"client", "server"}) {
+      EXPECT_EQ(sockets.at(end).at("idle"), enforced ? 21 : 15) << config << " " << end;
+      EXPECT_EQ(sockets.at(end).at("interval"), enforced ? 7 : 15) << config << " " << end;
+      EXPECT_EQ(sockets.at(end).at("count"), 5) << config << " " << end;
+    }
+  }
+}
+
+// A container connects in a loop while the agent (started with |extra|)
+// stops and a new one starts: no connect fails, every one is tuned.
+void expect_no_failed_call_across_a_restart(RuncSandbox* sandbox, std::vector<std::string> extra) {
+  const std::string config = sandbox->write_config("default", "keepalive.idle = 77\n");
+  extra.insert(extra.end(), {"-c", config});
+  auto first = std::make_unique<Agent>(sandbox, extra);
+  ContainerSpec spec;
+  spec.listener_path = Agent::socket_path(*sandbox);
+  // About two seconds of connects, 300 µs apart.
+  spec.args = {"/bin/threaded_program", "checked-churn", "4000", "77", "300"};
+  ChildProcess container(sandbox->run_command(sandbox->bundle(spec)), {});
+  // Restart once the container is connecting.
+  for (int attempt = 0; attempt < 200 && json_field(first->status(true).out, "notifications") < 50; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const ProgramResult stopped = first->stop();
+  EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the container's calls wait meanwhile
+  Agent second(sandbox, extra);
+  const ProgramResult result = container.finish(60);
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(field(result.out, "rounds"), 4000) << result.out;
+  EXPECT_EQ(field(result.out, "failed"), 0) << result.out;
+  EXPECT_EQ(field(result.out, "errno"), 0) << result.out;
+  EXPECT_EQ(field(result.out, "untuned"), 0) << result.out;
+  // The new agent took the container over from the holder and served the
+  // rest of its connects.
+  const ProgramResult status = second.status(true);
+  EXPECT_THAT(status.out, HasSubstr("\"ended_containers\": 1"));
+  EXPECT_GT(json_field(status.out, "notifications"), 100) << status.out;
+  const ProgramResult second_log = second.stop();
+  EXPECT_THAT(second_log.err, HasSubstr("serving again with " + config));
+}
+
+TEST(AgentRestartTest, NoCallFailsWhileTheAgentRestarts) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  expect_no_failed_call_across_a_restart(&sandbox, {});
+}
+
+TEST(AgentRestartTest, AHolderStartedSeparatelyCarriesTheListenersToo) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  const std::string holder_path = sandbox.dir() + "/holder.sock";
+  // As the DaemonSet's holder container runs it: not ending when idle.
+  ChildProcess holder({SOCKSHIM_CLI_PATH, "agent", "--hold", holder_path}, {});
+  expect_no_failed_call_across_a_restart(&sandbox, {"--holder", holder_path});
+  EXPECT_EQ(kill(holder.pid(), 0), 0) << "the holder ended with nothing to hold";
+}
+
+TEST(AgentRestartTest, WithoutTheHolderTheContainersCallsFailWithEnosys) {
+  // What the holder prevents: once the last copy of a listener is closed,
+  // the kernel answers the container's trapped calls with ENOSYS.
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  const std::string config = sandbox.write_config("default", "keepalive.idle = 77\n");
+  Agent agent(&sandbox, {"-c", config, "--no-holder"});
+  ContainerSpec spec;
+  spec.listener_path = Agent::socket_path(sandbox);
+  spec.args = {"/bin/threaded_program", "checked-churn", "4000", "77", "300"};
+  ChildProcess container(sandbox.run_command(sandbox.bundle(spec)), {});
+  for (int attempt = 0; attempt < 200 && json_field(agent.status(true).out, "notifications") < 50; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  agent.stop();
+  const ProgramResult result = container.finish(60);
+  EXPECT_EQ(result.exit_status, 0) << result.err;  // the program itself saw each failure and went on
+  EXPECT_GT(field(result.out, "failed"), 0) << result.out;
+  EXPECT_EQ(field(result.out, "errno"), ENOSYS) << result.out;
+}
+
+TEST(AgentAbsentTest, RuncRefusesToStartAContainerWhoseAgentIsNotListening) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  ContainerSpec spec;
+  spec.listener_path = Agent::socket_path(sandbox);  // nothing listens there
+  spec.args = {"/bin/threaded_program", "checked-churn", "1", "7200"};
+  const std::string id = sandbox.bundle(spec);
+  const ProgramResult result = run_program(sandbox.run_command(id));
+  EXPECT_NE(result.exit_status, 0);
+  EXPECT_EQ(result.out, "");  // the program never ran
+  EXPECT_THAT(result.err, HasSubstr("failed to connect with seccomp agent specified in the seccomp profile"));
+  // Nothing is left running.
+  EXPECT_THAT(run_program({"runc", "--root", sandbox.state_root(), "state", id}).out,
+              ::testing::Not(HasSubstr("\"status\": \"running\"")));
+}
+
+// 20 containers in a row, each opening 1,000 connections, under the agent;
+// and the same containers with a profile that traps nothing, for the cost.
+TEST(AgentLoadTest, EveryConnectionOfTwentyContainersIsTunedAndTheAddedLatencyIsReported) {
+  SKIP_WITHOUT_RUNC();
+  constexpr int kContainers = 20, kConnections = 1000, kBaselineContainers = 3;
+  RuncSandbox sandbox;
+  const std::string config = sandbox.write_config("default", "keepalive = { idle = 88, interval = 9 }\n");
+  Agent agent(&sandbox, {"-c", config});
+  const auto started = std::chrono::steady_clock::now();
+  long long tuned_ns = 0, plain_ns = 0;
+  for (int i = 0; i < kContainers; ++i) {
+    ContainerSpec spec;
+    spec.listener_path = Agent::socket_path(sandbox);
+    spec.args = {"/bin/threaded_program", "checked-churn", std::to_string(kConnections), "88"};
+    const ProgramResult result = sandbox.run(spec);
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    ASSERT_EQ(field(result.out, "rounds"), kConnections) << result.out;
+    ASSERT_EQ(field(result.out, "failed"), 0) << result.out;
+    ASSERT_EQ(field(result.out, "untuned"), 0) << result.out;
+    tuned_ns += field(result.out, "connect_ns");
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (int i = 0; i < kBaselineContainers; ++i) {
+    ContainerSpec spec;
+    spec.args = {"/bin/threaded_program", "checked-churn", std::to_string(kConnections), "7200"};
+    const ProgramResult result = sandbox.run(spec);
+    ASSERT_EQ(field(result.out, "untuned"), 0) << result.out;
+    plain_ns += field(result.out, "connect_ns");
+  }
+  const ProgramResult status = agent.status(true);
+  EXPECT_THAT(status.out, HasSubstr("\"ended_containers\": " + std::to_string(kContainers)));
+  EXPECT_GE(json_field(status.out, "options_applied"), 3LL * kContainers * kConnections) << status.out;
+  const double with_agent_us = tuned_ns / 1000.0 / kContainers;
+  const double without_us = plain_ns / 1000.0 / kBaselineContainers;
+  std::printf("agent load: %d containers x %d connections in %.1f s; connect %.1f us under the agent, %.1f us "
+              "without: %.1f us added per connect\n",
+              kContainers, kConnections, seconds, with_agent_us, without_us, with_agent_us - without_us);
+  RecordProperty("connect_us_with_agent", std::to_string(with_agent_us));
+  RecordProperty("connect_us_without_agent", std::to_string(without_us));
+}
+
+}  // namespace
+}  // namespace sockshim::testing
