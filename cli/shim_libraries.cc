@@ -29,6 +29,7 @@ std::vector<std::string> shim_library_candidates(Libc libc) {
   std::vector<std::string> candidates;
   const char* variable = libc == Libc::glibc ? "SOCKSHIM_GLIBC_LIBRARY" : "SOCKSHIM_MUSL_LIBRARY";
   if (const char* set = std::getenv(variable); set && *set) candidates.push_back(set);
+  if (libc == kOwnLibc) candidates.push_back(SOCKSHIM_INSTALLED_LIBRARY);  // cli/CMakeLists.txt
   const std::string here = own_directory();
   if (libc == kOwnLibc) candidates.push_back(here + "/../lib/libsockshim.so");
   candidates.push_back(here + "/../lib/sockshim/" + libc_name(libc) + "/libsockshim.so");
@@ -39,8 +40,10 @@ std::vector<std::string> shim_library_candidates(Libc libc) {
   if (libc == Libc::glibc) candidates.push_back(source + "/build-portable/shim/libsockshim.so");
   // This command's own build tree, then the other libc's build tree
   // (scripts/common.sh: build/ for glibc, build-musl/ for musl).
+#ifdef SOCKSHIM_BUILD_LIBRARY  // not in packages (SOCKSHIM_SEARCH_BUILD_TREES)
   if (libc == kOwnLibc) candidates.push_back(SOCKSHIM_BUILD_LIBRARY);
   candidates.push_back(source + (libc == Libc::glibc ? "/build" : "/build-musl") + "/shim/libsockshim.so");
+#endif
   return candidates;
 }
 

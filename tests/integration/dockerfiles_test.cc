@@ -51,7 +51,7 @@ TEST(DockerfilesTest, DebianAndAlpineHaveTheSameStagesAndSteps) {
   std::ifstream file(std::string(SOCKSHIM_SOURCE_DIR) + "/Dockerfile.debian");
   const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, ::testing::HasSubstr("build_portable"));
-  EXPECT_THAT(text, ::testing::HasSubstr("build-portable/shim/libsockshim.so /install/usr/local/lib/libsockshim.so"));
+  EXPECT_THAT(text, ::testing::HasSubstr("build-portable/shim/libsockshim.so /install/usr/local/lib/sockshim/libsockshim.so"));
 }
 
 }  // namespace
