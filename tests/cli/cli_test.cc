@@ -304,14 +304,14 @@ TEST(RunTest, RefusesWhatNeitherEngineCanRun) {
   EXPECT_EQ(bad_config.out, "");
 }
 
-TEST(OptionsTest, TheReadmesSettingsTableIsTheCatalogue) {
+TEST(OptionsTest, TheConfigurationGuidesSettingsTableIsTheCatalogue) {
   const ProgramResult result = sockshim({"options"});
   EXPECT_EQ(result.exit_status, 0);
   EXPECT_THAT(result.out, HasSubstr("| `ip.dscp` | `IP_TOS` (IPv6: `IPV6_TCLASS`) |"));
-  std::ifstream file(std::string(SOCKSHIM_SOURCE_DIR) + "/README.md");
-  std::stringstream readme;
-  readme << file.rdbuf();
-  EXPECT_THAT(readme.str(), HasSubstr(result.out)) << "update README.md's settings table with `sockshim options`";
+  std::ifstream file(std::string(SOCKSHIM_SOURCE_DIR) + "/docs/configuration.md");
+  std::stringstream guide;
+  guide << file.rdbuf();
+  EXPECT_THAT(guide.str(), HasSubstr(result.out)) << "update docs/configuration.md's settings table with `sockshim options`";
 }
 
 TEST(CheckTest, WarnsAboutCongestionMarkAndShowsEnforcement) {

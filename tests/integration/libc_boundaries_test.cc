@@ -44,7 +44,7 @@ TEST(OtherLibcTest, LoaderRefusesTheOtherLibcsBuildLoudly) {
 }
 
 #if defined(__GLIBC__)
-TEST(GlibcVersionTest, ReadmeNamesTheMinimumGlibcTheBuildNeeds) {
+TEST(GlibcVersionTest, TheInstallGuideNamesTheMinimumGlibcTheBuildNeeds) {
   const ProgramResult symbols = run_program({"objdump", "-T", shim_library_path()});
   ASSERT_EQ(symbols.exit_status, 0) << symbols.err;
   std::regex version("GLIBC_2\\.(\\d+)");
@@ -52,7 +52,7 @@ TEST(GlibcVersionTest, ReadmeNamesTheMinimumGlibcTheBuildNeeds) {
   for (std::sregex_iterator it(symbols.out.begin(), symbols.out.end(), version), end; it != end; ++it) {
     highest = std::max(highest, std::stoi((*it)[1]));
   }
-  std::ifstream readme(std::string(SOCKSHIM_SOURCE_DIR) + "/README.md");
+  std::ifstream readme(std::string(SOCKSHIM_SOURCE_DIR) + "/docs/installing.md");
   std::stringstream text;
   text << readme.rdbuf();
   EXPECT_THAT(text.str(), HasSubstr("glibc 2." + std::to_string(highest) + " or newer"));
