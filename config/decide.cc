@@ -8,7 +8,6 @@
 #include <cstring>
 
 namespace sockshim {
-namespace {
 
 bool direction_matches(Direction direction, SocketEventKind kind) {
   switch (direction) {
@@ -20,6 +19,8 @@ bool direction_matches(Direction direction, SocketEventKind kind) {
   }
   return false;
 }
+
+namespace {
 
 bool in_ranges(const std::vector<AddressRange>& ranges, const Endpoint& endpoint) {
   if (ranges.empty()) return true;

@@ -20,7 +20,7 @@ namespace {
 
 SocketSettings decide_for(const Runtime& state, SocketEvent event, const Endpoint& listener = {}) {
   event.program = state.program;
-  return decide(*state.policy, event, listener);
+  return state.policy->decide(event, listener);
 }
 
 void on_socket_created(int fd, int domain, int type, int protocol) {
@@ -52,7 +52,7 @@ void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
   event.kind = SocketEventKind::connect;
   event.program = state.program;
   if (!endpoint_from(address, length, &event.remote, &event.ipv6)) return;
-  if (!any_rule_matches(*state.policy, state.summary, event)) return;
+  if (!state.policy->any_rule_matches(event)) return;
   ErrnoGuard keep_errno;
   if (!tcp_or_udp(fd, &event.udp)) return;
   SocketTarget target;

@@ -1,0 +1,140 @@
+// Lookup structures over unsigned keys (ports, IPv4 and IPv6 addresses as
+// numbers): a lookup costs a binary search, so it grows with the logarithm
+// of the number of ranges, not with it. Built once at load; lookups only
+// read, and never allocate.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <vector>
+
+namespace sockshim {
+
+using Uint128 = unsigned __int128;
+
+template <typename Key>
+struct KeyRange {
+  Key first;
+  Key last;  // inclusive: a range may end at the largest key
+};
+
+// A set of keys given as ranges, kept sorted and merged.
+template <typename Key>
+class IntervalSet {
+ public:
+  IntervalSet() = default;
+  explicit IntervalSet(std::vector<KeyRange<Key>> ranges) {
+    std::sort(ranges.begin(), ranges.end(),
+              [](const KeyRange<Key>& a, const KeyRange<Key>& b) { return a.first < b.first; });
+    for (const KeyRange<Key>& range : ranges) {
+      // Overlapping or adjacent ranges become one ("+ 1" cannot overflow
+      // once the last range already reaches the largest key).
+      if (!firsts_.empty() && (lasts_.back() == kMax || range.first <= lasts_.back() + 1)) {
+        if (range.last > lasts_.back()) lasts_.back() = range.last;
+        continue;
+      }
+      firsts_.push_back(range.first);
+      lasts_.push_back(range.last);
+    }
+  }
+
+  bool empty() const { return firsts_.empty(); }
+  size_t size() const { return firsts_.size(); }
+  KeyRange<Key> at(size_t i) const { return {firsts_[i], lasts_[i]}; }
+  size_t bytes() const { return (firsts_.capacity() + lasts_.capacity()) * sizeof(Key); }
+
+  bool contains(Key key) const {
+    const auto after = std::upper_bound(firsts_.begin(), firsts_.end(), key);
+    if (after == firsts_.begin()) return false;
+    return key <= lasts_[static_cast<size_t>(after - firsts_.begin()) - 1];
+  }
+
+  static constexpr Key kMax = static_cast<Key>(~Key(0));
+
+ private:
+  std::vector<Key> firsts_;
+  std::vector<Key> lasts_;
+};
+
+// Which entries (numbered 0, 1, …) contain a key, each entry being a set of
+// ranges: the key space is cut into elementary intervals, each with the
+// sorted list of entries that cover it.
+template <typename Key>
+class IntervalIndex {
+ public:
+  struct Span {
+    const uint32_t* begin = nullptr;
+    const uint32_t* end = nullptr;
+  };
+
+  // Entries may be added in any order; build() once after the last.
+  void add(uint32_t entry, const IntervalSet<Key>& set) {
+    for (size_t i = 0; i < set.size(); ++i) {
+      const KeyRange<Key> range = set.at(i);
+      edges_.push_back({range.first, entry, true});
+      if (range.last != IntervalSet<Key>::kMax) edges_.push_back({static_cast<Key>(range.last + 1), entry, false});
+    }
+  }
+
+  void build() {
+    std::sort(edges_.begin(), edges_.end(), [](const Edge& a, const Edge& b) { return a.key < b.key; });
+    std::set<uint32_t> covering;
+    offsets_.push_back(0);
+    size_t i = 0;
+    while (i < edges_.size()) {
+      const Key key = edges_[i].key;
+      for (; i < edges_.size() && edges_[i].key == key; ++i) {
+        if (edges_[i].opens) {
+          covering.insert(edges_[i].entry);
+        } else {
+          covering.erase(edges_[i].entry);
+        }
+      }
+      if (starts_.empty() && key != 0) append_interval(0, {});
+      append_interval(key, covering);
+    }
+    edges_.clear();
+    edges_.shrink_to_fit();
+  }
+
+  // The entries containing |key|, in increasing order.
+  Span find(Key key) const {
+    const auto after = std::upper_bound(starts_.begin(), starts_.end(), key);
+    if (after == starts_.begin()) return {};
+    const size_t interval = static_cast<size_t>(after - starts_.begin()) - 1;
+    return {entries_.data() + offsets_[interval], entries_.data() + offsets_[interval + 1]};
+  }
+
+  bool empty() const { return starts_.empty(); }
+  size_t bytes() const {
+    return starts_.capacity() * sizeof(Key) + (offsets_.capacity() + entries_.capacity()) * sizeof(uint32_t);
+  }
+
+ private:
+  struct Edge {
+    Key key;
+    uint32_t entry;
+    bool opens;
+  };
+
+  // A new interval from |start|, unless it covers what the previous one does.
+  void append_interval(Key start, const std::set<uint32_t>& covering) {
+    if (!starts_.empty()) {
+      const uint32_t* previous = entries_.data() + offsets_[offsets_.size() - 2];
+      const size_t previous_size = entries_.size() - offsets_[offsets_.size() - 2];
+      if (previous_size == covering.size() && std::equal(covering.begin(), covering.end(), previous)) return;
+    }
+    starts_.push_back(start);
+    entries_.insert(entries_.end(), covering.begin(), covering.end());
+    offsets_.push_back(static_cast<uint32_t>(entries_.size()));
+  }
+
+  std::vector<Edge> edges_;      // only while building
+  std::vector<Key> starts_;      // the first key of each interval; starts_[0] == 0
+  std::vector<uint32_t> offsets_;  // interval i covers entries_[offsets_[i], offsets_[i + 1])
+  std::vector<uint32_t> entries_;
+};
+
+}  // namespace sockshim
