@@ -40,12 +40,34 @@ IntervalSet<uint16_t> port_set(const std::vector<PortRange>& ports) {
   return IntervalSet<uint16_t>(std::move(ranges));
 }
 
+// Whether |settings| holds anything the kernel does not copy from a listener
+// to the connections it accepts: those are set again after accept().
+bool beyond_copy(const SocketSettings& settings) {
+  for (const CatalogueEntry& entry : kCatalogue) {
+    if (!entry.inherited && settings.get(entry.id)) return true;
+  }
+  return settings.enforced != 0 || settings.raw_count > 0;
+}
+
 constexpr SocketEventKind kKinds[] = {SocketEventKind::create, SocketEventKind::connect, SocketEventKind::listen,
                                       SocketEventKind::accept};
 
 }  // namespace
 
 CompiledPolicy::CompiledPolicy(Policy policy) : policy_(std::move(policy)) {
+  // An accepted connection gets its listener's settings from the kernel's
+  // copy; rules that match it the same way at listen() and accept() (listen
+  // rules, address-free "any" rules) add nothing unless they set what is
+  // not copied. Others look at the connection's own local address or port
+  // (which may differ from the listener's) or at the peer (looked up).
+  accept_beyond_copy_ = beyond_copy(policy_.defaults);
+  for (const Rule& rule : policy_.rules) {
+    const Match& match = rule.match;
+    accept_beyond_copy_ |= beyond_copy(rule.settings);
+    accept_beyond_copy_ |= match.remote.empty() &&
+                           (match.direction == Direction::accept ||
+                            (match.direction == Direction::any && (!match.local.empty() || !match.ports.empty())));
+  }
   rules_.resize(policy_.rules.size());
   for (uint32_t i = 0; i < policy_.rules.size(); ++i) {
     const Match& match = policy_.rules[i].match;
@@ -101,6 +123,20 @@ size_t CompiledPolicy::KindIndex::bytes() const {
 }
 
 CompiledPolicy::Size CompiledPolicy::size() const { return size_; }
+
+bool CompiledPolicy::accept_depends_on_peer() const {
+  const KindIndex& accept = kinds_[static_cast<int>(SocketEventKind::accept)];
+  return !accept_beyond_copy_ && (!accept.remote_v4.empty() || !accept.remote_v6.empty());
+}
+
+bool CompiledPolicy::accept_may_change(const Endpoint& peer) const {
+  if (accept_beyond_copy_) return true;
+  const KindIndex& accept = kinds_[static_cast<int>(SocketEventKind::accept)];
+  if (!peer.known) return !accept.remote_v4.empty() || !accept.remote_v6.empty();
+  const EntrySpan found = peer.address.is_v6 ? accept.remote_v6.find(address_key_v6(peer.address))
+                                        : accept.remote_v4.find(address_key_v4(peer.address));
+  return found.begin != found.end;
+}
 
 bool CompiledPolicy::verify(uint32_t index, const SocketEvent& event, const Endpoint& listener) const {
   const CompiledRule& rule = rules_[index];

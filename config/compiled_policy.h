@@ -46,6 +46,14 @@ class CompiledPolicy {
   template <typename Visit>
   void for_each_match(const SocketEvent& event, const Endpoint& listener, Visit visit) const;
 
+  // At accept(), before the kernel is asked anything: false when no rule
+  // can give a connection from |peer| more than the kernel copied from its
+  // listener (whose address is known), so that it needs no work. An
+  // unknown |peer| may be any.
+  bool accept_may_change(const Endpoint& peer) const;
+  // Whether accept_may_change() depends on the peer's address.
+  bool accept_depends_on_peer() const;
+
   struct Size {
     size_t rules = 0;
     size_t prefixes = 0;  // address ranges in the rules, remote and local
@@ -86,6 +94,9 @@ class CompiledPolicy {
   std::vector<CompiledRule> rules_;
   KindIndex kinds_[4];  // by SocketEventKind
   bool udp_rules_ = false;
+  // Some accepted connection may need more than its listener's copy
+  // whatever its peer (see the constructor).
+  bool accept_beyond_copy_ = false;
   Size size_;
 };
 

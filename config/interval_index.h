@@ -61,13 +61,15 @@ class IntervalSet {
 // Which entries (numbered 0, 1, …) contain a key, each entry being a set of
 // ranges: the key space is cut into elementary intervals, each with the
 // sorted list of entries that cover it.
+// The entries an index found: [begin, end).
+struct EntrySpan {
+  const uint32_t* begin = nullptr;
+  const uint32_t* end = nullptr;
+};
+
 template <typename Key>
 class IntervalIndex {
  public:
-  struct Span {
-    const uint32_t* begin = nullptr;
-    const uint32_t* end = nullptr;
-  };
 
   // Entries may be added in any order; build() once after the last.
   void add(uint32_t entry, const IntervalSet<Key>& set) {
@@ -100,7 +102,7 @@ class IntervalIndex {
   }
 
   // The entries containing |key|, in increasing order.
-  Span find(Key key) const {
+  EntrySpan find(Key key) const {
     const auto after = std::upper_bound(starts_.begin(), starts_.end(), key);
     if (after == starts_.begin()) return {};
     const size_t interval = static_cast<size_t>(after - starts_.begin()) - 1;

@@ -171,6 +171,42 @@ TEST(CompiledPolicy, MatchesLikeThePlainRulesOnRandomPoliciesAndSockets) {
   EXPECT_GT(matches, 10000);  // the random cases do reach the rules
 }
 
+// When accept_may_change() says no, the accepted socket needs nothing beyond
+// the kernel's copy of its listener: the hook may skip asking the kernel.
+TEST(CompiledPolicy, AnAcceptedSocketThatCannotChangeNeedsNothingBeyondItsListener) {
+  RandomPolicies random(54321);
+  int skipped = 0;
+  for (int round = 0; round < 400; ++round) {
+    const CompiledPolicy compiled(random.policy());
+    for (int n = 0; n < 100; ++n) {
+      SocketEvent event = random.event();
+      event.kind = SocketEventKind::accept;
+      event.udp = false;
+      Endpoint listener = random.endpoint();
+      listener.known = true;  // a listening socket has its address
+      Endpoint peer = event.remote;
+      if (!compiled.accept_depends_on_peer()) peer.known = false;  // not looked up
+      if (compiled.accept_may_change(peer)) continue;
+      ++skipped;
+      SocketEvent listening = event;
+      listening.kind = SocketEventKind::listen;
+      listening.local = listener;
+      listening.remote = Endpoint();
+      SocketTarget as_listener;
+      as_listener.ipv6 = event.ipv6;
+      as_listener.listener = true;
+      const SocketSettings copied = copied_on_accept(applicable(compiled.decide(listening), as_listener));
+      SocketTarget accepted;
+      accepted.ipv6 = event.ipv6;
+      accepted.accepted = true;
+      const SocketSettings wanted = compiled.decide(event, listener);
+      EXPECT_EQ(options_to_apply(wanted, copied, accepted).size, 0) << "round " << round;
+      EXPECT_EQ(wanted.enforced, 0u);
+    }
+  }
+  EXPECT_GT(skipped, 1000);
+}
+
 TEST(CompiledPolicy, ManyPrefixesAndRules) {
   std::string text = "[[rule]]\nmatch = { direction = \"connect\", remote = [";
   for (int i = 0; i < 2000; ++i) {
