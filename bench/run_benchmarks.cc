@@ -38,13 +38,14 @@ constexpr char kTypical[] =
     "tcp = { nodelay = true }\n";
 
 // Large configs that match nothing in the benchmarks (127.0.0.1): their
-// cost is the cost of looking through them.
+// cost is the cost of looking through them. Every other /24, so that no two
+// prefixes merge into one range.
 // "Keepalive toward every address of our cloud provider": one rule, 10,000
 // IPv4 /24 prefixes.
 std::string many_prefixes_config() {
   std::string text = "[[rule]]\nname = \"cloud provider\"\nmatch = { direction = \"connect\", remote = [\n";
   for (int i = 0; i < 10000; ++i) {
-    text += "  \"10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24\",\n";
+    text += "  \"10." + std::to_string(i / 128) + "." + std::to_string(i % 128 * 2) + ".0/24\",\n";
   }
   return text + "] }\nkeepalive.idle = 60\n";
 }
@@ -57,8 +58,8 @@ std::string many_rules_config() {
             std::to_string(1024 + rule) + ", remote = [";
     for (int k = 0; k < 10; ++k) {
       const int i = rule * 10 + k;
-      text += std::string(k ? ", " : "") + "\"100." + std::to_string(64 + i / 256 % 64) + "." +
-              std::to_string(i % 256) + ".0/24\"";
+      text += std::string(k ? ", " : "") + "\"11." + std::to_string(i / 128) + "." + std::to_string(i % 128 * 2) +
+              ".0/24\"";
     }
     text += "] }\nkeepalive = { idle = 30, interval = 5, count = 4 }\n";
   }

@@ -99,6 +99,9 @@ class IntervalIndex {
     }
     edges_.clear();
     edges_.shrink_to_fit();
+    starts_.shrink_to_fit();
+    offsets_.shrink_to_fit();
+    entries_.shrink_to_fit();
   }
 
   // The entries containing |key|, in increasing order.
