@@ -23,6 +23,7 @@ KeyRange<Uint128> key_range_v6(const AddressRange& range) {
 void address_sets(const std::vector<AddressRange>& ranges, IntervalSet<uint32_t>* v4, IntervalSet<Uint128>* v6) {
   std::vector<KeyRange<uint32_t>> v4_ranges;
   std::vector<KeyRange<Uint128>> v6_ranges;
+  v4_ranges.reserve(ranges.size());
   for (const AddressRange& range : ranges) {
     if (range.base.is_v6) {
       v6_ranges.push_back(key_range_v6(range));

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <set>
 #include <vector>
 
 namespace sockshim {
@@ -26,8 +25,11 @@ class IntervalSet {
  public:
   IntervalSet() = default;
   explicit IntervalSet(std::vector<KeyRange<Key>> ranges) {
-    std::sort(ranges.begin(), ranges.end(),
-              [](const KeyRange<Key>& a, const KeyRange<Key>& b) { return a.first < b.first; });
+    const auto by_first = [](const KeyRange<Key>& a, const KeyRange<Key>& b) { return a.first < b.first; };
+    // Long lists are usually written in order: sorting is then not needed.
+    if (!std::is_sorted(ranges.begin(), ranges.end(), by_first)) std::sort(ranges.begin(), ranges.end(), by_first);
+    firsts_.reserve(ranges.size());
+    lasts_.reserve(ranges.size());
     for (const KeyRange<Key>& range : ranges) {
       // Overlapping or adjacent ranges become one ("+ 1" cannot overflow
       // once the last range already reaches the largest key).
@@ -38,6 +40,8 @@ class IntervalSet {
       firsts_.push_back(range.first);
       lasts_.push_back(range.last);
     }
+    firsts_.shrink_to_fit();
+    lasts_.shrink_to_fit();
   }
 
   bool empty() const { return firsts_.empty(); }
@@ -73,6 +77,9 @@ class IntervalIndex {
 
   // Entries may be added in any order; build() once after the last.
   void add(uint32_t entry, const IntervalSet<Key>& set) {
+    // One step for a long list: every page a vector grows through is touched.
+    const size_t needed = edges_.size() + 2 * set.size();
+    if (needed > edges_.capacity()) edges_.reserve(std::max(needed, 2 * edges_.capacity()));
     for (size_t i = 0; i < set.size(); ++i) {
       const KeyRange<Key> range = set.at(i);
       edges_.push_back({range.first, entry, true});
@@ -81,17 +88,22 @@ class IntervalIndex {
   }
 
   void build() {
-    std::sort(edges_.begin(), edges_.end(), [](const Edge& a, const Edge& b) { return a.key < b.key; });
-    std::set<uint32_t> covering;
+    const auto by_key = [](const Edge& a, const Edge& b) { return a.key < b.key; };
+    if (!std::is_sorted(edges_.begin(), edges_.end(), by_key)) std::sort(edges_.begin(), edges_.end(), by_key);
+    starts_.reserve(edges_.size() + 1);
+    offsets_.reserve(edges_.size() + 2);
+    // The entries covering the current key, sorted; few at a time in practice.
+    std::vector<uint32_t> covering;
     offsets_.push_back(0);
     size_t i = 0;
     while (i < edges_.size()) {
       const Key key = edges_[i].key;
       for (; i < edges_.size() && edges_[i].key == key; ++i) {
+        const auto at = std::lower_bound(covering.begin(), covering.end(), edges_[i].entry);
         if (edges_[i].opens) {
-          covering.insert(edges_[i].entry);
-        } else {
-          covering.erase(edges_[i].entry);
+          covering.insert(at, edges_[i].entry);
+        } else if (at != covering.end() && *at == edges_[i].entry) {
+          covering.erase(at);
         }
       }
       if (starts_.empty() && key != 0) append_interval(0, {});
@@ -125,7 +137,7 @@ class IntervalIndex {
   };
 
   // A new interval from |start|, unless it covers what the previous one does.
-  void append_interval(Key start, const std::set<uint32_t>& covering) {
+  void append_interval(Key start, const std::vector<uint32_t>& covering) {
     if (!starts_.empty()) {
       const uint32_t* previous = entries_.data() + offsets_[offsets_.size() - 2];
       const size_t previous_size = entries_.size() - offsets_[offsets_.size() - 2];
