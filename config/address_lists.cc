@@ -40,6 +40,31 @@ bool parse_ipv4_range(std::string_view text, AddressRange* range) {
   return true;
 }
 
+// Positions of offsets in a text, asked in increasing order.
+class PositionCounter {
+ public:
+  // From 1, the column in characters (UTF-8 continuation bytes do not count).
+  void advance(std::string_view text, size_t offset, TextPosition* at) {
+    for (; counted_ < offset; ++counted_) {
+      if (text[counted_] == '\n') {
+        ++line_;
+        line_start_ = counted_ + 1;
+      }
+    }
+    uint32_t characters = 0;
+    for (size_t j = line_start_; j < offset; ++j) characters += (static_cast<unsigned char>(text[j]) & 0xc0) != 0x80;
+    at->line = line_;
+    at->column = characters + 1;
+  }
+
+ private:
+  size_t counted_ = 0;
+  uint32_t line_ = 1;
+  size_t line_start_ = 0;
+};
+
+bool before(TextPosition a, TextPosition b) { return a.line < b.line || (a.line == b.line && a.column < b.column); }
+
 class Lifter {
  public:
   Lifter(std::string_view text, LiftedText* out) : text_(text), out_(out) {}
@@ -133,22 +158,17 @@ class Lifter {
     }
     if (list.ranges.empty()) return equals + 1;  // "at least one address": the loader says it
 
-    position_of(open, &list.line, &list.column);
     std::string& text = out_->text;
     if (out_->lists.empty()) text.reserve(text_.size());
-    text.append(text_.substr(copied_, open + 1 - copied_));
-    size_t line_start = open + 1;
-    for (size_t j = open + 1; j < close; ++j) {
-      if (text_[j] == '\n') {
-        text.push_back('\n');
-        line_start = j + 1;
-      }
-    }
-    // The "]" keeps its column: spaces for what its line held before it.
-    const size_t before_close = line_start == open + 1 ? close - open - 1 : close - line_start;
-    text.append(before_close, ' ');
-    copied_ = close;
+    text.append(text_.substr(copied_, open - copied_));
+    Splice splice;
+    lifted_positions_.advance(text, text.size(), &list.at);
+    text.push_back('[');
+    lifted_positions_.advance(text, text.size(), &splice.lifted);
+    original_positions_.advance(text_, close, &splice.original);
+    copied_ = close;  // the "]" and what follows are copied as they are
     out_->lists.push_back(std::move(list));
+    out_->splices.push_back(splice);
     return close;
   }
 
@@ -167,27 +187,11 @@ class Lifter {
     return at;
   }
 
-  // Line and column of |offset| as toml++ gives them: from 1, the column
-  // in characters (UTF-8 continuation bytes do not count).
-  void position_of(size_t offset, uint32_t* line, uint32_t* column) {
-    for (; counted_ < offset; ++counted_) {
-      if (text_[counted_] == '\n') {
-        ++line_;
-        line_start_ = counted_ + 1;
-      }
-    }
-    uint32_t characters = 0;
-    for (size_t j = line_start_; j < offset; ++j) characters += (static_cast<unsigned char>(text_[j]) & 0xc0) != 0x80;
-    *line = line_;
-    *column = characters + 1;
-  }
-
   std::string_view text_;
   LiftedText* out_;
   size_t copied_ = 0;  // text_[0, copied_) is in out_->text
-  size_t counted_ = 0;
-  uint32_t line_ = 1;
-  size_t line_start_ = 0;
+  PositionCounter original_positions_;
+  PositionCounter lifted_positions_;
 };
 
 }  // namespace
@@ -195,17 +199,30 @@ class Lifter {
 bool lift_address_lists(std::string_view text, LiftedText* out) {
   out->text.clear();
   out->lists.clear();
+  out->splices.clear();
   Lifter(text, out).run();
   return !out->lists.empty();
 }
 
-LiftedList* lifted_list_at(std::vector<LiftedList>& lists, uint32_t line, uint32_t column) {
-  const auto found = std::lower_bound(lists.begin(), lists.end(), std::make_pair(line, column),
-                                      [](const LiftedList& list, const std::pair<uint32_t, uint32_t>& where) {
-                                        return std::make_pair(list.line, list.column) < where;
-                                      });
-  if (found == lists.end() || found->line != line || found->column != column) return nullptr;
+LiftedList* lifted_list_at(std::vector<LiftedList>& lists, TextPosition at) {
+  const auto found = std::lower_bound(lists.begin(), lists.end(), at,
+                                      [](const LiftedList& list, TextPosition where) { return before(list.at, where); });
+  if (found == lists.end() || found->at.line != at.line || found->at.column != at.column) return nullptr;
   return &*found;
+}
+
+TextPosition original_position(const std::vector<Splice>& splices, TextPosition at) {
+  if (at.line == 0) return at;  // no position
+  // The last list closed at or before |at|: from its "]" on, the text is
+  // the original's, shifted by whole lines, and on that line by columns.
+  const auto after = std::upper_bound(splices.begin(), splices.end(), at,
+                                      [](TextPosition where, const Splice& splice) { return before(where, splice.lifted); });
+  if (after == splices.begin()) return at;
+  const Splice& splice = *(after - 1);
+  if (at.line == splice.lifted.line) {
+    return {splice.original.line, splice.original.column + (at.column - splice.lifted.column)};
+  }
+  return {at.line + (splice.original.line - splice.lifted.line), at.column};
 }
 
 }  // namespace sockshim

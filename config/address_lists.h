@@ -18,24 +18,38 @@
 
 namespace sockshim {
 
-struct LiftedList {
-  uint32_t line = 0;    // where its '[' is, as toml++ counts (from 1, in characters)
+// A line and column as toml++ counts them: from 1, columns in characters.
+struct TextPosition {
+  uint32_t line = 0;
   uint32_t column = 0;
+};
+
+struct LiftedList {
+  TextPosition at;  // of its "[" in LiftedText::text
   std::vector<AddressRange> ranges;  // in the order written
 };
 
+// Where a lifted list's "]" is in LiftedText::text and in the original.
+struct Splice {
+  TextPosition lifted;
+  TextPosition original;
+};
+
 struct LiftedText {
-  // The text with each lifted list emptied: "[", its line breaks, spaces up
-  // to the column of its "]", so that everything else keeps its line and
-  // column.
+  // The text with each lifted list emptied to "[]": toml++ spends some
+  // hundred instructions on every blank it skips, so none are left.
   std::string text;
   std::vector<LiftedList> lists;  // in the order of the text
+  std::vector<Splice> splices;    // the same order
 };
 
 // False when there is nothing to lift: then |text| is parsed as it is.
 bool lift_address_lists(std::string_view text, LiftedText* out);
 
-// The list lifted from the array that toml++ saw at |line|:|column|.
-LiftedList* lifted_list_at(std::vector<LiftedList>& lists, uint32_t line, uint32_t column);
+// The list lifted from the array that toml++ saw at |at|.
+LiftedList* lifted_list_at(std::vector<LiftedList>& lists, TextPosition at);
+
+// Where |at| in the lifted text was in the original, for messages.
+TextPosition original_position(const std::vector<Splice>& splices, TextPosition at);
 
 }  // namespace sockshim

@@ -114,6 +114,7 @@ class Loader {
     LiftedText lifted;
     const bool any_lifted = lift_address_lists(text, &lifted);
     lifted_ = std::move(lifted.lists);
+    splices_ = std::move(lifted.splices);
     toml::parse_result parsed = toml::parse(any_lifted ? std::string_view(lifted.text) : text, source_);
     if (!parsed) {
       const toml::parse_error& failure = parsed.error();
@@ -141,8 +142,9 @@ class Loader {
   void add_error(const toml::source_position& where, std::string key, std::string message) {
     ConfigError error;
     error.source = std::string(source_);
-    error.line = where.line;
-    error.column = where.column;
+    const TextPosition original = original_position(splices_, {where.line, where.column});
+    error.line = original.line;
+    error.column = original.column;
     error.key = std::move(key);
     error.message = std::move(message);
     errors_.push_back(std::move(error));
@@ -489,7 +491,7 @@ class Loader {
                       std::vector<AddressRange>* out) {
     if (const toml::array* items = node.as_array(); items && items->empty()) {
       const toml::source_position where = node.source().begin;
-      if (LiftedList* list = lifted_list_at(lifted_, where.line, where.column)) {
+      if (LiftedList* list = lifted_list_at(lifted_, {where.line, where.column})) {
         // Each list is read once: its ranges move, not copied.
         if (out->empty()) {
           *out = std::move(list->ranges);
@@ -636,6 +638,7 @@ class Loader {
   std::string_view source_;
   std::vector<ConfigError> errors_;
   std::vector<LiftedList> lifted_;  // address lists read without toml++
+  std::vector<Splice> splices_;      // where they were, for positions in messages
   std::vector<LevelName> raw_pairs_;  // distinct raw (level, name) pairs so far
 };
 

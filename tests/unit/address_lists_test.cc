@@ -72,9 +72,9 @@ TEST(AddressLists, LeavesEverythingElseToToml) {
   EXPECT_FALSE(lift_address_lists("port = [\"10.0.0.0/8\"]\n", &lifted));                // not an address key
   EXPECT_TRUE(lift_address_lists("s = '''\nremote = 1'''\nlocal = [\"10.0.0.1\"]\n", &lifted));
   ASSERT_EQ(lifted.lists.size(), 1u);
-  EXPECT_EQ(lifted.lists[0].line, 3u);
-  EXPECT_EQ(lifted.lists[0].column, 9u);
-  EXPECT_EQ(lifted.text, "s = '''\nremote = 1'''\nlocal = [          ]\n");
+  EXPECT_EQ(lifted.lists[0].at.line, 3u);
+  EXPECT_EQ(lifted.lists[0].at.column, 9u);
+  EXPECT_EQ(lifted.text, "s = '''\nremote = 1'''\nlocal = []\n");
 }
 
 }  // namespace
