@@ -128,12 +128,14 @@ class Lifter {
     while (open < text_.size() && (text_[open] == ' ' || text_[open] == '\t')) ++open;
     if (open >= text_.size() || text_[open] != '[') return equals + 1;
 
-    // In a list that can be lifted the first "]" closes it: reserved at once,
-    // since every page a vector grows through is touched.
+    // In a list that can be lifted the first "]" closes it, and an item
+    // takes at least 10 characters ("1.2.3.4", ): reserved at once, since
+    // every page a vector grows through is touched (and pages reserved but
+    // never written cost nothing).
     const size_t first_close = text_.find(']', open);
     if (first_close == std::string_view::npos) return equals + 1;
     LiftedList list;
-    list.ranges.reserve(static_cast<size_t>(std::count(text_.begin() + open, text_.begin() + first_close, '"')) / 2);
+    list.ranges.reserve((first_close - open) / 10 + 1);
     size_t at = open + 1;
     size_t close = 0;
     while (true) {

@@ -138,13 +138,13 @@ class IntervalIndex {
 
   // A new interval from |start|, unless it covers what the previous one does.
   void append_interval(Key start, const std::vector<uint32_t>& covering) {
-    if (!starts_.empty()) {
-      const uint32_t* previous = entries_.data() + offsets_[offsets_.size() - 2];
-      const size_t previous_size = entries_.size() - offsets_[offsets_.size() - 2];
-      if (previous_size == covering.size() && std::equal(covering.begin(), covering.end(), previous)) return;
+    const size_t previous_begin = offsets_[offsets_.size() - (starts_.empty() ? 1 : 2)];
+    if (!starts_.empty() && entries_.size() - previous_begin == covering.size() &&
+        std::equal(covering.begin(), covering.end(), entries_.begin() + static_cast<std::ptrdiff_t>(previous_begin))) {
+      return;
     }
     starts_.push_back(start);
-    entries_.insert(entries_.end(), covering.begin(), covering.end());
+    for (uint32_t entry : covering) entries_.push_back(entry);
     offsets_.push_back(static_cast<uint32_t>(entries_.size()));
   }
 
