@@ -11,12 +11,17 @@ bool is_bare_key_char(char c) {
 }
 
 // A decimal number of 1 to 3 digits without a leading zero, at most |max|.
-bool read_number(const char** at, const char* end, int max, int* value) {
-  const char* start = *at;
-  int number = 0;
-  while (*at < end && is_digit(**at) && *at - start < 3) number = number * 10 + (*(*at)++ - '0');
-  const long digits = *at - start;
-  if (digits == 0 || (digits > 1 && *start == '0') || number > max) return false;
+// Inlined: it runs five times for each of thousands of addresses.
+inline __attribute__((always_inline)) bool read_number(const char** at, const char* end, int max, int* value) {
+  const char* p = *at;
+  if (p == end || !is_digit(*p)) return false;
+  int number = *p++ - '0';
+  if (number != 0) {
+    for (int more = 0; more < 2 && p != end && is_digit(*p); ++more) number = number * 10 + (*p++ - '0');
+  }
+  if (p != end && is_digit(*p)) return false;  // a fourth digit, or a leading zero
+  if (number > max) return false;
+  *at = p;
   *value = number;
   return true;
 }

@@ -66,7 +66,16 @@ TEST(AddressLists, LeavesEverythingElseToToml) {
   EXPECT_FALSE(lift_address_lists("x = \"remote = [\\\"10.0.0.0/8\\\"]\"\n", &lifted));  // in a string
   EXPECT_FALSE(lift_address_lists("# remote = [\"10.0.0.0/8\"]\n", &lifted));          // in a comment
   EXPECT_FALSE(lift_address_lists("remote = [\"10.0.0.0/8\", \"fd00::/8\"]\n", &lifted));  // IPv6
-  EXPECT_FALSE(lift_address_lists("remote = [\"10.0.0.256\"]\n", &lifted));              // invalid
+  for (const char* odd : {"10.0.0.256", "01.2.3.4", "1.2.3.4/08", "1.2.3.4/33", "1.2.3", "1.2.3.4.5", "1.2.3.4/",
+                          "1234.1.1.1", " 1.2.3.4", "1.2.3.4/8/8"}) {
+    EXPECT_FALSE(lift_address_lists("remote = [\"" + std::string(odd) + "\"]\n", &lifted)) << odd;
+  }
+  ASSERT_TRUE(lift_address_lists("remote = [\"0.0.0.0/0\", \"255.255.255.255\", \"10.20.30.40/32\"]\n", &lifted));
+  ASSERT_EQ(lifted.lists[0].ranges.size(), 3u);
+  EXPECT_EQ(lifted.lists[0].ranges[0].prefix_bits, 0);
+  EXPECT_EQ(lifted.lists[0].ranges[1].base.bytes[3], 255);
+  EXPECT_EQ(lifted.lists[0].ranges[2].base.bytes[1], 20);
+  EXPECT_EQ(lifted.lists[0].ranges[2].prefix_bits, 32);
   EXPECT_FALSE(lift_address_lists("remote = [\"10.0.0.0/8\" # why\n]\n", &lifted));      // comment inside
   EXPECT_FALSE(lift_address_lists("remote = []\n", &lifted));                            // empty
   EXPECT_FALSE(lift_address_lists("port = [\"10.0.0.0/8\"]\n", &lifted));                // not an address key
