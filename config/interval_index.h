@@ -74,12 +74,12 @@ struct EntrySpan {
 template <typename Key>
 class IntervalIndex {
  public:
-
   // Entries may be added in any order; build() once after the last.
   void add(uint32_t entry, const IntervalSet<Key>& set) {
     // One step for a long list: every page a vector grows through is touched.
     const size_t needed = edges_.size() + 2 * set.size();
     if (needed > edges_.capacity()) edges_.reserve(std::max(needed, 2 * edges_.capacity()));
+    added_sets_ += !set.empty();
     for (size_t i = 0; i < set.size(); ++i) {
       const KeyRange<Key> range = set.at(i);
       edges_.push_back({range.first, entry, true});
@@ -92,22 +92,11 @@ class IntervalIndex {
     if (!std::is_sorted(edges_.begin(), edges_.end(), by_key)) std::sort(edges_.begin(), edges_.end(), by_key);
     starts_.reserve(edges_.size() + 1);
     offsets_.reserve(edges_.size() + 2);
-    // The entries covering the current key, sorted; few at a time in practice.
-    std::vector<uint32_t> covering;
     offsets_.push_back(0);
-    size_t i = 0;
-    while (i < edges_.size()) {
-      const Key key = edges_[i].key;
-      for (; i < edges_.size() && edges_[i].key == key; ++i) {
-        const auto at = std::lower_bound(covering.begin(), covering.end(), edges_[i].entry);
-        if (edges_[i].opens) {
-          covering.insert(at, edges_[i].entry);
-        } else if (at != covering.end() && *at == edges_[i].entry) {
-          covering.erase(at);
-        }
-      }
-      if (starts_.empty() && key != 0) append_interval(0, {});
-      append_interval(key, covering);
+    if (added_sets_ == 1) {
+      build_from_one_set();
+    } else {
+      build_from_many_sets();
     }
     edges_.clear();
     edges_.shrink_to_fit();
@@ -136,6 +125,37 @@ class IntervalIndex {
     bool opens;
   };
 
+  // One rule with a long list (a cloud provider's prefixes): its ranges are
+  // sorted and apart, so the intervals alternate between outside and inside.
+  // What build_from_many_sets() gives, in a tenth of the instructions.
+  void build_from_one_set() {
+    if (!edges_.empty() && edges_.front().key != 0) append_interval(0, {});
+    for (const Edge& edge : edges_) {
+      starts_.push_back(edge.key);
+      if (edge.opens) entries_.push_back(edge.entry);
+      offsets_.push_back(static_cast<uint32_t>(entries_.size()));
+    }
+  }
+
+  void build_from_many_sets() {
+    // The entries covering the current key, sorted; few at a time in practice.
+    std::vector<uint32_t> covering;
+    size_t i = 0;
+    while (i < edges_.size()) {
+      const Key key = edges_[i].key;
+      for (; i < edges_.size() && edges_[i].key == key; ++i) {
+        const auto at = std::lower_bound(covering.begin(), covering.end(), edges_[i].entry);
+        if (edges_[i].opens) {
+          covering.insert(at, edges_[i].entry);
+        } else if (at != covering.end() && *at == edges_[i].entry) {
+          covering.erase(at);
+        }
+      }
+      if (starts_.empty() && key != 0) append_interval(0, {});
+      append_interval(key, covering);
+    }
+  }
+
   // A new interval from |start|, unless it covers what the previous one does.
   void append_interval(Key start, const std::vector<uint32_t>& covering) {
     const size_t previous_begin = offsets_[offsets_.size() - (starts_.empty() ? 1 : 2)];
@@ -149,6 +169,7 @@ class IntervalIndex {
   }
 
   std::vector<Edge> edges_;      // only while building
+  int added_sets_ = 0;           // non-empty sets given to add()
   std::vector<Key> starts_;      // the first key of each interval; starts_[0] == 0
   std::vector<uint32_t> offsets_;  // interval i covers entries_[offsets_[i], offsets_[i + 1])
   std::vector<uint32_t> entries_;
