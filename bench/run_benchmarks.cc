@@ -37,10 +37,40 @@ constexpr char kTypical[] =
     "[[rule]]\nname = \"office clients\"\nmatch = { direction = \"accept\", remote = \"192.168.0.0/16\" }\n"
     "tcp = { nodelay = true }\n";
 
+// Large configs that match nothing in the benchmarks (127.0.0.1): their
+// cost is the cost of looking through them. Every other /24, so that no two
+// prefixes merge into one range.
+// "Keepalive toward every address of our cloud provider": one rule, 10,000
+// IPv4 /24 prefixes.
+std::string many_prefixes_config() {
+  std::string text = "[[rule]]\nname = \"cloud provider\"\nmatch = { direction = \"connect\", remote = [\n";
+  for (int i = 0; i < 10000; ++i) {
+    text += "  \"10." + std::to_string(i / 128) + "." + std::to_string(i % 128 * 2) + ".0/24\",\n";
+  }
+  return text + "] }\nkeepalive.idle = 60\n";
+}
+
+// One rule per service: 1,000 rules of 10 prefixes (and a port) each.
+std::string many_rules_config() {
+  std::string text;
+  for (int rule = 0; rule < 1000; ++rule) {
+    text += "[[rule]]\nname = \"service " + std::to_string(rule) + "\"\nmatch = { direction = \"connect\", port = " +
+            std::to_string(1024 + rule) + ", remote = [";
+    for (int k = 0; k < 10; ++k) {
+      const int i = rule * 10 + k;
+      text += std::string(k ? ", " : "") + "\"11." + std::to_string(i / 128) + "." + std::to_string(i % 128 * 2) +
+              ".0/24\"";
+    }
+    text += "] }\nkeepalive = { idle = 30, interval = 5, count = 4 }\n";
+  }
+  return text;
+}
+
 struct Variant {
   std::string name;
   std::vector<std::string> environment;  // the whole environment of the child
-  std::vector<std::string> prefix = {};  // e.g. sockshim run -- before the program
+  std::vector<std::string> prefix = {};     // e.g. sockshim run -- before the program
+  std::vector<std::string> arguments = {};  // after the program (start-up)
 };
 
 struct Options {
@@ -170,8 +200,10 @@ Samples startup(const std::vector<Variant>& variants, const Options& options) {
   for (int round = 0; round < options.start_rounds; ++round) {
     for (size_t i = 0; i < variants.size(); ++i) {
       const Variant& variant = variants[(i + round) % variants.size()];
+      std::vector<std::string> program = {TRIVIAL_PROGRAM_PATH};
+      program.insert(program.end(), variant.arguments.begin(), variant.arguments.end());
       const double start = now_us();
-      for (int n = 0; n < options.starts; ++n) run({TRIVIAL_PROGRAM_PATH}, variant.environment);
+      for (int n = 0; n < options.starts; ++n) run(command(variant, program), variant.environment);
       samples[variant.name].push_back((now_us() - start) / options.starts);
     }
   }
@@ -213,7 +245,7 @@ bool verdict(const char* what, double value, double budget) {
   return ok;
 }
 
-std::string write_file(const std::string& name, const char* text) {
+std::string write_file(const std::string& name, const std::string& text) {
   const std::string path = "/tmp/sockshim-bench-" + std::to_string(getpid()) + "-" + name;
   std::ofstream(path) << text;
   return path;
@@ -236,9 +268,16 @@ int main(int argc, char** argv) {
       options.starts = std::atoi(argv[++i]);
     } else if (arg == "--enforce") {
       options.enforce = true;
+    } else if (arg == "--write-configs" && has_value) {
+      // The large configs, for sockshim check or a profiler.
+      const std::string directory = argv[++i];
+      std::ofstream(directory + "/many-prefixes.toml") << many_prefixes_config();
+      std::ofstream(directory + "/many-rules.toml") << many_rules_config();
+      return 0;
     } else {
       std::fprintf(stderr,
                    "usage: run_benchmarks [--quick] [--cycles N] [--rounds R] [--starts N] [--enforce]\n"
+                   "       run_benchmarks --write-configs DIR   (the large configs, and nothing else)\n"
                    "  --enforce  exit 1 when a ratio is over its budget\n");
       return 2;
     }
@@ -246,6 +285,9 @@ int main(int argc, char** argv) {
   const std::string shim = std::string("LD_PRELOAD=") + SOCKSHIM_LIBRARY_PATH;
   const std::string floor = std::string("LD_PRELOAD=") + FLOOR_PRELOAD_PATH;
   const std::string typical_file = write_file("typical.toml", kTypical);
+  // Files: a 180 KB value is over the kernel's limit for one environment string.
+  const std::string many_prefixes_file = write_file("many-prefixes.toml", many_prefixes_config());
+  const std::string many_rules_file = write_file("many-rules.toml", many_rules_config());
   // No SOCKSHIM_CONFIG: the shim looks for /etc/sockshim.toml, as it would in a container.
   const std::vector<std::string> base = {"PATH=/usr/bin:/bin"};
   auto with = [&](std::vector<std::string> extra) {
@@ -266,10 +308,12 @@ int main(int argc, char** argv) {
   );
 
   const std::vector<Variant> churn_variants = {
-      {"no preload", with({})},
-      {"shim, config matching nothing", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kMatchesNothing})},
-      {"floor preload, six options", with({floor})},
-      {"shim, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions})},
+      {"no preload", with({}), {}},
+      {"shim, config matching nothing", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kMatchesNothing}), {}},
+      {"floor preload, six options", with({floor}), {}},
+      {"shim, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions}), {}},
+      {"shim, 10,000 prefixes matching nothing", with({shim, "SOCKSHIM_CONFIG=" + many_prefixes_file}), {}},
+      {"shim, 1,000 rules matching nothing", with({shim, "SOCKSHIM_CONFIG=" + many_rules_file}), {}},
   };
   std::printf("\nconnection churn: socket + connect + accept + close, %d cycles x %d rounds (median CPU ns per cycle)\n",
               options.churn_cycles, options.churn_rounds);
@@ -308,10 +352,13 @@ int main(int argc, char** argv) {
               1000 * paired_difference_us(syscall_bound_ns, "static, supervisor, six options", "static, no sockshim"));
 
   const std::vector<Variant> start_variants = {
-      {"no preload", with({})},
-      {"floor preload", with({floor})},
-      {"shim, no config", with({shim})},
-      {"shim, typical config (top level + 3 rules)", with({shim, "SOCKSHIM_CONFIG=" + typical_file})},
+      {"no preload", with({}), {}},
+      {"floor preload", with({floor}), {}},
+      {"shim, no config", with({shim}), {}},
+      {"shim, typical config (top level + 3 rules)", with({shim, "SOCKSHIM_CONFIG=" + typical_file}), {}},
+      {"no preload, one socket", with({}), {}, {"--one-socket"}},
+      {"shim, 10,000 prefixes, one socket", with({shim, "SOCKSHIM_CONFIG=" + many_prefixes_file}), {}, {"--one-socket"}},
+      {"shim, 1,000 rules, one socket", with({shim, "SOCKSHIM_CONFIG=" + many_rules_file}), {}, {"--one-socket"}},
   };
   std::printf("\nstart-up: posix_spawn + wait of a trivial program, %d starts x %d rounds (median us per start)\n",
               options.starts, options.start_rounds);
@@ -334,10 +381,18 @@ int main(int argc, char** argv) {
                 paired_ratio(churn_ns, "shim, six options", "floor preload, six options"), 1.02);
   ok &= verdict("churn: shim matching nothing / no preload",
                 paired_ratio(churn_ns, "shim, config matching nothing", "no preload"), 1.01);
+  ok &= verdict("churn: shim 10,000 prefixes / no preload",
+                paired_ratio(churn_ns, "shim, 10,000 prefixes matching nothing", "no preload"), 1.02);
+  ok &= verdict("churn: shim 1,000 rules / no preload",
+                paired_ratio(churn_ns, "shim, 1,000 rules matching nothing", "no preload"), 1.02);
   ok &= verdict("start-up: shim typical config / floor preload",
                 paired_ratio(start_us, "shim, typical config (top level + 3 rules)", "floor preload"), 1.05);
   verdict("start-up: shim without config / floor (not budgeted)",
           paired_ratio(start_us, "shim, no config", "floor preload"), 1.05);
+  ok &= verdict("start-up + one socket: 10,000 prefixes, ms above none",
+                paired_difference_us(start_us, "shim, 10,000 prefixes, one socket", "no preload, one socket"), 1.0);
+  verdict("start-up + one socket: 1,000 rules, ms above none (not budgeted)",
+          paired_difference_us(start_us, "shim, 1,000 rules, one socket", "no preload, one socket"), 1.0);
   ok &= verdict("supervisor: added us per connection, static program",
                 paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"), 15.0);
   verdict("supervisor: added us per connection over the preload (glibc)",
@@ -349,5 +404,7 @@ int main(int argc, char** argv) {
   ok &= verdict("peak RSS above no preload (MiB)", (rss_shim - rss_plain) / 1024.0, 1.0);
   ok &= verdict("stripped library (MiB)", library_bytes / 1048576.0, 1.0);
   unlink(typical_file.c_str());
+  unlink(many_prefixes_file.c_str());
+  unlink(many_rules_file.c_str());
   return options.enforce && !ok ? 1 : 0;
 }

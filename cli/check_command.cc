@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/config_loading.h"
+#include "config/compiled_policy.h"
 #include "config/config_source.h"
 #include "cli/exit_codes.h"
 #include "cli/kernel_facts.h"
@@ -26,7 +27,8 @@ constexpr char kUsage[] =
     "else /etc/sockshim.toml), with the library's own checks: as root, a file that\n"
     "group or others can write is refused. On errors, prints each as\n"
     "FILE:LINE:COLUMN: KEY: MESSAGE on stderr and exits 1. Otherwise prints the\n"
-    "top-level settings and every rule (what it matches, what it sets, and what a\n"
+    "number of rules, address prefixes and port ranges, the size of the lookup\n"
+    "structures they are compiled into for matching, the top-level settings and every rule (what it matches, what it sets, and what a\n"
     "matching socket ends up with), how long a dead peer takes to notice, and\n"
     "warnings: buffers above net.core.rmem_max/wmem_max (which the kernel\n"
     "clamps), keepalive idle longer than common load balancer idle timeouts,\n"
@@ -125,8 +127,13 @@ int check_command(int argc, char** argv) {
 
   const KeepaliveDefaults defaults = namespace_keepalive_defaults();
   const KernelLimits limits = read_kernel_limits();
-  std::printf("%s: valid, %zu rule%s\n\n", path.c_str(), policy->rules.size(),
+  std::printf("%s: valid, %zu rule%s\n", path.c_str(), policy->rules.size(),
               policy->rules.size() == 1 ? "" : "s");
+  // What matching costs in memory: the lookups are built from these.
+  const CompiledPolicy::Size size = CompiledPolicy(*policy).size();
+  std::printf("%zu address prefix%s, %zu port range%s; compiled for matching: %.1f KiB\n\n", size.prefixes,
+              size.prefixes == 1 ? "" : "es", size.port_ranges, size.port_ranges == 1 ? "" : "s",
+              size.bytes / 1024.0);
   std::printf("top level (every TCP socket)\n  sets: %s\n", describe_settings(policy->defaults).c_str());
   const std::vector<std::string> top_warnings = warnings_for(policy->defaults, limits);
   print_consequences(policy->defaults, defaults, nat_timeout_s, top_warnings);

@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/kernel_facts.h"
 #include "cli/settings_report.h"
+#include "config/compiled_policy.h"
 #include "config/decide.h"
 #include "config/endpoint.h"
 #include "config/option_catalogue.h"
@@ -136,20 +137,20 @@ int explain_command(int argc, char** argv) {
   std::vector<Source> sources;
   if (!udp) sources.push_back({"top level", &policy->defaults, nullptr});
   std::printf("\nmatching rules, in order:\n");
-  size_t number = 1;
-  for (const Rule& rule : policy->rules) {
-    if (rule_matches(rule, event, Endpoint())) {
-      const std::string name = "rule[" + std::to_string(number) + "] \"" + rule.name + "\"";
-      std::printf("  %s: %s\n", name.c_str(), describe_match(rule.match).c_str());
-      sources.push_back({name, &rule.settings, &rule});
-    }
-    ++number;
-  }
+  // The matcher the library and the supervisor use.
+  const CompiledPolicy compiled(*policy);
+  compiled.for_each_match(event, Endpoint(), [&](uint32_t index) {
+    const Rule& rule = policy->rules[index];
+    const std::string name = "rule[" + std::to_string(index + 1) + "] \"" + rule.name + "\"";
+    std::printf("  %s: %s\n", name.c_str(), describe_match(rule.match).c_str());
+    sources.push_back({name, &rule.settings, &rule});
+    return true;
+  });
   if (sources.size() == (udp ? 0u : 1u)) std::printf("  (none)\n");
 
   std::printf("\nfinal options (each with where it comes from, when sockshim sets it%s):\n",
               connecting ? "" : ", and how accepted connections get it");
-  const SocketSettings final_settings = decide(*policy, event);
+  const SocketSettings final_settings = compiled.decide(event);
   SocketTarget target;
   target.ipv6 = event.ipv6;
   target.udp = udp;

@@ -8,7 +8,6 @@
 #include <cstring>
 
 namespace sockshim {
-namespace {
 
 bool direction_matches(Direction direction, SocketEventKind kind) {
   switch (direction) {
@@ -20,6 +19,8 @@ bool direction_matches(Direction direction, SocketEventKind kind) {
   }
   return false;
 }
+
+namespace {
 
 bool in_ranges(const std::vector<AddressRange>& ranges, const Endpoint& endpoint) {
   if (ranges.empty()) return true;
@@ -65,17 +66,19 @@ bool rule_matches(const Rule& rule, const SocketEvent& event, const Endpoint& li
          in_ranges(match.local, local);
 }
 
-Policy for_program(const Policy& policy, const char* program) {
-  Policy specialised;
-  specialised.defaults = policy.defaults;
-  for (const Rule& rule : policy.rules) {
+Policy for_program(Policy policy, const char* program) {
+  // In place: a policy with thousands of prefixes is not copied again.
+  size_t kept = 0;
+  for (Rule& rule : policy.rules) {
     if (!rule.match.program_glob.empty() && fnmatch(rule.match.program_glob.c_str(), program, 0) != 0) {
       continue;
     }
-    specialised.rules.push_back(rule);
-    specialised.rules.back().match.program_glob.clear();
+    rule.match.program_glob.clear();
+    if (&rule != &policy.rules[kept]) policy.rules[kept] = std::move(rule);
+    ++kept;
   }
-  return specialised;
+  policy.rules.erase(policy.rules.begin() + static_cast<std::ptrdiff_t>(kept), policy.rules.end());
+  return policy;
 }
 
 SocketSettings decide(const Policy& policy, const SocketEvent& event, const Endpoint& listener) {

@@ -30,10 +30,13 @@ SocketSettings decide(const Policy& policy, const SocketEvent& event,
 
 bool rule_matches(const Rule& rule, const SocketEvent& event, const Endpoint& listener);
 
+// Whether a rule of |direction| can match an event of |kind| at all.
+bool direction_matches(Direction direction, SocketEventKind kind);
+
 // |policy| without the rules whose program glob does not match |program|, and
 // with the globs of the others cleared: a process's name does not change, so
 // its hooks need not run fnmatch (which may allocate in a multibyte locale).
-Policy for_program(const Policy& policy, const char* program);
+Policy for_program(Policy policy, const char* program);
 
 // The socket an option list is for: the catalogue says which options apply
 // to it and under which (level, name).

@@ -4,6 +4,7 @@
 #include <climits>
 #include <initializer_list>
 
+#include "config/address_lists.h"
 #include "config/option_catalogue.h"
 #include "config/units.h"
 
@@ -109,7 +110,12 @@ class Loader {
       result.errors = std::move(errors_);
       return result;
     }
-    toml::parse_result parsed = toml::parse(text, source_);
+    // Long address lists are read here, not by toml++: see address_lists.h.
+    LiftedText lifted;
+    const bool any_lifted = lift_address_lists(text, &lifted);
+    lifted_ = std::move(lifted.lists);
+    splices_ = std::move(lifted.splices);
+    toml::parse_result parsed = toml::parse(any_lifted ? std::string_view(lifted.text) : text, source_);
     if (!parsed) {
       const toml::parse_error& failure = parsed.error();
       add_error(failure.source().begin, "", "syntax error: " + std::string(failure.description()));
@@ -136,8 +142,9 @@ class Loader {
   void add_error(const toml::source_position& where, std::string key, std::string message) {
     ConfigError error;
     error.source = std::string(source_);
-    error.line = where.line;
-    error.column = where.column;
+    const TextPosition original = original_position(splices_, {where.line, where.column});
+    error.line = original.line;
+    error.column = original.column;
     error.key = std::move(key);
     error.message = std::move(message);
     errors_.push_back(std::move(error));
@@ -482,6 +489,18 @@ class Loader {
 
   void read_addresses(const toml::node& node, const std::string& key,
                       std::vector<AddressRange>* out) {
+    if (const toml::array* items = node.as_array(); items && items->empty()) {
+      const toml::source_position where = node.source().begin;
+      if (LiftedList* list = lifted_list_at(lifted_, {where.line, where.column})) {
+        // Each list is read once: its ranges move, not copied.
+        if (out->empty()) {
+          *out = std::move(list->ranges);
+        } else {
+          out->insert(out->end(), list->ranges.begin(), list->ranges.end());
+        }
+        return;
+      }
+    }
     for_each_item(node, [&](const toml::node& item) {
       const auto text = item.value_exact<std::string_view>();
       const std::optional<AddressRange> range = text ? AddressRange::parse(*text) : std::nullopt;
@@ -618,6 +637,8 @@ class Loader {
 
   std::string_view source_;
   std::vector<ConfigError> errors_;
+  std::vector<LiftedList> lifted_;  // address lists read without toml++
+  std::vector<Splice> splices_;      // where they were, for positions in messages
   std::vector<LevelName> raw_pairs_;  // distinct raw (level, name) pairs so far
 };
 

@@ -20,7 +20,7 @@ namespace {
 
 SocketSettings decide_for(const Runtime& state, SocketEvent event, const Endpoint& listener = {}) {
   event.program = state.program;
-  return decide(*state.policy, event, listener);
+  return state.policy->decide(event, listener);
 }
 
 void on_socket_created(int fd, int domain, int type, int protocol) {
@@ -52,7 +52,7 @@ void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
   event.kind = SocketEventKind::connect;
   event.program = state.program;
   if (!endpoint_from(address, length, &event.remote, &event.ipv6)) return;
-  if (!any_rule_matches(*state.policy, state.summary, event)) return;
+  if (!state.policy->any_rule_matches(event)) return;
   ErrnoGuard keep_errno;
   if (!tcp_or_udp(fd, &event.udp)) return;
   SocketTarget target;
@@ -81,7 +81,9 @@ void apply_bound_address_rules(int fd, bool udp, const char* event_name) {
 }
 
 // Only what differs from what the kernel copied from the listener is set:
-// accept rules, and the options the kernel does not copy.
+// accept rules, and the options the kernel does not copy. The rules are
+// matched on the peer first, as at connect(); the kernel is asked about the
+// socket only when one can match.
 // |capacity| is the size of the caller's address buffer: the kernel reports
 // the full length even when it truncated the address.
 void after_accept(int listener_fd, int fd, const struct sockaddr* address,
@@ -92,13 +94,15 @@ void after_accept(int listener_fd, int fd, const struct sockaddr* address,
   ErrnoGuard keep_errno;
   SocketEvent event;
   event.kind = SocketEventKind::accept;
-  if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
-  if (!tcp_or_udp(fd, &event.udp) || event.udp) return;
   bool peer_ipv6 = false;
   const socklen_t filled = length && *length < capacity ? *length : capacity;
-  if (!endpoint_from(address, filled, &event.remote, &peer_ipv6)) {
+  if (!endpoint_from(address, filled, &event.remote, &peer_ipv6) && state.policy->accept_depends_on_peer()) {
     peer_endpoint(fd, &event.remote);
   }
+  if (!state.policy->accept_may_change(event.remote)) return;
+  if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
+  if (!tcp_or_udp(fd, &event.udp) || event.udp) return;
+  if (!event.remote.known) peer_endpoint(fd, &event.remote);
   SocketEvent listening;
   listening.kind = SocketEventKind::listen;
   listening.ipv6 = event.ipv6;

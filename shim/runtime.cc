@@ -123,13 +123,15 @@ void parse_config() {
     stop_if_strict();
   } else {
     // Kept for the life of the process: hooks may run during exit.
-    const Policy* policy = new Policy(for_program(*loaded.policy, g_runtime.program));
-    summarise(*policy, g_runtime.program, &g_runtime.summary);
-    if (!enforceable_options(*policy).empty()) start_enforcing();
-    g_runtime.policy = policy->empty() ? nullptr : policy;
+    const size_t rule_count = loaded.policy->rules.size();
+    const CompiledPolicy* compiled = new CompiledPolicy(for_program(std::move(*loaded.policy), g_runtime.program));
+    const Policy& policy = compiled->policy();
+    summarise(policy, g_runtime.program, &g_runtime.summary);
+    if (!enforceable_options(policy).empty()) start_enforcing();
+    g_runtime.policy = policy.empty() ? nullptr : compiled;
     log_message(LogLevel::info, "sockshim %s loaded %s: %zu rule(s), %zu for program \"%s\"", kVersion,
                 pending.found.source,
-                loaded.policy->rules.size(), policy->rules.size(), g_runtime.program);
+                rule_count, policy.rules.size(), g_runtime.program);
   }
   g_pending.text = nullptr;
   errno = saved_errno;

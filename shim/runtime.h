@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "config/compiled_policy.h"
 #include "config/decide.h"
 #include "config/policy.h"
 #include "config/policy_summary.h"
@@ -14,7 +15,7 @@ namespace sockshim {
 constexpr int kStrictConfigExitStatus = 78;
 
 struct Runtime {
-  const Policy* policy = nullptr;  // null: the shim does nothing
+  const CompiledPolicy* policy = nullptr;  // null: the shim does nothing
   char program[256] = {};          // the program's short name, for "program" globs
   PolicySummary summary;           // what each kind of event can change
 };

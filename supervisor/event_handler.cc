@@ -114,8 +114,8 @@ const EventHandler::Plan& EventHandler::plan_for(pid_t tid) {
   auto found = plans_.find(name);
   if (found != plans_.end()) return found->second;
   Plan& plan = plans_[name];
-  plan.policy = program_globs_ ? for_program(policy_, name.c_str()) : policy_;
-  summarise(plan.policy, name.c_str(), &plan.summary);
+  plan.policy = CompiledPolicy(program_globs_ ? for_program(policy_, name.c_str()) : policy_);
+  summarise(plan.policy.policy(), name.c_str(), &plan.summary);
   return plan;
 }
 
@@ -203,7 +203,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         bool local_ipv6 = false;
         local_endpoint(fd, &listen_event.local, &local_ipv6);
         // Enforced on it: what its listener had enforced and the kernel copied.
-        const SocketSettings listener = applicable(decide(plan.policy, listen_event), target_for(ipv6, false, true));
+        const SocketSettings listener = applicable(plan.policy.decide(listen_event), target_for(ipv6, false, true));
         const OptionList copied = options_to_apply(copied_on_accept(listener), SocketSettings(), target_for(ipv6, false));
         enforced_here = enforced_on(listener, target_for(ipv6, false)) & option_bits(copied);
       } else {
@@ -220,8 +220,8 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
       if (endpoint_from(reinterpret_cast<sockaddr*>(&address), address_length, &event.remote, &remote_ipv6)) {
         event.ipv6 = ipv6;
         event.udp = udp;
-        if (any_rule_matches(plan.policy, plan.summary, event)) {
-          const SocketSettings wanted = decide(plan.policy, event);
+        if (plan.policy.any_rule_matches(event)) {
+          const SocketSettings wanted = plan.policy.decide(event);
           const SocketTarget target = target_for(ipv6, udp);
           apply(fd, options_to_apply(wanted, created, target), "connect");
           enforced_here |= enforced_on(wanted, target);
@@ -239,7 +239,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
                                : endpoint_from(reinterpret_cast<sockaddr*>(&address), address_length,
                                                &event.local, &local_ipv6);
         if (known) {
-          const SocketSettings wanted = decide(plan.policy, event);
+          const SocketSettings wanted = plan.policy.decide(event);
           const SocketTarget target = target_for(ipv6, udp, number == SYS_listen);
           apply(fd, options_to_apply(wanted, created, target), number == SYS_listen ? "listen" : "bind");
           enforced_here |= enforced_on(wanted, target);

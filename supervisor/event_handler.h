@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/compiled_policy.h"
 #include "config/policy.h"
 #include "config/policy_summary.h"
 #include "supervisor/configured_sockets.h"
@@ -61,7 +62,7 @@ class EventHandler {
 
  private:
   struct Plan {
-    Policy policy;  // narrowed to one program name
+    CompiledPolicy policy;  // narrowed to one program name
     PolicySummary summary;
   };
   const Plan& plan_for(pid_t tid);

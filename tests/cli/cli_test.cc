@@ -71,6 +71,18 @@ TEST(CheckTest, EffectiveSettingsAndDetectionTimes) {
   EXPECT_THAT(rules.out, HasSubstr("idle dead peer: noticed after 240 s (4.0 min) (idle 120 + interval 30 x count 4)"));
 }
 
+TEST(CheckTest, CountsRulesPrefixesAndTheCompiledSize) {
+  const std::string path = write_config(
+      "counts.toml",
+      "[[rule]]\nmatch = { direction = \"connect\", remote = [\"10.0.0.0/8\", \"fd00::/8\"], port = [5432, \"6379-6380\"] }\n"
+      "keepalive.idle = 5\n"
+      "[[rule]]\nmatch = { direction = \"listen\", local = \"127.0.0.1\" }\nkeepalive.idle = 6\n");
+  const ProgramResult result = sockshim({"check", path});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr(": valid, 2 rules\n3 address prefixes, 2 port ranges; compiled for matching: "));
+  EXPECT_THAT(result.out, HasSubstr(" KiB\n"));
+}
+
 TEST(CheckTest, Warnings) {
   const std::string path = write_config(
       "warnings.toml", "keepalive = { idle = 900 }\nbuffers.receive = \"1GiB\"\n");

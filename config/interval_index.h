@@ -1,0 +1,178 @@
+// Lookup structures over unsigned keys (ports, IPv4 and IPv6 addresses as
+// numbers): a lookup costs a binary search, so it grows with the logarithm
+// of the number of ranges, not with it. Built once at load; lookups only
+// read, and never allocate.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace sockshim {
+
+using Uint128 = unsigned __int128;
+
+template <typename Key>
+struct KeyRange {
+  Key first;
+  Key last;  // inclusive: a range may end at the largest key
+};
+
+// A set of keys given as ranges, kept sorted and merged.
+template <typename Key>
+class IntervalSet {
+ public:
+  IntervalSet() = default;
+  explicit IntervalSet(std::vector<KeyRange<Key>> ranges) {
+    const auto by_first = [](const KeyRange<Key>& a, const KeyRange<Key>& b) { return a.first < b.first; };
+    // Long lists are usually written in order: sorting is then not needed.
+    if (!std::is_sorted(ranges.begin(), ranges.end(), by_first)) std::sort(ranges.begin(), ranges.end(), by_first);
+    firsts_.reserve(ranges.size());
+    lasts_.reserve(ranges.size());
+    for (const KeyRange<Key>& range : ranges) {
+      // Overlapping or adjacent ranges become one ("+ 1" cannot overflow
+      // once the last range already reaches the largest key).
+      if (!firsts_.empty() && (lasts_.back() == kMax || range.first <= lasts_.back() + 1)) {
+        if (range.last > lasts_.back()) lasts_.back() = range.last;
+        continue;
+      }
+      firsts_.push_back(range.first);
+      lasts_.push_back(range.last);
+    }
+    firsts_.shrink_to_fit();
+    lasts_.shrink_to_fit();
+  }
+
+  bool empty() const { return firsts_.empty(); }
+  size_t size() const { return firsts_.size(); }
+  KeyRange<Key> at(size_t i) const { return {firsts_[i], lasts_[i]}; }
+  size_t bytes() const { return (firsts_.capacity() + lasts_.capacity()) * sizeof(Key); }
+
+  bool contains(Key key) const {
+    const auto after = std::upper_bound(firsts_.begin(), firsts_.end(), key);
+    if (after == firsts_.begin()) return false;
+    return key <= lasts_[static_cast<size_t>(after - firsts_.begin()) - 1];
+  }
+
+  static constexpr Key kMax = static_cast<Key>(~Key(0));
+
+ private:
+  std::vector<Key> firsts_;
+  std::vector<Key> lasts_;
+};
+
+// Which entries (numbered 0, 1, …) contain a key, each entry being a set of
+// ranges: the key space is cut into elementary intervals, each with the
+// sorted list of entries that cover it.
+// The entries an index found: [begin, end).
+struct EntrySpan {
+  const uint32_t* begin = nullptr;
+  const uint32_t* end = nullptr;
+};
+
+template <typename Key>
+class IntervalIndex {
+ public:
+  // Entries may be added in any order; build() once after the last.
+  void add(uint32_t entry, const IntervalSet<Key>& set) {
+    // One step for a long list: every page a vector grows through is touched.
+    const size_t needed = edges_.size() + 2 * set.size();
+    if (needed > edges_.capacity()) edges_.reserve(std::max(needed, 2 * edges_.capacity()));
+    added_sets_ += !set.empty();
+    for (size_t i = 0; i < set.size(); ++i) {
+      const KeyRange<Key> range = set.at(i);
+      edges_.push_back({range.first, entry, true});
+      if (range.last != IntervalSet<Key>::kMax) edges_.push_back({static_cast<Key>(range.last + 1), entry, false});
+    }
+  }
+
+  void build() {
+    const auto by_key = [](const Edge& a, const Edge& b) { return a.key < b.key; };
+    if (!std::is_sorted(edges_.begin(), edges_.end(), by_key)) std::sort(edges_.begin(), edges_.end(), by_key);
+    starts_.reserve(edges_.size() + 1);
+    offsets_.reserve(edges_.size() + 2);
+    offsets_.push_back(0);
+    if (added_sets_ == 1) {
+      build_from_one_set();
+    } else {
+      build_from_many_sets();
+    }
+    edges_.clear();
+    edges_.shrink_to_fit();
+    starts_.shrink_to_fit();
+    offsets_.shrink_to_fit();
+    entries_.shrink_to_fit();
+  }
+
+  // The entries containing |key|, in increasing order.
+  EntrySpan find(Key key) const {
+    const auto after = std::upper_bound(starts_.begin(), starts_.end(), key);
+    if (after == starts_.begin()) return {};
+    const size_t interval = static_cast<size_t>(after - starts_.begin()) - 1;
+    return {entries_.data() + offsets_[interval], entries_.data() + offsets_[interval + 1]};
+  }
+
+  bool empty() const { return starts_.empty(); }
+  size_t bytes() const {
+    return starts_.capacity() * sizeof(Key) + (offsets_.capacity() + entries_.capacity()) * sizeof(uint32_t);
+  }
+
+ private:
+  struct Edge {
+    Key key;
+    uint32_t entry;
+    bool opens;
+  };
+
+  // One rule with a long list (a cloud provider's prefixes): its ranges are
+  // sorted and apart, so the intervals alternate between outside and inside.
+  // What build_from_many_sets() gives, in a tenth of the instructions.
+  void build_from_one_set() {
+    if (!edges_.empty() && edges_.front().key != 0) append_interval(0, {});
+    for (const Edge& edge : edges_) {
+      starts_.push_back(edge.key);
+      if (edge.opens) entries_.push_back(edge.entry);
+      offsets_.push_back(static_cast<uint32_t>(entries_.size()));
+    }
+  }
+
+  void build_from_many_sets() {
+    // The entries covering the current key, sorted; few at a time in practice.
+    std::vector<uint32_t> covering;
+    size_t i = 0;
+    while (i < edges_.size()) {
+      const Key key = edges_[i].key;
+      for (; i < edges_.size() && edges_[i].key == key; ++i) {
+        const auto at = std::lower_bound(covering.begin(), covering.end(), edges_[i].entry);
+        if (edges_[i].opens) {
+          covering.insert(at, edges_[i].entry);
+        } else if (at != covering.end() && *at == edges_[i].entry) {
+          covering.erase(at);
+        }
+      }
+      if (starts_.empty() && key != 0) append_interval(0, {});
+      append_interval(key, covering);
+    }
+  }
+
+  // A new interval from |start|, unless it covers what the previous one does.
+  void append_interval(Key start, const std::vector<uint32_t>& covering) {
+    const size_t previous_begin = offsets_[offsets_.size() - (starts_.empty() ? 1 : 2)];
+    if (!starts_.empty() && entries_.size() - previous_begin == covering.size() &&
+        std::equal(covering.begin(), covering.end(), entries_.begin() + static_cast<std::ptrdiff_t>(previous_begin))) {
+      return;
+    }
+    starts_.push_back(start);
+    for (uint32_t entry : covering) entries_.push_back(entry);
+    offsets_.push_back(static_cast<uint32_t>(entries_.size()));
+  }
+
+  std::vector<Edge> edges_;      // only while building
+  int added_sets_ = 0;           // non-empty sets given to add()
+  std::vector<Key> starts_;      // the first key of each interval; starts_[0] == 0
+  std::vector<uint32_t> offsets_;  // interval i covers entries_[offsets_[i], offsets_[i + 1])
+  std::vector<uint32_t> entries_;
+};
+
+}  // namespace sockshim
