@@ -248,12 +248,15 @@ TEST(SupervisorDeathTest, TheProgramDiesWithTheSupervisor) {
 
 TEST(SupervisorUnavailableTest, NonDumpableProgramWithoutPtraceRightsIsStoppedWithOneLine) {
   if (geteuid() != 0) GTEST_SKIP() << "dropping CAP_SYS_PTRACE from root's bounding set needs root";
+  if (!setpriv_accepts({"--bounding-set", "-sys_ptrace"})) {
+    GTEST_SKIP() << "needs util-linux's setpriv (--bounding-set); /usr/bin/setpriv lacks it or is missing";
+  }
   // With CAP_SYS_PTRACE (root) the copy of a non-dumpable program's socket works.
   const ProgramResult allowed = sockshim({"run", "-e", kTopLevel, "--", THREADED_PROGRAM_PATH, "undumpable"});
   EXPECT_EQ(allowed.exit_status, 0) << allowed.err;
   EXPECT_THAT(allowed.out, HasSubstr("undumpable keepalive=1 idle=21"));
   // Without it, the program is stopped before its connect runs unconfigured.
-  const ProgramResult refused = run_program({"setpriv", "--bounding-set", "-sys_ptrace", "--", SOCKSHIM_CLI_PATH,
+  const ProgramResult refused = run_program({"/usr/bin/setpriv", "--bounding-set", "-sys_ptrace", "--", SOCKSHIM_CLI_PATH,
                                              "run", "-e", kTopLevel, "--", THREADED_PROGRAM_PATH, "undumpable"});
   EXPECT_EQ(refused.exit_status, 1);
   EXPECT_EQ(refused.out, "");

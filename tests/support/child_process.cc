@@ -156,4 +156,12 @@ Environment with_shim(const std::string& toml) {
   return {{"LD_PRELOAD", shim_library_path()}, {"SOCKSHIM_CONFIG_TOML", toml}};
 }
 
+bool setpriv_accepts(const std::vector<std::string>& options) {
+  if (access("/usr/bin/setpriv", X_OK) != 0) return false;
+  std::vector<std::string> argv = {"/usr/bin/setpriv"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.insert(argv.end(), {"--", "true"});
+  return run_program(argv).exit_status == 0;
+}
+
 }  // namespace sockshim::testing

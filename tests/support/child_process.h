@@ -53,4 +53,9 @@ Environment with_shim(const std::string& toml);
 
 std::string shim_library_path();
 
+// Whether util-linux's setpriv at /usr/bin/setpriv runs a program with these
+// options. Busybox's setpriv (Alpine, the musl container) has none of
+// --reuid, --clear-groups or --bounding-set; tests that need them skip there.
+bool setpriv_accepts(const std::vector<std::string>& options);
+
 }  // namespace sockshim::testing
