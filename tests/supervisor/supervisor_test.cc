@@ -322,6 +322,7 @@ TEST(SupervisorDoctorTest, SaysWhetherSupervisionWorksAndWhatHappensInstead) {
 }
 
 TEST(StaticProgramTest, SsSeesTheKeepaliveTimerOfTheConfig) {
+  SKIP_WITHOUT_PROGRAM("ss", "iproute2");
   // ss reads the kernel's socket from outside: the keepalive timer of an
   // idle connection counts down from the configured idle time.
   ChildProcess run({SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", "keepalive = { idle = 600, interval = 7 }\n",
