@@ -35,7 +35,7 @@ TEST(ContainerTestsListTest, ContainerRunsEveryBinaryThatCtestRuns) {
   const auto ctest = pairs(read_source("tests/CMakeLists.txt"),
                            std::regex(R"re(gtest_discover_tests\((\w+) TEST_PREFIX "(\w+)\.")re"));
   // run bind_now "$tests/integration_tests" LD_BIND_NOW=1
-  auto container = pairs(read_source("scripts/container-tests"), std::regex(R"re(\nrun (\w+) "\$tests/(\w+)")re"));
+  auto container = pairs(read_source("scripts/container-tests"), std::regex(R"re(\n *run (\w+) "\$tests/(\w+)")re"));
   std::set<std::pair<std::string, std::string>> container_as_ctest;
   for (const auto& [name, binary] : container) {
     if (binary != "container_root_tests") container_as_ctest.insert({binary, name});
