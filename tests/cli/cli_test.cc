@@ -242,7 +242,8 @@ TEST(RunTest, KeepsAnExistingPreload) {
 TEST(RunTest, PicksTheMuslOrGlibcBuildFromTheProgram) {
   const char* other_library = std::getenv("SOCKSHIM_OTHER_LIBC_LIBRARY");
   if (!other_library || !*other_library) {
-    GTEST_SKIP() << "SOCKSHIM_OTHER_LIBC_LIBRARY is not set (scripts/test sets it)";
+    GTEST_SKIP() << "SOCKSHIM_OTHER_LIBC_LIBRARY is not set: no build for the other libc here (scripts/test sets it "
+                    "on the host; a container holds one libc)";
   }
   // The other build's tree: .../shim/libsockshim.so -> .../tests/sockprobe.
   std::string other_tree = other_library;
