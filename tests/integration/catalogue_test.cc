@@ -3,6 +3,7 @@
 // IPv4 and IPv6; whether the kernel copies it to accepted sockets, measured;
 // left alone when no rule matches; enforcement against a program that sets
 // its own values.
+#include <linux/capability.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -114,10 +115,17 @@ std::string case_name(const ::testing::TestParamInfo<CatalogueCase>& info) {
   return name + (info.param.ipv6 ? "_ipv6" : "_ipv4");
 }
 
+// SO_MARK needs CAP_NET_ADMIN or CAP_NET_RAW; image builds run tests without.
+bool may_set_mark() { return has_effective_capability(CAP_NET_ADMIN) || has_effective_capability(CAP_NET_RAW); }
+constexpr char kNoMarkCapability[] = "socket.mark needs CAP_NET_ADMIN or CAP_NET_RAW, which this process lacks";
+#define SKIP_MARK_WITHOUT_CAPABILITY(entry) \
+  if (std::string((entry).key) == "socket.mark" && !may_set_mark()) GTEST_SKIP() << kNoMarkCapability
+
 class CatalogueTest : public ::testing::TestWithParam<CatalogueCase> {};
 
 TEST_P(CatalogueTest, SetByARuleAndReadBackOnListenerClientAndAcceptedSocket) {
   const CatalogueEntry& entry = catalogue_entry(GetParam().id);
+  SKIP_MARK_WITHOUT_CAPABILITY(entry);
   const bool ipv6 = GetParam().ipv6;
   Environment environment = with_shim(rule_setting(entry, "sockprobe"));
   environment["SOCKSHIM_LOG"] = "debug";
@@ -230,6 +238,7 @@ class InheritanceTest : public ::testing::TestWithParam<CatalogueCase> {};
 
 TEST_P(InheritanceTest, TheInheritedColumnIsWhatTheKernelDoes) {
   const CatalogueEntry& entry = catalogue_entry(GetParam().id);
+  SKIP_MARK_WITHOUT_CAPABILITY(entry);
   Loopback loopback(GetParam().ipv6);
   const bool copied = loopback.accepted_value(entry, true) != loopback.accepted_value(entry, false);
   EXPECT_EQ(copied, entry.inherited) << entry.key << ": the catalogue says "
@@ -239,6 +248,7 @@ TEST_P(InheritanceTest, TheInheritedColumnIsWhatTheKernelDoes) {
 INSTANTIATE_TEST_SUITE_P(Options, InheritanceTest, ::testing::ValuesIn(entries_for_accepted_sockets()), case_name);
 
 TEST(UdpTest, MarkingReachesUdpSocketsOfAUdpRule) {
+  if (!may_set_mark()) GTEST_SKIP() << kNoMarkCapability;
   for (bool ipv6 : {false, true}) {
     std::vector<std::string> argv = {SOCKPROBE_PATH, "udp"};
     if (ipv6) argv.push_back("-6");

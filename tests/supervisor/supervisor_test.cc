@@ -2,6 +2,7 @@
 // preload reaches: a static C program and a Go program. What counts is what
 // the kernel reports for each socket (read back inside the program and from
 // outside with `sockshim inspect`).
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -248,6 +249,7 @@ TEST(SupervisorDeathTest, TheProgramDiesWithTheSupervisor) {
 
 TEST(SupervisorUnavailableTest, NonDumpableProgramWithoutPtraceRightsIsStoppedWithOneLine) {
   if (geteuid() != 0) GTEST_SKIP() << "dropping CAP_SYS_PTRACE from root's bounding set needs root";
+  if (!has_effective_capability(CAP_SYS_PTRACE)) GTEST_SKIP() << "needs CAP_SYS_PTRACE, which this process lacks";
   if (!setpriv_accepts({"--bounding-set", "-sys_ptrace"})) {
     GTEST_SKIP() << "needs util-linux's setpriv (--bounding-set); /usr/bin/setpriv lacks it or is missing";
   }

@@ -169,6 +169,15 @@ bool setpriv_accepts(const std::vector<std::string>& options) {
   return run_program(argv).exit_status == 0;
 }
 
+bool has_effective_capability(int cap) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> cap) & 1;
+  }
+  return false;
+}
+
 std::string find_in_path(const std::string& program) {
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path ? path : "/usr/bin:/bin");

@@ -58,6 +58,11 @@ std::string shim_library_path();
 // --reuid, --clear-groups or --bounding-set; tests that need them skip there.
 bool setpriv_accepts(const std::vector<std::string>& options);
 
+// Whether this process has capability |cap| (CAP_* from linux/capability.h)
+// in its effective set: an image build (docker build, buildah) runs its
+// tests as root without CAP_NET_ADMIN, CAP_NET_RAW or CAP_SYS_PTRACE.
+bool has_effective_capability(int cap);
+
 // The path of |program| in PATH, or "". Tests that need a tool of the
 // distribution (ss, nm, readelf) skip where it is missing, as in the musl
 // container's root, which holds busybox and no glibc program.
