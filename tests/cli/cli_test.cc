@@ -243,6 +243,8 @@ TEST(RunTest, KeepsAnExistingPreload) {
   EXPECT_EQ(reports.at("client").at("count"), 3);  // and the shim is in
   EXPECT_THAT(both.err, HasSubstr("stacked sockets=4 connects=2\n"));
 
+  const std::string sh = find_in_path("sh");
+  if (!has_dynamic_loader(sh)) GTEST_SKIP() << sh << " is statically linked: no preload list to extend";
   const std::string echo = "echo \"$LD_PRELOAD\"";
   const ProgramResult added =
       sockshim({"run", "-e", "keepalive.idle = 34", "--", "sh", "-c", echo}, {{"LD_PRELOAD", "/a/x.so:/b/y.so"}});
@@ -262,7 +264,8 @@ TEST(RunTest, KeepsAnExistingPreload) {
 TEST(RunTest, PicksTheMuslOrGlibcBuildFromTheProgram) {
   const char* other_library = std::getenv("SOCKSHIM_OTHER_LIBC_LIBRARY");
   if (!other_library || !*other_library) {
-    GTEST_SKIP() << "SOCKSHIM_OTHER_LIBC_LIBRARY is not set (scripts/test sets it)";
+    GTEST_SKIP() << "SOCKSHIM_OTHER_LIBC_LIBRARY is not set: no build for the other libc here (scripts/test sets it "
+                    "on the host; a container holds one libc)";
   }
   // The other build's tree: .../shim/libsockshim.so -> .../tests/sockprobe.
   std::string other_tree = other_library;

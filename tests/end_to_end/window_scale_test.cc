@@ -23,6 +23,7 @@ std::optional<int> receive_window_scale(int port) {
 }
 
 TEST(WindowScaleTest, ReceiveBufferIsSetBeforeTheSyn) {
+  SKIP_WITHOUT_PROGRAM("ss", "iproute2");
   ChildProcess shimmed({SOCKPROBE_PATH, "hold"}, with_shim("buffers.receive = 4096\n"));
   const HeldConnection ports = read_held_ports(shimmed);
   ASSERT_NE(ports.client_port, 0);
@@ -33,6 +34,7 @@ TEST(WindowScaleTest, ReceiveBufferIsSetBeforeTheSyn) {
 }
 
 TEST(WindowScaleTest, WithoutTheShimOrSetTooLateTheScaleIsNotZero) {
+  SKIP_WITHOUT_PROGRAM("ss", "iproute2");
   for (const char* mode : {"hold", "late-rcvbuf"}) {
     ChildProcess plain({SOCKPROBE_PATH, mode}, {});
     const HeldConnection ports = read_held_ports(plain);

@@ -33,8 +33,8 @@ TEST(ConstructorOrderTest, SocketsOpenedBeforeMainGetTheirOptions) {
 TEST(OtherLibcTest, LoaderRefusesTheOtherLibcsBuildLoudly) {
   const char* other = std::getenv("SOCKSHIM_OTHER_LIBC_LIBRARY");
   if (!other || !*other) {
-    GTEST_SKIP() << "SOCKSHIM_OTHER_LIBC_LIBRARY is not set (scripts/test sets it to the other "
-                    "matrix's libsockshim.so)";
+    GTEST_SKIP() << "SOCKSHIM_OTHER_LIBC_LIBRARY is not set: no build for the other libc here (scripts/test sets it "
+                    "on the host; a container holds one libc)";
   }
   const ProgramResult result =
       run_program({SOCKPROBE_PATH, "pair"}, {{"LD_PRELOAD", other}, {"SOCKSHIM_CONFIG_TOML", ""}});

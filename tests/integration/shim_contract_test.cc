@@ -145,12 +145,14 @@ std::string command_output(const std::string& command) {
 }
 
 TEST(LibraryTest, ExportsOnlyTheHooks) {
+  SKIP_WITHOUT_PROGRAM("nm", "binutils");
   const std::string symbols =
       command_output("nm -D --defined-only " + shim_library_path() + " | awk '{print $3}' | sort");
   EXPECT_EQ(symbols, "accept\naccept4\nbind\nconnect\nlisten\nsetsockopt\nsocket\n");
 }
 
 TEST(LibraryTest, NeedsNoCxxRuntimeOrTomlLibrary) {
+  SKIP_WITHOUT_PROGRAM("readelf", "binutils");
   const std::string dynamic = command_output("readelf -d " + shim_library_path());
   EXPECT_THAT(dynamic, HasSubstr("(NEEDED)"));
   for (const char* forbidden : {"libstdc++", "libc++", "libgcc_s", "libtomlplusplus"}) {

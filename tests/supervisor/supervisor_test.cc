@@ -2,6 +2,7 @@
 // preload reaches: a static C program and a Go program. What counts is what
 // the kernel reports for each socket (read back inside the program and from
 // outside with `sockshim inspect`).
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -246,26 +247,18 @@ TEST(SupervisorDeathTest, TheProgramDiesWithTheSupervisor) {
   EXPECT_TRUE(gone) << "the program outlived its supervisor";
 }
 
-// Whether this process has CAP_SYS_PTRACE in effect (a container build may
-// not give it even to root).
-bool has_ptrace_capability() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> 19) & 1;  // CAP_SYS_PTRACE
-  }
-  return false;
-}
-
 TEST(SupervisorUnavailableTest, NonDumpableProgramWithoutPtraceRightsIsStoppedWithOneLine) {
   if (geteuid() != 0) GTEST_SKIP() << "dropping CAP_SYS_PTRACE from root's bounding set needs root";
-  if (!has_ptrace_capability()) GTEST_SKIP() << "NEEDS CAP_SYS_PTRACE to show the allowed case (not given here)";
+  if (!has_effective_capability(CAP_SYS_PTRACE)) GTEST_SKIP() << "needs CAP_SYS_PTRACE, which this process lacks";
+  if (!setpriv_accepts({"--bounding-set", "-sys_ptrace"})) {
+    GTEST_SKIP() << "needs util-linux's setpriv (--bounding-set); /usr/bin/setpriv lacks it or is missing";
+  }
   // With CAP_SYS_PTRACE (root) the copy of a non-dumpable program's socket works.
   const ProgramResult allowed = sockshim({"run", "-e", kTopLevel, "--", THREADED_PROGRAM_PATH, "undumpable"});
   EXPECT_EQ(allowed.exit_status, 0) << allowed.err;
   EXPECT_THAT(allowed.out, HasSubstr("undumpable keepalive=1 idle=21"));
   // Without it, the program is stopped before its connect runs unconfigured.
-  const ProgramResult refused = run_program({"setpriv", "--bounding-set", "-sys_ptrace", "--", SOCKSHIM_CLI_PATH,
+  const ProgramResult refused = run_program({"/usr/bin/setpriv", "--bounding-set", "-sys_ptrace", "--", SOCKSHIM_CLI_PATH,
                                              "run", "-e", kTopLevel, "--", THREADED_PROGRAM_PATH, "undumpable"});
   EXPECT_EQ(refused.exit_status, 1);
   EXPECT_EQ(refused.out, "");
@@ -331,6 +324,7 @@ TEST(SupervisorDoctorTest, SaysWhetherSupervisionWorksAndWhatHappensInstead) {
 }
 
 TEST(StaticProgramTest, SsSeesTheKeepaliveTimerOfTheConfig) {
+  SKIP_WITHOUT_PROGRAM("ss", "iproute2");
   // ss reads the kernel's socket from outside: the keepalive timer of an
   // idle connection counts down from the configured idle time.
   ChildProcess run({SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", "keepalive = { idle = 600, interval = 7 }\n",

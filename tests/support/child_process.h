@@ -53,4 +53,27 @@ Environment with_shim(const std::string& toml);
 
 std::string shim_library_path();
 
+// Whether util-linux's setpriv at /usr/bin/setpriv runs a program with these
+// options. Busybox's setpriv (Alpine, the musl container) has none of
+// --reuid, --clear-groups or --bounding-set; tests that need them skip there.
+bool setpriv_accepts(const std::vector<std::string>& options);
+
+// Whether this process has capability |cap| (CAP_* from linux/capability.h)
+// in its effective set: an image build (docker build, buildah) runs its
+// tests as root without CAP_NET_ADMIN, CAP_NET_RAW or CAP_SYS_PTRACE.
+bool has_effective_capability(int cap);
+
+// The path of |program| in PATH, or "". Tests that need a tool of the
+// distribution (ss, nm, readelf) skip where it is missing, as in the musl
+// container's root, which holds busybox and no glibc program.
+std::string find_in_path(const std::string& program);
+
+// Whether |path| is an ELF program run by a dynamic loader (has PT_INTERP):
+// busybox-static's sh, for one, takes no preload.
+bool has_dynamic_loader(const std::string& path);
+
+#define SKIP_WITHOUT_PROGRAM(program, package)                                                     \
+  if (::sockshim::testing::find_in_path(program).empty())                                          \
+  GTEST_SKIP() << program << " (" << package << ") is not installed here"
+
 }  // namespace sockshim::testing
