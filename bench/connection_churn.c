@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* N loopback cycles of socket + connect + accept + close; prints the CPU
  * nanoseconds per cycle of the loop alone (process start-up excluded). CPU
  * time, on one CPU, so that time spent waiting behind other work on a shared

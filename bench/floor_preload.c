@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The floor for any preload: socket() sets the same six options as the
  * benchmark's shim config, with compiled-in constants and nothing else (no
  * config, no classification beyond the type, no error reporting). */

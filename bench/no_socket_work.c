@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A program that opens no socket: N reads of 4 KiB from /dev/zero and a
  * checksum over them, of every 64th byte ("syscalls": the worst case, a
  * loop bound by its system calls) or of every byte ("work": a program that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sockshim benchmarks: connection churn, start-up cost and footprint,
 // each variant measured in the same run, interleaved round by round, so that
 // the ratios hold on a shared, noisy machine. Prints medians and the ratios

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Does nothing: what a shell, a health check or a cron job costs to start.
  * With --peak-rss it prints its own peak resident set (VmHWM, KiB); with
  * --one-socket it opens and closes one TCP socket (the shim parses its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim agent --socket PATH [-c FILE] [--config-dir DIR]`: tune every
 // container of a node through its seccomp profile's listenerPath.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim check FILE`: validate a config and say what it will do.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loading a config for a subcommand, as the library would load it, with
 // errors printed the same way by every subcommand.
 #pragma once

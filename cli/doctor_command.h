@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim doctor`: what this machine's kernel and libcs offer sockshim.
 #pragma once
 

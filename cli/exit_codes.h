@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exit statuses shared by every sockshim subcommand (documented in the README).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim explain FILE --connect HOST:PORT | --listen [ADDR]:PORT`: which
 // rules match one socket, and where each final option comes from.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim inspect PID`: the options in effect on a process's sockets.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What this machine's kernel and network namespace say, from /proc/sys.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The version a libsockshim.so file was built as: the library carries
 // "sockshim-version X.Y.Z" (shim/runtime.cc), found here without loading it,
 // which a library of the other libc could not be.

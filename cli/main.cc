@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `sockshim` command: one entry point, one file per subcommand.
 #include <cstdio>
 #include <cstring>

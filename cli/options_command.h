@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim options`: every option sockshim can set, from the catalogue.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LD_PRELOAD as both loaders read it: names separated by spaces or colons.
 #pragma once
 

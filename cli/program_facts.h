@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What kind of program a file is, as far as a preload is concerned: which
 // libc's loader runs it, or why no preload can reach it.
 #pragma once

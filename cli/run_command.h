@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim run [-c FILE | -e TOML] -- PROGRAM [ARGS]`: run a program under
 // the shim built for its libc.
 #pragma once

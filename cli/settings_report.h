@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Human-readable descriptions of settings, rules and their consequences,
 // shared by `check` and `explain`.
 #pragma once

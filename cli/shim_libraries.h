@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the glibc and the musl builds of libsockshim.so are.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IPv4/IPv6 addresses and CIDR ranges, as rules match them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Long lists of IPv4 prefixes ("remote = [ ... ]", "local = [ ... ]", such
 // as a cloud provider's ten thousand) read without toml++, which spends
 // some thousands of instructions on each string: a config is parsed at the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/compiled_policy.h"
 
 #include <fnmatch.h>

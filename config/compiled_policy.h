@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A policy compiled at load into lookup structures, so that matching one
 // socket event costs the same with three rules as with a thousand, and with
 // one prefix as with ten thousand. Gives exactly what decide() gives: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading a config file with the checks a preload needs before trusting it.
 #pragma once
 

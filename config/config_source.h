@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where a process's config comes from, found and read exactly as the library
 // does it: SOCKSHIM_CONFIG_TOML (the text itself) wins over SOCKSHIM_CONFIG (a
 // path), which wins over /etc/sockshim.toml when that exists; a file passes

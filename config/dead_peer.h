@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How long the kernel takes to notice a dead peer with given settings.
 #pragma once
 

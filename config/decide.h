@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure decision: which socket options a policy asks for on one socket
 // event. No system calls happen here; the shim applies the result.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A socket address as rules see it: an IP address (IPv4-mapped IPv6 counted
 // as IPv4) and a port.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Enforcement: options whose configured value wins over the program's own
 // setsockopt. The program's call for such an option, on a socket sockshim
 // set it on, is answered with success and not passed to the kernel, so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lookup structures over unsigned keys (ports, IPv4 and IPv6 addresses as
 // numbers): a lookup costs a binary search, so it grows with the logarithm
 // of the number of ranges, not with it. Built once at load; lookups only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whether keepalive keeps an idle connection in the table of a middlebox
 // (NAT gateway, load balancer, stateful firewall) that forgets flows after a
 // given time without packets.

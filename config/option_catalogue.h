@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one table of the socket options sockshim sets. The config reader,
 // precedence, decide(), the apply order, enforcement, `sockshim check`,
 // `explain` and `inspect`, the README's settings table and the tests' list of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The validated, immutable policy that a TOML file describes.
 #pragma once
 

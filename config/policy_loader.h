@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TOML text → validated Policy, or every problem found with its position.
 #pragma once
 

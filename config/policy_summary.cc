@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/policy_summary.h"
 
 #include "config/enforce.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a policy asks at each kind of socket event, worked out once per
 // program so that both engines (the preload's hooks and the supervisor) can
 // skip events that no rule can change. Pure: no system calls.

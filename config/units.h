@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Durations ("30s", "5m") and sizes ("256KiB", "1M") as the config writes them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading the socket options actually in effect on another process's TCP and
 // UDP sockets: each descriptor is duplicated with pidfd_getfd(2) (Linux 5.6,
 // needs ptrace rights over the process) and asked with getsockopt.

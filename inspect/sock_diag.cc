@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "inspect/sock_diag.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel's sock_diag netlink view of every TCP and UDP socket of this
 // network namespace: addresses, state, buffer sizes and whether the
 // keepalive timer runs. Needs no rights over the owning process, but shows

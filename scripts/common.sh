@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared by the README's commands: package installation and the builds.
 # Sourced, not run.
 

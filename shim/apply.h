@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Applies an option list to a file descriptor; never changes errno and
 // reports each kind of failure once.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C++ runtime pieces the library needs, without exceptions: every
 // allocation failure or broken invariant aborts, as a -fno-exceptions build
 // must. Defining them here keeps libstdc++'s exception machinery (throw,

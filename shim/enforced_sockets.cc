@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "shim/enforced_sockets.h"
 
 #include <sys/mman.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which sockets carry enforced options, by descriptor, for the setsockopt
 // hook: the program's own call for such an option is answered with success
 // and not passed on, so the configured value stays. Lock-free and

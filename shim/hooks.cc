@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exported hooks. Each calls the real function, keeps its result, and
 // hands the socket to the event handlers below, which leave errno as they
 // found it. setsockopt is the one hook that may not call the real function:

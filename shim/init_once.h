@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A once-guard for hooks: unlike pthread_once, a call made again by the
 // thread that is running the initialisation (a signal handler that opens a
 // socket) returns at once instead of deadlocking; other threads wait.

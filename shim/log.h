@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shim's own messages: levels, destination, and "report once" flags.
 // Writes with write(2); no stdio or iostreams, which may not be ready (or may
 // be in use by the program) when a hook runs.

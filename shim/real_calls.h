@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libc functions that the hooks stand in front of, found with
 // dlsym(RTLD_NEXT) inside each hook and cached; no constructor is needed,
 // because another library may call socket() before ours has run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The process-wide state of the shim: built once, immutable afterwards, so
 // that the hooks read it without locks or allocation.
 #pragma once

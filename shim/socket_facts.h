@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the kernel knows about a socket, in the terms decide() uses.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim agent`: serves the seccomp listeners that OCI runtimes hand over
 // for the containers of a node (a profile's listenerPath), each with the
 // supervisor's engine and the config chosen for that container.

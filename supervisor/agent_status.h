@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `sockshim agent --status` shows: the containers served, and per
 // container the notifications handled, the options applied and the errors.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starting the program under the filter: the child installs it, hands the
 // listener to the supervisor over a socketpair (SCM_RIGHTS), then execs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sockets the supervisor has configured, by socket inode, with the
 // options it set on each. A socket is shared by every descriptor and process
 // that holds it, so the inode (not a pid and descriptor number) names it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which config the agent applies to a container, from what the runtime says
 // about it: the whole TOML in an annotation, a config named by an
 // annotation, a config named by the profile's listenerMetadata, or the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What an OCI runtime says about a container when it hands over the
 // container's seccomp listener (the runtime spec's "containerProcessState":
 // ociVersion, fds, pid, metadata, and state with id, bundle, annotations).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A duplicate, in the supervisor, of a descriptor of the program's.
 #pragma once
 

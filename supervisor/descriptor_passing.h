@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Passing a descriptor with some bytes over a UNIX socket (SCM_RIGHTS): the
 // launched program hands its listener to the supervisor this way, an OCI
 // runtime hands a container's listener to the agent, and the agent and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "supervisor/event_handler.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the supervisor does with one stopped system call: the same decision
 // and the same option list as the preload's hooks at the same event, applied
 // to a duplicate of the program's descriptor; then the call continues.

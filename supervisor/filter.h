@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seccomp filter the supervised program runs under: which system calls
 // stop for the supervisor, and nothing else.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small JSON reader: enough for the runtime's container state (objects,
 // arrays, strings, numbers, true, false, null), without a dependency.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "supervisor/kernel_defaults.h"
 
 #include <netinet/in.h>

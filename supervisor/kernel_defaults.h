@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The values a fresh socket has, per family and protocol: the supervisor
 // sets an option of socket() at the socket's first trapped call only if it
 // still has this value, so that what a program set itself before connecting

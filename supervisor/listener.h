@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seccomp listener: whether this kernel offers user notification, the
 // filter's installation in the program's process, and one notification's
 // round trip.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keeps containers' seccomp listeners open while the agent is away. Once
 // the last descriptor of a listener closes, the kernel answers the
 // container's trapped calls with ENOSYS, so every connect would fail from

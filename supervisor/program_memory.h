@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading a stopped call's arguments out of the program's memory.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // shim/apply.cc sets options through sockshim::real::setsockopt, which in
 // the preload goes past the library's own setsockopt hook. The supervisor
 // has no hooks: the C library's setsockopt is the real one.

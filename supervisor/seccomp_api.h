@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel's seccomp user-notification and pidfd interfaces, through
 // syscall(2): neither libc wraps all of them, and older headers lack the
 // newest constants, which are defined here with the kernel's values.

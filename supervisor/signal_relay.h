@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The supervisor as the program's parent (or a container's PID 1): signals
 // meant for the program are passed on, and every child that ends is reaped.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim run` for programs no preload reaches: the program runs under a
 // seccomp filter, and its trapped socket calls are configured from here.
 #pragma once

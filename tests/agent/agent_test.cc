@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim agent` under a real OCI runtime: Debian's runc starts containers
 // whose seccomp profile names the agent's socket as its listenerPath. The
 // containers' programs are static (the supervisor's threaded_program and a

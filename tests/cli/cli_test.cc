@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sockshim command, driven as a user would, against real processes.
 #include <sys/stat.h>
 #include <unistd.h>

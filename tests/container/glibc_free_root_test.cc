@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The root that scripts/musl-container runs the musl tests in holds no glibc:
 // no file there needs glibc's libc.so.6 or its loader, so a musl library or
 // test that reaches for glibc fails there as it would on Alpine.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Run by the distribution's own python3 (tests/distributions/run): connects
 # a TCP socket to a listener in the same process and prints what the kernel
 # says of the connecting socket, one line, for the caller to compare with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dead peers, end to end: two network namespaces joined by a veth pair that
 // the test creates and removes. A client holds a connection to a server in
 // the other namespace; then the server's address is taken away, so that

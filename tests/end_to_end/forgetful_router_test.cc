@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The problem sockshim exists for, end to end: a router that forgets idle
 // connections (scripts/forgetful-router: three network namespaces, a NAT
 // with a short conntrack timeout that does not adopt forgotten flows again).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unmodified programs of the distribution under the shim: python3, curl,
 // redis-server, nginx. Their sockets are read from outside the process
 // (pidfd_getfd). Built only when those programs use the shim's libc.

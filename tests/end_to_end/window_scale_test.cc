@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The receive window scale that the kernel offers in the SYN, seen with ss:
 // the proof that SO_RCVBUF was set before connect() and listen().
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: any bytes as a config, then, when they load, every
 // event kind decided on the result, by the plain and the compiled matcher
 // (which must agree). Built by SOCKSHIM_FUZZ=ON with clang,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole option catalogue against the kernel: every entry set by a rule
 // and read back with getsockopt on listener, client and accepted socket, for
 // IPv4 and IPv6; whether the kernel copies it to accepted sockets, measured;

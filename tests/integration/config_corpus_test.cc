@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every broken or hostile config of tests/config_corpus (and the ones that
 // only the file system can make), each through a real process under the
 // shim: the exact message, the program's output and status as without the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The musl container (scripts/container-tests, which has no ctest) runs the
 // same GoogleTest binaries, under the same names, as ctest and so as the
 // Dockerfiles' test stage: a suite added to tests/CMakeLists.txt and not to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dockerfile.debian and Dockerfile.alpine stay in lockstep: only the base
 // image, the package installation and the portable glibc library's step
 // (build_portable, glibc images only) may differ. (Only the Debian one can be

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every shipped example loads, strictly, into a real process under the shim.
 #include <dirent.h>
 

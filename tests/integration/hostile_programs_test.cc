@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Programs that do to their descriptors, limits and privileges what real
 // daemons do (tests/programs/hostile_program.c), and other preloads beside
 // the shim. Each runs with and without the shim: what the program sees of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where glibc and musl differ for a preload: constructor order, loading into
 // the other libc, and (glibc) the minimum version the build needs.
 #include <gmock/gmock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A setuid program ignores every SOCKSHIM_* variable (secure_getenv): tested
 // with a setuid-root copy of a test program run by an unprivileged user.
 #include <grp.h>

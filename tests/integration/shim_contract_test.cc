@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a preload promises the program it runs in: results and errno of the
 // real calls unchanged, bad configs reported and otherwise harmless, strict
 // mode, the export list and no C++ runtime needed at run time.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Real processes under the shim; every value is read back from the kernel
 // by the process itself (sockprobe, python3) or seen from outside (ss).
 #include <gmock/gmock.h>

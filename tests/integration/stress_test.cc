@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The stress program under the shim (tests/programs/stress_program.cc): no
 // crash, no deadlock, no leak, every socket with its options, every real
 // result and errno unchanged, within a time bound.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # glibc_floor_check.sh LIBRARY [FLOOR]
 # Fails unless LIBRARY loads under every glibc from FLOOR (default 2.17) on:
 # no symbol version above FLOOR, and no needed library beyond glibc's own.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A library whose constructor opens a socket before main, as logging and
  * metrics libraries do; whether the shim's constructor ran first depends on
  * the libc and the link order. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Prints TCP_KEEPIDLE of sockets opened in a linked library's constructor,
  * in this program's own constructor and in main. */
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A program that does to its descriptors, limits and privileges what real
  * daemons do, then reports what it sees on its own sockets. It knows nothing
  * of the shim: run with and without it, its output must be the same, except

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An ordinary python3 client that talks to an echo server now and then.
 
     python3 idle_client.py chat HOST PORT IDLE_S [--wait-end]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An HTTP server that answers each request after a delay, like a long poll.
 
     python3 late_answer_server.py ADDR PORT DELAY_S

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Both ends of a connection whose peer is made to vanish (dead_peer_test),
  * or that goes through a router that forgets it (forgetful_router_test):
  *   peer_program serve ADDR PORT     accept connections and hold them, silent

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Every socket option sockprobe reads back, by the label it prints. Shared
  * with tests/unit/catalogue_test.cc, which checks that each entry of the
  * option catalogue has a read-back here (same level and name). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Runs a program where seccomp user notification cannot work, as some
  * container runtimes leave it:
  *   seccomp_helper deny-seccomp PROGRAM ARGS...   seccomp(2) fails with ENOSYS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Opens a loopback listener, connects to it and accepts, then prints what the
 kernel reports for each socket, in sockprobe's format (with --hold, keeps
 them open until stdin closes). Plain Python: it knows nothing of sockshim."""

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A test program that the integration tests run under the shim. It opens
  * sockets the way real programs do and prints what the kernel reports for
  * them, read back with getsockopt. It knows nothing of the shim. */

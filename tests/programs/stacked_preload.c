@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Another preload library that interposes socket() and connect(), as
  * tracing and proxy preloads do: it sets TCP_KEEPIDLE 77 on every new TCP
  * socket and counts the calls that reach it, printed at exit as

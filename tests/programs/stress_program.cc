@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stress under the shim: 8 threads each open, connect and accept thousands
 // of loopback connections while another thread forks, vforks and spawns
 // children that open sockets too, and a SIGALRM handler opens sockets.

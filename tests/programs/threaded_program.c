@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A program the supervisor must cover wholly, linked statically (no preload
  * reaches it):
  *   threaded_program threads N   a listener, N threads that each connect to

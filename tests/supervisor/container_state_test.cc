@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The runtime's container state and the choice of config per container, in
 // process: what runc 1.1.5 sent (recorded), escapes, and broken input.
 #include <sys/stat.h>

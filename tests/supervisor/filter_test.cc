@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The supervisor's filter, and its handler with a config that enforces
 // options: the filter traps setsockopt for the enforced (level, name) pairs
 // only; a trapped call on a socket the supervisor set that option on is

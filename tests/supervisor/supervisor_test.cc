@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sockshim run` with the supervisor, as a user runs it, on programs no
 // preload reaches: a static C program and a Go program. What counts is what
 // the kernel reports for each socket (read back inside the program and from

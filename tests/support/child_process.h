@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starting test programs as real child processes, with or without the shim,
 // and collecting what they print.
 #pragma once

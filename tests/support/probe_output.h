@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading sockprobe's "label key=value ..." lines.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Copies of test files in a directory that every user can reach, for tests
 // that run a program as another user: the build tree may sit in a mode-0700
 // home such as /root, where that user could not load the library or run

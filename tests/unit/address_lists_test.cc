@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Address lists read without toml++ give the same policy and the same
 // errors, at the same lines and columns, as when toml++ reads them.
 #include "config/address_lists.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The option catalogue's promises: every entry has a reader, a name, a range
 // and a read-back in sockprobe; overlay, enforcement and raw options work
 // for every entry. A new entry without them fails here (or does not build).

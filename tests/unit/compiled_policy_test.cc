@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The compiled matcher against the plain one: random policies, random socket
 // events, the same settings and the same matching rules (what explain shows).
 #include "config/compiled_policy.h"

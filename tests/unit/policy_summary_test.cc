@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What each kind of event can change, shared by both engines.
 #include "config/policy_summary.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Go program for the supervisor's tests; Go's net package makes its own
 // system calls, so only the supervisor reaches it.
 //
