@@ -7,6 +7,8 @@
 //	goprobe hold            as pair, then wait until stdin closes
 //	goprobe idle ADDR PORT  dial with Go's keepalive off, print "connected",
 //	                        wait in Read, print how it ended
+//	goprobe idle-go-keepalive ADDR PORT
+//	                        the same with Go's own keepalive (15 s, Go 1.13+)
 //	goprobe churn N         N dial/accept/close rounds; prints elapsed ns per round
 package main
 
@@ -82,8 +84,8 @@ func pair(own bool, hold bool) {
 	}
 }
 
-func idle(address string) {
-	dialer := net.Dialer{KeepAlive: -1}
+func idle(address string, keepalive time.Duration) {
+	dialer := net.Dialer{KeepAlive: keepalive}
 	conn, err := dialer.Dial("tcp4", address)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dial:", err)
@@ -119,7 +121,7 @@ func churn(rounds int) {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: goprobe pair [own] | hold | idle ADDR PORT")
+		fmt.Fprintln(os.Stderr, "usage: goprobe pair [own] | hold | idle[-go-keepalive] ADDR PORT | churn N")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -132,7 +134,9 @@ func main() {
 		fmt.Sscan(os.Args[2], &rounds)
 		churn(rounds)
 	case "idle":
-		idle(net.JoinHostPort(os.Args[2], os.Args[3]))
+		idle(net.JoinHostPort(os.Args[2], os.Args[3]), -1)
+	case "idle-go-keepalive":
+		idle(net.JoinHostPort(os.Args[2], os.Args[3]), 0) // 0: Go's default
 	default:
 		os.Exit(2)
 	}
