@@ -34,6 +34,7 @@ std::vector<std::string> shim_library_candidates(Libc libc) {
   const std::string here = own_directory();
   if (libc == kOwnLibc) candidates.push_back(here + "/../lib/libsockshim.so");
   candidates.push_back(here + "/../lib/sockshim/" + libc_name(libc) + "/libsockshim.so");
+#ifdef SOCKSHIM_BUILD_LIBRARY  // not in packages (SOCKSHIM_SEARCH_BUILD_TREES)
   const std::string source = SOCKSHIM_SOURCE_DIR;
   // The portable glibc build (scripts/common.sh: build-portable/) first: it
   // loads under any glibc from 2.17 on, also in a program older than this
@@ -41,7 +42,6 @@ std::vector<std::string> shim_library_candidates(Libc libc) {
   if (libc == Libc::glibc) candidates.push_back(source + "/build-portable/shim/libsockshim.so");
   // This command's own build tree, then the other libc's build tree
   // (scripts/common.sh: build/ for glibc, build-musl/ for musl).
-#ifdef SOCKSHIM_BUILD_LIBRARY  // not in packages (SOCKSHIM_SEARCH_BUILD_TREES)
   if (libc == kOwnLibc) candidates.push_back(SOCKSHIM_BUILD_LIBRARY);
   candidates.push_back(source + (libc == Libc::glibc ? "/build" : "/build-musl") + "/shim/libsockshim.so");
 #endif
