@@ -14,7 +14,6 @@
 #include "cli/config_loading.h"
 #include "cli/exit_codes.h"
 #include "config/config_source.h"
-#include "config/enforce.h"
 #include "cli/preload_list.h"
 #include "cli/program_facts.h"
 #include "cli/shim_libraries.h"
@@ -88,10 +87,7 @@ int run_supervised(const std::string& config_file, const std::string& config_tom
   const std::optional<Policy> policy = supervisor_policy(config_file, config_toml);
   if (!policy) return kExitFailure;
   configure_log(getenv("SOCKSHIM_LOG"), getenv("SOCKSHIM_LOG_FILE"));
-  // The only setsockopt calls the filter stops: those of enforced options.
-  std::vector<supervisor::OptionKey> enforced;
-  for (const LevelName& pair : enforceable_options(*policy)) enforced.emplace_back(pair.level, pair.name);
-  return supervisor::supervise(std::vector<std::string>(argv, argv + argc), *policy, enforced);
+  return supervisor::supervise(std::vector<std::string>(argv, argv + argc), *policy);
 }
 
 }  // namespace

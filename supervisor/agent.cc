@@ -15,7 +15,6 @@
 #include <memory>
 #include <vector>
 
-#include "config/enforce.h"
 #include "supervisor/agent_status.h"
 #include "supervisor/container_state.h"
 #include "supervisor/descriptor_passing.h"
@@ -245,11 +244,7 @@ class Agent {
       // Enforcement needs the container's profile to notify those setsockopt
       // calls (examples/seccomp/sockshim-enforce-keepalive.json); the runtime's
       // profile, not the agent, decides which calls arrive here.
-      std::vector<OptionKey> enforced;
-      for (const LevelName& pair : enforceable_options(*container.config.policy)) {
-        enforced.emplace_back(pair.level, pair.name);
-      }
-      container.handler = std::make_unique<EventHandler>(*container.config.policy, std::move(enforced));
+      container.handler = std::make_unique<EventHandler>(*container.config.policy);
       container.handler->use_network_namespace_of(container.state.pid);
     }
     if (give_to_holder && !holder_.hold(listener, json) && !options_.holder_path.empty()) {

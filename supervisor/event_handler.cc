@@ -80,9 +80,9 @@ bool connected(int fd) {
 
 }  // namespace
 
-EventHandler::EventHandler(const Policy& policy, std::vector<OptionKey> enforced)
-    : policy_(policy), enforced_(std::move(enforced)) {
+EventHandler::EventHandler(const Policy& policy) : policy_(policy) {
   for (const Rule& rule : policy_.rules) program_globs_ |= !rule.match.program_glob.empty();
+  for (const LevelName& pair : enforceable_options(policy_)) enforced_.emplace_back(pair.level, pair.name);
 }
 
 TrapList EventHandler::traps() const {

@@ -36,10 +36,11 @@ enum class Outcome {
 
 class EventHandler {
  public:
-  // |enforced|: the (level, name) pairs the config enforces over the
-  // program's own setsockopt. On a socket the supervisor set that option
-  // on, the program's call is answered with success without running.
-  EventHandler(const Policy& policy, std::vector<OptionKey> enforced);
+  // The (level, name) pairs that |policy| enforces over the program's own
+  // setsockopt (enforceable_options()) are trapped: on a socket the
+  // supervisor set that option on, the program's call is answered with
+  // success without running.
+  explicit EventHandler(const Policy& policy);
 
   // The calls the filter must stop for this policy: connect and listen where
   // any option applies to TCP, bind where one applies to UDP, and setsockopt

@@ -43,12 +43,12 @@ std::string unsupported_by_supervisor(const Policy& policy) {
                 "\"listen\", or use the preload";
 }
 
-int supervise(const std::vector<std::string>& argv, const Policy& policy, const std::vector<OptionKey>& enforced) {
+int supervise(const std::vector<std::string>& argv, const Policy& policy) {
   if (const std::string missing = user_notification_unavailable(); !missing.empty()) return fail(missing);
   if (const std::string unsupported = unsupported_by_supervisor(policy); !unsupported.empty()) {
     return fail(unsupported);
   }
-  EventHandler handler(policy, enforced);
+  EventHandler handler(policy);
   const std::vector<sock_filter> filter = build_filter(handler.traps());
   NotificationBuffers buffers;
   if (!buffers.allocate()) return fail(std::string("SECCOMP_GET_NOTIF_SIZES: ") + std::strerror(errno));

@@ -23,8 +23,8 @@ std::string unsupported_by_supervisor(const Policy& policy);
 // Runs |argv| (argv[0] looked up in PATH) under the supervisor until the
 // last process of the program has ended. Returns the program's exit code
 // (128 + signal for a death by signal), or kSupervisorFailure after one line
-// on stderr. |enforced| as for EventHandler.
-int supervise(const std::vector<std::string>& argv, const Policy& policy,
-              const std::vector<OptionKey>& enforced = {});
+// on stderr. The setsockopt calls of the options |policy| enforces are
+// trapped too (EventHandler).
+int supervise(const std::vector<std::string>& argv, const Policy& policy);
 
 }  // namespace sockshim::supervisor

@@ -15,7 +15,6 @@
 
 #include <string>
 
-#include "config/enforce.h"
 #include "config/policy_loader.h"
 #include "supervisor/filter.h"
 #include "supervisor/supervisor.h"
@@ -40,8 +39,6 @@ struct Supervised {
 Supervised run_supervised(const std::vector<std::string>& argv, const std::string& enforce = "") {
   LoadResult loaded = load_policy(enforce + "\n" + kConfig, "test");
   EXPECT_TRUE(loaded.policy.has_value());
-  std::vector<OptionKey> enforced;
-  for (const LevelName& pair : enforceable_options(*loaded.policy)) enforced.emplace_back(pair.level, pair.name);
   int pipe_fds[2];
   EXPECT_EQ(pipe(pipe_fds), 0);
   const pid_t pid = fork();
@@ -49,7 +46,7 @@ Supervised run_supervised(const std::vector<std::string>& argv, const std::strin
     dup2(pipe_fds[1], STDOUT_FILENO);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
-    _exit(supervisor::supervise(argv, *loaded.policy, enforced));
+    _exit(supervisor::supervise(argv, *loaded.policy));
   }
   close(pipe_fds[1]);
   Supervised result;
