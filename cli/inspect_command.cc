@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "config/option_catalogue.h"
 #include "inspect/process_sockets.h"
+#include "supervisor/json_writer.h"
 
 namespace sockshim::cli {
 namespace {
@@ -31,14 +32,7 @@ constexpr char kUsage[] =
     "\n"
     "Exit status: 0 listed, 1 the process could not be read, 2 usage error.\n";
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
+using supervisor::json_string;
 
 std::string value(int number) { return number < 0 ? "?" : std::to_string(number); }
 

@@ -3,25 +3,10 @@
 
 #include <cstdio>
 
+#include "supervisor/json_writer.h"
+
 namespace sockshim::supervisor {
 namespace {
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string counts_json(const HandlerCounts& counts) {
   return "\"notifications\": " + std::to_string(counts.notifications) +

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "supervisor/json_writer.h"
 #include "supervisor/listener.h"
 #include "tests/support/child_process.h"
 #include "tests/support/probe_output.h"
@@ -37,20 +38,7 @@ constexpr char kSeccompArch[] = "SCMP_ARCH_X86_64";
 constexpr char kSeccompArch[] = "SCMP_ARCH_AARCH64";
 #endif
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using supervisor::json_string;
 
 bool have_go() { return std::string(GOPROBE_PATH).size() > 0 && access(GOPROBE_PATH, X_OK) == 0; }
 
