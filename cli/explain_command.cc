@@ -152,10 +152,7 @@ int explain_command(int argc, char** argv) {
   std::printf("\nfinal options (each with where it comes from, when sockshim sets it%s):\n",
               connecting ? "" : ", and how accepted connections get it");
   const SocketSettings final_settings = compiled.decide(event);
-  SocketTarget target;
-  target.ipv6 = event.ipv6;
-  target.udp = udp;
-  target.listener = !connecting;
+  const SocketTarget target{event.ipv6, udp, /*listener=*/!connecting};
   const SocketSettings applied = applicable(final_settings, target);
   const char* event_call = connecting ? "before connect()" : "before listen()";
   std::vector<std::string> unset;

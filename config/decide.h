@@ -40,7 +40,8 @@ bool direction_matches(Direction direction, SocketEventKind kind);
 Policy for_program(Policy policy, const char* program);
 
 // The socket an option list is for: the catalogue says which options apply
-// to it and under which (level, name).
+// to it and under which (level, name). Written in place, in field order:
+// SocketTarget{ipv6, udp, /*listener=*/true}.
 struct SocketTarget {
   bool ipv6 = false;
   bool udp = false;

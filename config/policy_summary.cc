@@ -41,9 +41,7 @@ void summarise(const Policy& policy, const char* program, PolicySummary* summary
       event.ipv6 = ipv6;
       event.udp = udp;
       event.program = program;
-      SocketTarget target;
-      target.ipv6 = ipv6;
-      target.udp = udp;
+      const SocketTarget target{ipv6 == 1, udp == 1};
       summary->at_creation[ipv6][udp] = applicable(decide(policy, event), target);
       summary->creation_options[ipv6][udp] =
           options_to_apply(summary->at_creation[ipv6][udp], SocketSettings(), target);

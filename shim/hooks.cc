@@ -56,10 +56,8 @@ void before_connect(int fd, const struct sockaddr* address, socklen_t length) {
   if (!state.policy->any_rule_matches(event)) return;
   ErrnoGuard keep_errno;
   if (!tcp_or_udp(fd, &event.udp)) return;
-  SocketTarget target;
-  target.ipv6 = event.ipv6;
-  target.udp = event.udp;
-  apply_and_remember(fd, decide_for(state, event), state.summary.at_creation[event.ipv6][event.udp], target, "connect");
+  apply_and_remember(fd, decide_for(state, event), state.summary.at_creation[event.ipv6][event.udp],
+                     SocketTarget{event.ipv6, event.udp}, "connect");
 }
 
 // Rules for the bound address ("listen" direction): for TCP before the real
@@ -74,11 +72,8 @@ void apply_bound_address_rules(int fd, bool udp, const char* event_name) {
   event.kind = SocketEventKind::listen;
   if (!tcp_or_udp(fd, &event.udp) || event.udp != udp) return;
   if (!local_endpoint(fd, &event.local, &event.ipv6)) return;
-  SocketTarget target;
-  target.ipv6 = event.ipv6;
-  target.udp = udp;
-  target.listener = !udp;
-  apply_and_remember(fd, decide_for(state, event), state.summary.at_creation[event.ipv6][udp], target, event_name);
+  apply_and_remember(fd, decide_for(state, event), state.summary.at_creation[event.ipv6][udp],
+                     SocketTarget{event.ipv6, udp, /*listener=*/!udp}, event_name);
 }
 
 // Only what differs from what the kernel copied from the listener is set:
@@ -108,14 +103,10 @@ void after_accept(int listener_fd, int fd, const struct sockaddr* address,
   listening.kind = SocketEventKind::listen;
   listening.ipv6 = event.ipv6;
   local_endpoint(listener_fd, &listening.local, &peer_ipv6);
-  SocketTarget as_listener;
-  as_listener.ipv6 = event.ipv6;
-  as_listener.listener = true;
+  const SocketTarget as_listener{event.ipv6, /*udp=*/false, /*listener=*/true};
   const SocketSettings copied = copied_on_accept(applicable(decide_for(state, listening), as_listener));
-  SocketTarget target;
-  target.ipv6 = event.ipv6;
-  target.accepted = true;
-  apply_and_remember(fd, decide_for(state, event, listening.local), copied, target, "accept");
+  apply_and_remember(fd, decide_for(state, event, listening.local), copied,
+                     SocketTarget{event.ipv6, /*udp=*/false, /*listener=*/false, /*accepted=*/true}, "accept");
 }
 
 }  // namespace

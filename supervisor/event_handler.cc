@@ -33,14 +33,6 @@ uint32_t option_bits(const OptionList& options) {
   return bits;
 }
 
-SocketTarget target_for(bool ipv6, bool udp, bool listener = false) {
-  SocketTarget target;
-  target.ipv6 = ipv6;
-  target.udp = udp;
-  target.listener = listener;
-  return target;
-}
-
 // The program's short name, as the preload sees it: the last part of argv[0].
 std::string program_name(pid_t tid) {
   char path[64], buffer[512];
@@ -204,9 +196,9 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         bool local_ipv6 = false;
         local_endpoint(fd, &listen_event.local, &local_ipv6);
         // Enforced on it: what its listener had enforced and the kernel copied.
-        const SocketSettings listener = applicable(plan.policy.decide(listen_event), target_for(ipv6, false, true));
-        const OptionList copied = options_to_apply(copied_on_accept(listener), SocketSettings(), target_for(ipv6, false));
-        enforced_here = enforced_on(listener, target_for(ipv6, false)) & option_bits(copied);
+        const SocketSettings listener = applicable(plan.policy.decide(listen_event), SocketTarget{ipv6, /*udp=*/false, /*listener=*/true});
+        const OptionList copied = options_to_apply(copied_on_accept(listener), SocketSettings(), SocketTarget{ipv6, /*udp=*/false});
+        enforced_here = enforced_on(listener, SocketTarget{ipv6, /*udp=*/false}) & option_bits(copied);
       } else {
         const OptionList options =
             untouched_by_program(fd, ipv6, udp, plan.summary.creation_options[ipv6][udp], &defaults_);
@@ -223,7 +215,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
         event.udp = udp;
         if (plan.policy.any_rule_matches(event)) {
           const SocketSettings wanted = plan.policy.decide(event);
-          const SocketTarget target = target_for(ipv6, udp);
+          const SocketTarget target{ipv6, udp};
           apply(fd, options_to_apply(wanted, created, target), "connect");
           enforced_here |= enforced_on(wanted, target);
         }
@@ -241,7 +233,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
                                                &event.local, &local_ipv6);
         if (known) {
           const SocketSettings wanted = plan.policy.decide(event);
-          const SocketTarget target = target_for(ipv6, udp, number == SYS_listen);
+          const SocketTarget target{ipv6, udp, /*listener=*/number == SYS_listen};
           apply(fd, options_to_apply(wanted, created, target), number == SYS_listen ? "listen" : "bind");
           enforced_here |= enforced_on(wanted, target);
         }
