@@ -60,30 +60,33 @@ ensure_zig() {
   (cd "$ZIG_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
-build_musl() {
+# configure_zig_build DIR TOOLCHAIN_FILE [CMAKE_ARGS...]: a build with one of
+# the zig toolchains in cmake/, which sees only toml++'s own headers (the
+# rest of /usr/include is this machine's glibc's).
+configure_zig_build() {
+  local dir=$1 toolchain=$2
+  shift 2
   ensure_zig || return 1
+  mkdir -p "$dir/toml-include"
+  ln -sfn /usr/include/toml++ "$dir/toml-include/toml++"
+  cmake -S "$SOCKSHIM_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/$toolchain" \
+    -DTOMLPP_INCLUDE_DIR="$dir/toml-include" "$@" >/dev/null
+}
+
+build_musl() {
   log "building (musl, zig c++ -target x86_64-linux-musl) in $MUSL_BUILD_DIR"
-  # Only toml++'s own headers: the rest of /usr/include is glibc's.
-  mkdir -p "$MUSL_BUILD_DIR/toml-include"
-  ln -sfn /usr/include/toml++ "$MUSL_BUILD_DIR/toml-include/toml++"
-  cmake -S "$SOCKSHIM_ROOT" -B "$MUSL_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/zig-musl.cmake" \
-    -DTOMLPP_INCLUDE_DIR="$MUSL_BUILD_DIR/toml-include" \
-    -DSOCKSHIM_GTEST_SOURCE_DIR=/usr/src/googletest >/dev/null
+  configure_zig_build "$MUSL_BUILD_DIR" zig-musl.cmake -DSOCKSHIM_GTEST_SOURCE_DIR=/usr/src/googletest || return 1
   cmake --build "$MUSL_BUILD_DIR"
 }
 
 # The portable glibc library (cmake/zig-glibc-2.17.cmake): only
 # libsockshim.so, linked against glibc 2.17's symbol versions; the glibc
-# build's tests check it (tests/portable_library_test.sh).
+# build's tests check it (tests/portable/glibc_floor_check.sh and the
+# portable.* tests).
 build_portable() {
-  ensure_zig || return 1
   log "building the portable glibc library (zig c++ -target x86_64-linux-gnu.2.17) in $PORTABLE_BUILD_DIR"
-  mkdir -p "$PORTABLE_BUILD_DIR/toml-include"
-  ln -sfn /usr/include/toml++ "$PORTABLE_BUILD_DIR/toml-include/toml++"
-  cmake -S "$SOCKSHIM_ROOT" -B "$PORTABLE_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/zig-glibc-2.17.cmake" \
-    -DTOMLPP_INCLUDE_DIR="$PORTABLE_BUILD_DIR/toml-include" >/dev/null
+  configure_zig_build "$PORTABLE_BUILD_DIR" zig-glibc-2.17.cmake || return 1
   cmake --build "$PORTABLE_BUILD_DIR" --target sockshim
 }
 
@@ -93,14 +96,9 @@ STATIC_CLI_BUILD_DIR=${STATIC_CLI_BUILD_DIR:-$SOCKSHIM_ROOT/build-static-cli}
 # userland, glibc or musl, old or new (scripts/distribution-matrix runs its
 # doctor and check in each root).
 build_static_cli() {
-  ensure_zig || return 1
   log "building the static sockshim command (musl, -static) in $STATIC_CLI_BUILD_DIR"
-  mkdir -p "$STATIC_CLI_BUILD_DIR/toml-include"
-  ln -sfn /usr/include/toml++ "$STATIC_CLI_BUILD_DIR/toml-include/toml++"
-  cmake -S "$SOCKSHIM_ROOT" -B "$STATIC_CLI_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/zig-musl.cmake" \
-    -DTOMLPP_INCLUDE_DIR="$STATIC_CLI_BUILD_DIR/toml-include" \
-    -DCMAKE_EXE_LINKER_FLAGS=-static -DSOCKSHIM_BUILD_TESTS=OFF >/dev/null
+  configure_zig_build "$STATIC_CLI_BUILD_DIR" zig-musl.cmake \
+    -DCMAKE_EXE_LINKER_FLAGS=-static -DSOCKSHIM_BUILD_TESTS=OFF || return 1
   cmake --build "$STATIC_CLI_BUILD_DIR" --target sockshim_cli
 }
 
