@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/config_loading.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 
@@ -29,9 +27,7 @@ std::optional<Policy> report(const ConfigError& error) {
 std::optional<Policy> load_config_or_report(const std::string& path) {
   std::string text;
   ConfigError error;
-  FileReadOptions options;
-  options.refuse_writable_by_others = geteuid() == 0;  // as the library does
-  if (!read_config_file(path, options, &text, &error)) return report(error);
+  if (!read_config_file(path, library_file_checks(), &text, &error)) return report(error);
   return report(load_policy(text, path));
 }
 

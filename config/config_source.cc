@@ -17,6 +17,12 @@ void set_source(FoundConfig* found, const char* name) {
 
 }  // namespace
 
+FileReadOptions library_file_checks() {
+  FileReadOptions options;
+  options.refuse_writable_by_others = geteuid() == 0;
+  return options;
+}
+
 bool disabled_by_environment(EnvironmentReader read_environment) {
   const char* value = read_environment("SOCKSHIM_DISABLE");
   return value && std::strcmp(value, "1") == 0;
@@ -43,9 +49,7 @@ ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_
     path = kDefaultConfigPath;
   }
   set_source(found, path);
-  FileReadOptions options;
-  options.refuse_writable_by_others = geteuid() == 0;
-  return read_config_file(path, options, buffer, capacity, &found->length, error)
+  return read_config_file(path, library_file_checks(), buffer, capacity, &found->length, error)
              ? ConfigLookup::found
              : ConfigLookup::failed;
 }

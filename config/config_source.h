@@ -29,6 +29,10 @@ struct FoundConfig {
   size_t length;      // of the text in the caller's buffer
 };
 
+// The checks the library makes of a config file: as root, one that group
+// or others can write is refused.
+FileReadOptions library_file_checks();
+
 // True when SOCKSHIM_DISABLE=1.
 bool disabled_by_environment(EnvironmentReader read_environment);
 
