@@ -11,28 +11,6 @@
 
 namespace sockshim::testing {
 
-std::map<std::string, SocketReport> parse_probe_output(const std::string& out) {
-  std::map<std::string, SocketReport> reports;
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    std::string label, field;
-    words >> label;
-    while (words >> field) {
-      const size_t equals = field.find('=');
-      if (equals == std::string::npos) continue;
-      const std::string value = field.substr(equals + 1);
-      char* end = nullptr;
-      const long number = std::strtol(value.c_str(), &end, 10);
-      if (end && *end == '\0' && !value.empty()) {
-        reports[label][field.substr(0, equals)] = static_cast<int>(number);
-      }
-    }
-  }
-  return reports;
-}
-
 std::map<std::string, std::map<std::string, std::string>> parse_probe_texts(const std::string& out) {
   std::map<std::string, std::map<std::string, std::string>> reports;
   std::istringstream lines(out);
@@ -44,6 +22,18 @@ std::map<std::string, std::map<std::string, std::string>> parse_probe_texts(cons
     while (words >> field) {
       const size_t equals = field.find('=');
       if (equals != std::string::npos) reports[label][field.substr(0, equals)] = field.substr(equals + 1);
+    }
+  }
+  return reports;
+}
+
+std::map<std::string, SocketReport> parse_probe_output(const std::string& out) {
+  std::map<std::string, SocketReport> reports;
+  for (const auto& [label, fields] : parse_probe_texts(out)) {
+    for (const auto& [key, value] : fields) {
+      char* end = nullptr;
+      const long number = std::strtol(value.c_str(), &end, 10);
+      if (end && *end == '\0' && !value.empty()) reports[label][key] = static_cast<int>(number);
     }
   }
   return reports;
