@@ -8,15 +8,10 @@
 #include <gtest/gtest.h>
 
 #include "config/policy_loader.h"
+#include "tests/unit/valid_policy.h"
 
 namespace sockshim {
 namespace {
-
-Policy load(const std::string& text) {
-  LoadResult result = load_policy(text, "test.toml");
-  for (const ConfigError& error : result.errors) ADD_FAILURE() << error.to_string();
-  return result.policy.value_or(Policy());
-}
 
 Endpoint endpoint(const char* address, uint16_t port) {
   Endpoint result;
@@ -78,14 +73,14 @@ keepalive = { idle = 5, interval = 2, count = 3 }
 )";
 
 TEST(DecideTest, TopLevelSettingsApplyToEveryTcpSocketAtCreation) {
-  const Policy policy = load(kDatabaseRule);
+  const Policy policy = valid_policy(kDatabaseRule);
   EXPECT_EQ(decide(policy, created()).number(OptionId::keepalive_idle), 60);
   EXPECT_EQ(decide(policy, created(true)).number(OptionId::keepalive_idle), 60);
   EXPECT_EQ(decide(policy, created(false, true)).number(OptionId::keepalive_idle), std::nullopt);  // UDP
 }
 
 TEST(DecideTest, ConnectRuleMatchesIpv4AndPorts) {
-  const Policy policy = load(kDatabaseRule);
+  const Policy policy = valid_policy(kDatabaseRule);
   EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 5432)).number(OptionId::keepalive_idle), 5);
   EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6379)).number(OptionId::keepalive_idle), 5);
   EXPECT_EQ(decide(policy, connect_to("10.1.2.3", 6380)).number(OptionId::keepalive_idle), 5);
@@ -94,14 +89,14 @@ TEST(DecideTest, ConnectRuleMatchesIpv4AndPorts) {
 }
 
 TEST(DecideTest, ConnectRuleMatchesIpv6AndMappedIpv4) {
-  const Policy policy = load(kDatabaseRule);
+  const Policy policy = valid_policy(kDatabaseRule);
   EXPECT_EQ(decide(policy, connect_to("fd00::5", 5432, true)).number(OptionId::keepalive_idle), 5);
   EXPECT_EQ(decide(policy, connect_to("fe80::5", 5432, true)).number(OptionId::keepalive_idle), 60);
   EXPECT_EQ(decide(policy, connect_to("::ffff:10.0.0.9", 5432, true)).number(OptionId::keepalive_idle), 5);
 }
 
 TEST(DecideTest, DirectionsSelectEvents) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 [[rule]]
 match = { direction = "connect" }
 buffers.receive = 1
@@ -125,7 +120,7 @@ buffers.send = 3
 }
 
 TEST(DecideTest, ListenRulesMatchTheBoundAddressAndPort) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 [[rule]]
 match = { direction = "listen", port = 8080, local = "127.0.0.0/8" }
 buffers.receive = 4096
@@ -143,7 +138,7 @@ buffers.receive = 4096
 }
 
 TEST(DecideTest, AcceptRulesMatchThePeerAndTheLocalPort) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 [[rule]]
 match = { direction = "accept", remote = "192.168.0.0/16", port = 443 }
 tcp.user_timeout = 5000
@@ -156,7 +151,7 @@ tcp.user_timeout = 5000
 }
 
 TEST(DecideTest, LaterRulesOverrideEarlierOnesFieldByField) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 keepalive = { idle = 100, interval = 50, count = 9 }
 [[rule]]
 match.port = 5432
@@ -172,7 +167,7 @@ keepalive = { idle = 20 }
 }
 
 TEST(DecideTest, FamilyAndProtocolMatchers) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 [[rule]]
 match = { family = "ipv6" }
 buffers.send = 6
@@ -192,7 +187,7 @@ buffers.receive = 9
 }
 
 TEST(DecideTest, ProgramGlobs) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 [[rule]]
 match.program = "python3*"
 keepalive.idle = 7
@@ -207,7 +202,7 @@ keepalive.idle = 8
 }
 
 TEST(DecideTest, ForProgramKeepsOnlyTheRulesOfThisProgram) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 keepalive.idle = 1
 [[rule]]
 match.program = "python3*"
@@ -231,7 +226,7 @@ keepalive.idle = 9
 }
 
 TEST(DecideTest, AddressRulesDoNotMatchAtCreation) {
-  const Policy policy = load("[[rule]]\nmatch.port = 80\nbuffers.receive = 4096\n");
+  const Policy policy = valid_policy("[[rule]]\nmatch.port = 80\nbuffers.receive = 4096\n");
   EXPECT_EQ(decide(policy, created()).number(OptionId::receive_buffer), std::nullopt);
   EXPECT_EQ(decide(policy, connect_to("1.2.3.4", 80)).number(OptionId::receive_buffer), 4096);
   EXPECT_EQ(decide(policy, listen_on("0.0.0.0", 80)).number(OptionId::receive_buffer), 4096);

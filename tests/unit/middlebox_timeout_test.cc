@@ -4,15 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "config/policy_loader.h"
+#include "tests/unit/valid_policy.h"
 
 namespace sockshim {
 namespace {
-
-Policy load(const std::string& text) {
-  LoadResult result = load_policy(text, "test.toml");
-  for (const ConfigError& error : result.errors) ADD_FAILURE() << error.to_string();
-  return result.policy.value_or(Policy());
-}
 
 SocketSettings keepalive(int idle, int interval, int count) {
   SocketSettings settings;
@@ -83,7 +78,7 @@ TEST(MiddleboxTimeoutTest, TheForgetfulRouterOfTheEndToEndTestAndTheDemo) {
 }
 
 TEST(MiddleboxTimeoutTest, NamesTheSectionsWhoseConnectionsWouldBeForgotten) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 keepalive = { idle = 60, interval = 10, count = 3 }
 [[rule]]
 name = "database"
@@ -116,7 +111,7 @@ keepalive = { interval = 5 }
 }
 
 TEST(MiddleboxTimeoutTest, TheTopLevelIsNamedWhenItHasNoKeepalive) {
-  const Policy policy = load(R"(
+  const Policy policy = valid_policy(R"(
 [[rule]]
 name = "database"
 match = { port = 5432 }

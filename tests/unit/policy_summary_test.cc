@@ -5,18 +5,13 @@
 #include <gtest/gtest.h>
 
 #include "config/policy_loader.h"
+#include "tests/unit/valid_policy.h"
 
 namespace sockshim {
 namespace {
 
-Policy load(const char* toml) {
-  LoadResult loaded = load_policy(toml, "test");
-  EXPECT_TRUE(loaded.policy.has_value()) << toml;
-  return loaded.policy ? *loaded.policy : Policy();
-}
-
 TEST(PolicySummaryTest, CreationOptionsAndWhichEventsRulesReach) {
-  const Policy policy = load(
+  const Policy policy = valid_policy(
       "keepalive.idle = 30\n"
       "[[rule]]\nmatch = { direction = \"connect\", port = 5432 }\nkeepalive.idle = 5\n"
       "[[rule]]\nmatch = { protocol = \"udp\" }\nbuffers.receive = 65536\n");
@@ -32,15 +27,15 @@ TEST(PolicySummaryTest, CreationOptionsAndWhichEventsRulesReach) {
 }
 
 TEST(PolicySummaryTest, AcceptTimeRules) {
-  EXPECT_EQ(first_accept_time_rule(load("keepalive.idle = 30\n")), -1);
-  EXPECT_EQ(first_accept_time_rule(load("[[rule]]\nmatch = { direction = \"listen\", local = [\"10.0.0.0/8\"] }\n"
+  EXPECT_EQ(first_accept_time_rule(valid_policy("keepalive.idle = 30\n")), -1);
+  EXPECT_EQ(first_accept_time_rule(valid_policy("[[rule]]\nmatch = { direction = \"listen\", local = [\"10.0.0.0/8\"] }\n"
                                         "keepalive.idle = 5\n")),
             -1);
-  EXPECT_EQ(first_accept_time_rule(load("[[rule]]\nmatch = { port = 8080 }\nkeepalive.idle = 5\n")), -1);
-  EXPECT_EQ(first_accept_time_rule(load("[[rule]]\nmatch = { port = 8080 }\nkeepalive.idle = 5\n"
+  EXPECT_EQ(first_accept_time_rule(valid_policy("[[rule]]\nmatch = { port = 8080 }\nkeepalive.idle = 5\n")), -1);
+  EXPECT_EQ(first_accept_time_rule(valid_policy("[[rule]]\nmatch = { port = 8080 }\nkeepalive.idle = 5\n"
                                         "[[rule]]\nmatch = { direction = \"accept\" }\nkeepalive.idle = 6\n")),
             1);
-  EXPECT_EQ(first_accept_time_rule(load("[[rule]]\nmatch = { remote = [\"10.0.0.0/8\"] }\nkeepalive.idle = 5\n")), 0);
+  EXPECT_EQ(first_accept_time_rule(valid_policy("[[rule]]\nmatch = { remote = [\"10.0.0.0/8\"] }\nkeepalive.idle = 5\n")), 0);
 }
 
 }  // namespace
