@@ -67,6 +67,10 @@ configure_zig_build() {
   local dir=$1 toolchain=$2
   shift 2
   ensure_zig || return 1
+  # For a static link zig builds musl's libc.a from its sources and holds
+  # more files open than the 1024 that containers often allow: the soft
+  # limit up to the hard one (build-debian-image raises the hard one).
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$dir/toml-include"
   ln -sfn /usr/include/toml++ "$dir/toml-include/toml++"
   cmake -S "$SOCKSHIM_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -94,11 +98,13 @@ STATIC_CLI_BUILD_DIR=${STATIC_CLI_BUILD_DIR:-$SOCKSHIM_ROOT/build-static-cli}
 
 # The sockshim command linked statically against musl: it runs on any Linux
 # userland, glibc or musl, old or new (scripts/distribution-matrix runs its
-# doctor and check in each root).
+# doctor and check in each root). Its build also makes the musl library
+# (shim/libsockshim.so), which Dockerfile.debian ships. Extra arguments go to
+# cmake (the Dockerfiles: -DSOCKSHIM_SEARCH_BUILD_TREES=OFF).
 build_static_cli() {
   log "building the static sockshim command (musl, -static) in $STATIC_CLI_BUILD_DIR"
   configure_zig_build "$STATIC_CLI_BUILD_DIR" zig-musl.cmake \
-    -DCMAKE_EXE_LINKER_FLAGS=-static -DSOCKSHIM_BUILD_TESTS=OFF || return 1
+    -DCMAKE_EXE_LINKER_FLAGS=-static -DSOCKSHIM_BUILD_TESTS=OFF "$@" || return 1
   cmake --build "$STATIC_CLI_BUILD_DIR" --target sockshim_cli
 }
 
@@ -110,4 +116,16 @@ build_analysis() {
   local dir=$1
   shift
   CC=clang CXX=clang++ cmake -S "$SOCKSHIM_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+}
+
+# expected_keepalive_readback CONFIG_FILE: the line that
+# tests/distributions/socket_readback.{py,pl} begin with for a socket under
+# CONFIG_FILE's top-level keepalive (durations in seconds, or with s, m or h).
+expected_keepalive_readback() {
+  python3 - "$1" <<'PY'
+import sys, tomllib
+keepalive = tomllib.load(open(sys.argv[1], "rb"))["keepalive"]
+seconds = lambda v: v if isinstance(v, int) else int(v[:-1]) * {"s": 1, "m": 60, "h": 3600}[v[-1]]
+print(f"keepalive=1 idle={seconds(keepalive['idle'])} interval={seconds(keepalive['interval'])} count={keepalive['count']}")
+PY
 }

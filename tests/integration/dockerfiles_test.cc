@@ -1,42 +1,79 @@
 // SPDX-License-Identifier: Apache-2.0
 // Dockerfile.debian and Dockerfile.alpine stay in lockstep: only the base
-// image, the package installation and the portable glibc library's step
-// (build_portable, glibc images only) may differ. (Only the Debian one can be
-// built here; this keeps the Alpine one from drifting.)
+// image, the package installation and the step that puts the musl library in
+// place (the Debian image takes it from the static command's zig build, the
+// Alpine image from its own, tested, build) may differ, and both final stages
+// hold the same files at the same paths. (Only the Debian one can be built
+// here; this keeps the Alpine one from drifting.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 namespace sockshim::testing {
 namespace {
 
-// The Dockerfile's instructions without comments, the package-manager RUN
-// (continued lines included) and the base image's default.
-std::vector<std::string> shared_steps(const std::string& name) {
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+constexpr const char* kMuslLibraryStaged = "/image/usr/local/lib/sockshim/musl/libsockshim.so";
+
+// The Dockerfile's instructions, comments and blank lines left out, each
+// instruction's continued lines joined with "\n".
+std::vector<std::string> instructions(const std::string& name) {
   std::ifstream file(std::string(SOCKSHIM_SOURCE_DIR) + "/" + name);
-  std::vector<std::string> steps;
+  std::vector<std::string> result;
   std::string line;
-  bool in_package_install = false;
+  bool continued = false;
   while (std::getline(file, line)) {
-    const bool continues = !line.empty() && line.back() == '\\';
-    if (in_package_install) {
-      in_package_install = continues;
-      continue;
+    if (!continued && (line.empty() || line[0] == '#')) continue;
+    if (continued) {
+      result.back() += "\n" + line;
+    } else {
+      result.push_back(line);
     }
-    if (line.empty() || line[0] == '#') continue;
-    const bool portable_library_step = line.rfind("RUN ", 0) == 0 && line.find("build_portable") != std::string::npos;
-    if (line.rfind("RUN apt-get", 0) == 0 || line.rfind("RUN apk", 0) == 0 || portable_library_step) {
-      in_package_install = continues;
-      continue;
-    }
-    if (line.rfind("ARG BASE_IMAGE=", 0) == 0) line = "ARG BASE_IMAGE=";
-    steps.push_back(line);
+    continued = !line.empty() && line.back() == '\\';
+  }
+  return result;
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+bool is_package_install(const std::string& step) {
+  return starts_with(step, "RUN apt-get") || starts_with(step, "RUN apk");
+}
+
+bool is_musl_library_step(const std::string& step) {
+  return starts_with(step, "RUN ") && step.find(kMuslLibraryStaged) != std::string::npos;
+}
+
+// The instructions both Dockerfiles must share, the base image's default
+// made neutral.
+std::vector<std::string> shared_steps(const std::string& name) {
+  std::vector<std::string> steps;
+  for (std::string step : instructions(name)) {
+    if (is_package_install(step) || is_musl_library_step(step)) continue;
+    if (starts_with(step, "ARG BASE_IMAGE=")) step = "ARG BASE_IMAGE=";
+    steps.push_back(step);
   }
   return steps;
+}
+
+std::vector<std::string> musl_library_steps(const std::string& name) {
+  std::vector<std::string> steps = instructions(name);
+  steps.erase(std::remove_if(steps.begin(), steps.end(), [](const std::string& s) { return !is_musl_library_step(s); }),
+              steps.end());
+  return steps;
+}
+
+// The instructions after FROM scratch AS sockshim.
+std::vector<std::string> final_stage(const std::string& name) {
+  const std::vector<std::string> all = instructions(name);
+  auto from = std::find(all.begin(), all.end(), "FROM scratch AS sockshim");
+  return from == all.end() ? std::vector<std::string>{} : std::vector<std::string>(from + 1, all.end());
 }
 
 TEST(DockerfilesTest, DebianAndAlpineHaveTheSameStagesAndSteps) {
@@ -45,14 +82,44 @@ TEST(DockerfilesTest, DebianAndAlpineHaveTheSameStagesAndSteps) {
   ASSERT_FALSE(debian.empty());
   EXPECT_EQ(debian, alpine);
   for (const char* stage : {"FROM ${BASE_IMAGE} AS build", "FROM build AS test", "FROM scratch AS sockshim"}) {
-    EXPECT_THAT(debian, ::testing::Contains(std::string(stage)));
+    EXPECT_THAT(debian, Contains(std::string(stage)));
   }
-  EXPECT_THAT(debian, ::testing::Contains(std::string("RUN ctest --test-dir /build --output-on-failure")));
-  // The glibc image ships the portable library.
-  std::ifstream file(std::string(SOCKSHIM_SOURCE_DIR) + "/Dockerfile.debian");
-  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  EXPECT_THAT(text, ::testing::HasSubstr("build_portable"));
-  EXPECT_THAT(text, ::testing::HasSubstr("build-portable/shim/libsockshim.so /install/usr/local/lib/sockshim/libsockshim.so"));
+  EXPECT_THAT(debian, Contains(std::string("RUN ctest --test-dir /build --output-on-failure")));
+}
+
+// The last stage: the static command and both libraries, where the command
+// looks for them (cli/shim_libraries.cc: ../lib/sockshim/LIBC/libsockshim.so
+// from its own directory), and no library at /usr/local/lib/libsockshim.so,
+// which the static (musl) command would take for its own libc's.
+TEST(DockerfilesTest, TheFinalStageHoldsTheStaticCommandAndTheLibraryOfEachLibc) {
+  for (const char* name : {"Dockerfile.debian", "Dockerfile.alpine"}) {
+    const std::vector<std::string> last = final_stage(name);
+    for (const char* path : {"/usr/local/bin/sockshim", "/usr/local/lib/sockshim/glibc/libsockshim.so",
+                             "/usr/local/lib/sockshim/musl/libsockshim.so"}) {
+      EXPECT_THAT(last, Contains("COPY --from=test /image" + std::string(path) + " " + path)) << name;
+    }
+    for (const std::string& step : last) EXPECT_THAT(step, ::testing::Not(HasSubstr(" /usr/local/lib/libsockshim.so")));
+  }
+  // Staged by the shared step: the portable glibc library and the static command.
+  const std::vector<std::string> debian = shared_steps("Dockerfile.debian");
+  const auto staging = std::find_if(debian.begin(), debian.end(), [](const std::string& step) {
+    return step.find("build_static_cli") != std::string::npos;
+  });
+  ASSERT_NE(staging, debian.end());
+  EXPECT_THAT(*staging, HasSubstr("build_portable"));
+  EXPECT_THAT(*staging, HasSubstr("build-portable/shim/libsockshim.so /image/usr/local/lib/sockshim/glibc/libsockshim.so"));
+  EXPECT_THAT(*staging, HasSubstr("build-static-cli/cli/sockshim /image/usr/local/bin/sockshim"));
+}
+
+TEST(DockerfilesTest, EachImageStagesItsMuslLibraryInOneStep) {
+  const std::vector<std::string> debian = musl_library_steps("Dockerfile.debian");
+  ASSERT_EQ(debian.size(), 1u);
+  EXPECT_THAT(debian[0], HasSubstr("build-static-cli/shim/libsockshim.so " + std::string(kMuslLibraryStaged)));
+  // The glibc image's test stage also runs the portable.* tests.
+  EXPECT_THAT(debian[0], HasSubstr("-DSOCKSHIM_PORTABLE_LIBRARY=/src/build-portable/shim/libsockshim.so"));
+  const std::vector<std::string> alpine = musl_library_steps("Dockerfile.alpine");
+  ASSERT_EQ(alpine.size(), 1u);
+  EXPECT_THAT(alpine[0], HasSubstr("/install/usr/local/lib/sockshim/libsockshim.so " + std::string(kMuslLibraryStaged)));
 }
 
 }  // namespace
