@@ -9,6 +9,7 @@ them (cli/shim_libraries.cc), LD_PRELOAD and SOCKSHIM_CONFIG point into those
 mounts at the files the init container and the ConfigMap provide, the
 supervised variant runs the copied command with that config, and the
 Kustomize component adds exactly what deployment.yaml spells out.
+(scripts/build-init-image builds Dockerfile.init and runs the copy.)
 
     kubernetes_test.py SOCKSHIM_COMMAND EXAMPLES_DIR
 """
