@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/doctor_command.h"
 
-#include <spawn.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,20 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "cli/captured_run.h"
 #include "cli/exit_codes.h"
-#include "cli/library_version.h"
 #include "cli/kernel_facts.h"
+#include "cli/library_facts.h"
+#include "cli/preload_test.h"
 #include "cli/shim_libraries.h"
 #include "supervisor/descriptor_copy.h"
 #include "supervisor/listener.h"
-
-extern char** environ;
 
 namespace sockshim::cli {
 namespace {
 
 constexpr char kUsage[] =
     "usage: sockshim doctor\n"
+    "       sockshim doctor --preload-test LIBRARY [-- PROGRAM [ARG...]]\n"
     "\n"
     "Prints the kernel version; the keepalive, retransmission and buffer sysctls\n"
     "of this network namespace (a container's namespace starts from the kernel\n"
@@ -33,8 +32,18 @@ constexpr char kUsage[] =
     "symbol resolved; and whether the supervisor (sockshim run on static and Go\n"
     "programs) works here, or what happens instead.\n"
     "\n"
-    "Exit status: 0 every library found loads, 1 a library found does not load,\n"
-    "2 usage error.\n";
+    "\n"
+    "--preload-test LIBRARY runs programs here (PROGRAM, or /bin/sh -c : and\n"
+    "/usr/bin/env true) without and then with LD_PRELOAD=LIBRARY, SOCKSHIM_LOG=info\n"
+    "and SOCKSHIM_STRICT=1, and says whether each starts as before with the library\n"
+    "running in it and the config (SOCKSHIM_CONFIG, ...) read without error. Run it\n"
+    "in an image before setting LD_PRELOAD for every process: a library that its\n"
+    "libc cannot load (the other libc's, or a glibc older than it needs) stops\n"
+    "every program at start.\n"
+    "\n"
+    "Exit status: 0 every library found loads (with --preload-test: every program\n"
+    "tried passed), 1 a library found does not load (a program tried did not\n"
+    "pass), 2 usage error.\n";
 
 constexpr struct {
   Libc libc;
@@ -45,33 +54,10 @@ constexpr struct {
 };
 
 // Runs |argv| quietly with the shim disabled; true when it exits 0.
-bool runs_cleanly(std::vector<std::string> argv, std::string* output) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return false;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  std::vector<char*> args;
-  for (std::string& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  std::vector<std::string> env_text = {"SOCKSHIM_DISABLE=1", "LD_BIND_NOW=1"};
-  std::vector<char*> env;
-  for (std::string& entry : env_text) env.push_back(entry.data());
-  env.push_back(nullptr);
-  pid_t pid = 0;
-  const int failed = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  char buffer[512];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) output->append(buffer, static_cast<size_t>(n));
-  close(pipe_fds[0]);
-  if (failed) return false;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+bool runs_cleanly(const std::vector<std::string>& argv, std::string* output) {
+  const CapturedRun run = run_captured(argv, {"SOCKSHIM_DISABLE=1", "LD_BIND_NOW=1"}, 30000);
+  *output = run.output;
+  return run.started && !run.timed_out && run.exit_status == 0;
 }
 
 // glibc's loader preloads it into /bin/true; musl's loads it with --list.
@@ -113,6 +99,17 @@ void report_supervisor() {
 }  // namespace
 
 int doctor_command(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[0], "--preload-test") == 0) {
+    std::vector<std::vector<std::string>> programs;
+    if (argc >= 3) {
+      if (std::strcmp(argv[2], "--") != 0 || argc == 3) {
+        std::fputs(kUsage, stderr);
+        return kExitUsage;
+      }
+      programs.emplace_back(argv + 3, argv + argc);
+    }
+    return preload_test(argv[1], programs) ? kExitOk : kExitFailure;
+  }
   if (argc > 0) {
     const bool help = std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0;
     std::fputs(kUsage, help ? stdout : stderr);

@@ -93,7 +93,7 @@ void read_environment_and_config() {
     bool failed = false;
     if (!find_pending_config(&failed)) {
       if (failed) stop_if_strict();
-      log_message(LogLevel::info, "no config; doing nothing");
+      log_message(LogLevel::info, "sockshim %s: no config; doing nothing", kVersion);
     }
   }
   errno = saved_errno;

@@ -408,6 +408,81 @@ TEST(DoctorTest, ReportsKernelSettingsAndLibraries) {
   EXPECT_THAT(result.out, HasSubstr("pidfd_getfd on a child: allowed"));
 }
 
+// doctor --preload-test: a program of this build's libc starts with this
+// build's library, which reads the config in it; the other libc's library,
+// a bad config and a static program each fail the test with the reason.
+TEST(PreloadTestTest, ProgramStartsWithTheLibraryRunningInIt) {
+  const ProgramResult result = sockshim({"doctor", "--preload-test", shim_library_path(), "--", SOCKPROBE_PATH, "fresh"},
+                                        {{"SOCKSHIM_CONFIG_TOML", "keepalive.idle = 30\n"}});
+  EXPECT_EQ(result.exit_status, 0) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("starts as without the library (exit 0), the library ran in it"));
+  EXPECT_THAT(result.out, HasSubstr(std::string("info: sockshim ") + SOCKSHIM_VERSION + " loaded"));
+#if defined(__GLIBC__)
+  EXPECT_THAT(result.out, HasSubstr("  library: glibc, needs glibc 2."));
+#else
+  EXPECT_THAT(result.out, HasSubstr(std::string("  library: musl, sockshim ") + SOCKSHIM_VERSION + "\n"));
+#endif
+  EXPECT_THAT(result.out, HasSubstr("OK: 1 program(s) start with LD_PRELOAD=" + shim_library_path()));
+}
+
+#if defined(__GLIBC__)
+TEST(PreloadTestTest, DefaultProgramsAreTheShellAndEnv) {
+  const ProgramResult result = sockshim({"doctor", "--preload-test", shim_library_path()});
+  EXPECT_EQ(result.exit_status, 0) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("/bin/sh -c : (glibc): starts as without the library"));
+  EXPECT_THAT(result.out, HasSubstr("/usr/bin/env true (glibc): starts as without the library"));
+  EXPECT_THAT(result.out, HasSubstr(": no config; doing nothing"));
+}
+#endif
+
+// What a libc that cannot load the library does to every program: glibc's
+// loader finds no musl libc.so; musl's loader cannot resolve glibc-only
+// symbols of the (portable) glibc build. Either stops the program with 127.
+TEST(PreloadTestTest, TheOtherLibcsLibraryStopsTheProgramAndIsNamed) {
+  const char* other = std::getenv("SOCKSHIM_OTHER_LIBC_LIBRARY");
+  if (!other || !*other) {
+    GTEST_SKIP() << "SOCKSHIM_OTHER_LIBC_LIBRARY is not set: no build for the other libc here (scripts/test sets it "
+                    "on the host; a container holds one libc)";
+  }
+  std::string library = other;
+#if !defined(__GLIBC__)
+  const std::string portable = std::string(SOCKSHIM_SOURCE_DIR) + "/build-portable/shim/libsockshim.so";
+  if (access(portable.c_str(), R_OK) == 0) library = portable;
+#endif
+  const ProgramResult result = sockshim({"doctor", "--preload-test", library, "--", SOCKPROBE_PATH, "fresh"});
+  EXPECT_EQ(result.exit_status, 1) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("DOES NOT START with the library (exit 127; without it: exit 0)"));
+#if defined(__GLIBC__)
+  EXPECT_THAT(result.out, HasSubstr("error while loading shared libraries"));
+  EXPECT_THAT(result.out, HasSubstr("this is the musl library and " + std::string(SOCKPROBE_PATH) +
+                                    " runs on glibc: give it the glibc library"));
+#else
+  EXPECT_THAT(result.out, HasSubstr("symbol not found"));
+  EXPECT_THAT(result.out, HasSubstr("this is the glibc library and " + std::string(SOCKPROBE_PATH) +
+                                    " runs on musl: give it the musl library"));
+#endif
+  EXPECT_THAT(result.out, HasSubstr("FAILED: do not set LD_PRELOAD=" + library));
+}
+
+TEST(PreloadTestTest, ABadConfigFailsTheTestWithItsPosition) {
+  const std::string path = write_config("preload-test-bad.toml", "[keepalive]\nidel = 3\n");
+  const ProgramResult result = sockshim({"doctor", "--preload-test", shim_library_path(), "--", SOCKPROBE_PATH, "fresh"},
+                                        {{"SOCKSHIM_CONFIG", path}});
+  EXPECT_EQ(result.exit_status, 1) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("THE LIBRARY REPORTED AN ERROR"));
+  EXPECT_THAT(result.out, HasSubstr(path + ":2:1: keepalive.idel: unknown key"));
+}
+
+TEST(PreloadTestTest, StaticProgramIsNotReachedAndUsageIsChecked) {
+  const ProgramResult result = sockshim({"doctor", "--preload-test", shim_library_path(), "--", STATIC_PROGRAM_PATH});
+  EXPECT_EQ(result.exit_status, 1) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("(statically linked): no loader reads LD_PRELOAD there"));
+  EXPECT_THAT(result.out, HasSubstr("FAILED: no program tried is reached by a preload"));
+  EXPECT_EQ(sockshim({"doctor", "--preload-test", "/nonexistent/libsockshim.so"}).exit_status, 1);
+  EXPECT_EQ(sockshim({"doctor", "--preload-test"}).exit_status, 2);
+  EXPECT_EQ(sockshim({"doctor", "--preload-test", shim_library_path(), "true"}).exit_status, 2);
+}
+
 // One version, from CMake's project(VERSION): the command's, the one the
 // library carries (read by doctor from the file) and the one it logs.
 TEST(VersionTest, CommandLibraryAndLogAgree) {
