@@ -129,3 +129,14 @@ seconds = lambda v: v if isinstance(v, int) else int(v[:-1]) * {"s": 1, "m": 60,
 print(f"keepalive=1 idle={seconds(keepalive['idle'])} interval={seconds(keepalive['interval'])} count={keepalive['count']}")
 PY
 }
+
+# image_id NAME: the id of the local image NAME, or nothing.
+image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null; }
+
+# remove_replaced_image OLD_ID NAME: after a build tagged NAME, removes the
+# image that NAME named before (OLD_ID), now untagged; podman refuses, and
+# this leaves it, where another name or a container still uses it.
+remove_replaced_image() {
+  [ -n "$1" ] && [ "$1" != "$(image_id "$2")" ] && podman rmi "$1" >/dev/null 2>&1
+  return 0
+}
