@@ -245,8 +245,8 @@ TEST(PolicyLoaderTest, SourceNameIsTheEnvironmentVariableForInlineToml) {
   EXPECT_THAT(result.errors[0].to_string(), HasSubstr("SOCKSHIM_CONFIG_TOML:1:18: keepalive.idle"));
 }
 
-// Inputs the fuzzer found reaching toml++ 3.3's TOML_UNREACHABLE (see
-// config/CMakeLists.txt): each is a syntax error, well-defined.
+// Inputs the fuzzer found reaching toml++'s TOML_UNREACHABLE (3.3 and 3.4;
+// see config/CMakeLists.txt): each is a syntax error, well-defined.
 TEST(PolicyLoaderTest, NonAsciiWhereTomlAllowsNoneIsASyntaxError) {
   EXPECT_THAT(only_error("e\xef\xbb\xb8\n"), HasSubstr("test.toml:1:2: syntax error"));
   EXPECT_THAT(only_error("x=0_'=0F\xc5\x92"), HasSubstr("syntax error"));
