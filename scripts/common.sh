@@ -140,3 +140,47 @@ remove_replaced_image() {
   [ -n "$1" ] && [ "$1" != "$(image_id "$2")" ] && podman rmi "$1" >/dev/null 2>&1
   return 0
 }
+
+# The Debian mirror in this machine's apt sources (a release's main
+# component, not -updates or -security): where debootstrap fetches roots.
+debian_mirror() {
+  apt-get indextargets --format '$(REPO_URI) $(CODENAME) $(COMPONENT)' |
+    awk '$3 == "main" && $2 !~ /-/ { print $1; exit }'
+}
+
+# debootstrap_root RELEASE DIR LOG [PACKAGES]: a minbase root of RELEASE
+# (with the comma-separated PACKAGES) in DIR from debian_mirror, carrying
+# the host's apt settings for that mirror (e.g. a snapshot's old Release
+# dates) so that apt-get inside accepts it as the host does, and no
+# downloaded .deb left. Returns 2 when the mirror is missing or cannot be
+# reached, 1 on any other failure (the log's tail on stderr).
+debootstrap_root() {
+  local release=$1 dir=$2 debootstrap_log=$3 packages=${4:-} mirror
+  mirror=$(debian_mirror)
+  [ -n "$mirror" ] || { echo "no Debian mirror in this machine's apt sources" >&2; return 2; }
+  command -v debootstrap >/dev/null || ensure_packages debootstrap || return 1
+  log "debootstrap --variant=minbase${packages:+ --include=$packages} $release from $mirror"
+  if ! debootstrap --variant=minbase ${packages:+--include="$packages"} "$release" "$dir" "$mirror" \
+      >"$debootstrap_log" 2>&1; then
+    tail -20 "$debootstrap_log" >&2
+    grep -qE 'Failed getting release file|Couldn.t download|Failure trying to run|resolve' \
+      "$debootstrap_log" && return 2
+    return 1
+  fi
+  apt-config dump | grep -E '^Acquire::Check-(Valid-Until|Date) ' \
+    >"$dir/etc/apt/apt.conf.d/99host-mirror" || true
+  rm -rf "$dir"/var/cache/apt/archives/*.deb
+}
+
+# established_connection_to PORT: ss's line (with timers, buffers and TCP
+# info) for an established connection to PORT, waiting up to 1 s for one;
+# nothing if none came.
+established_connection_to() {
+  local seen= i
+  for i in $(seq 20); do
+    seen=$(ss -Htnoim state established "( dport = :$1 )" 2>/dev/null)
+    [ -n "$seen" ] && break
+    sleep 0.05
+  done
+  printf '%s' "$seen"
+}
