@@ -150,7 +150,7 @@ int doctor_command(int argc, char** argv) {
     all_load &= loads;
     std::printf("        library %s: %s\n", library.c_str(), loads ? "loads, every symbol resolved" : "DOES NOT LOAD");
     if (!loads) std::printf("%s", output.c_str());
-    const std::string version = library_version(library);
+    const std::string version = read_library_facts(library).version;
     std::printf("        version: %s%s\n", version.empty() ? "unknown" : version.c_str(),
                 version.empty() || version == SOCKSHIM_VERSION ? "" : " (not this command's)");
   }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 #include <vector>
 
 namespace sockshim::cli {
@@ -16,9 +17,7 @@ namespace {
 // any section, bounds-checked against the file.
 class ElfSections {
  public:
-  explicit ElfSections(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    bytes_.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  explicit ElfSections(const std::string& bytes) : bytes_(bytes) {
     Elf64_Ehdr header;
     if (bytes_.size() < sizeof header) return;
     std::memcpy(&header, bytes_.data(), sizeof header);
@@ -34,30 +33,31 @@ class ElfSections {
   const std::vector<Elf64_Shdr>& sections() const { return sections_; }
 
   // The section's bytes, or empty when they lie outside the file.
-  std::string contents(const Elf64_Shdr& section) const {
+  std::string_view contents(const Elf64_Shdr& section) const {
     if (section.sh_type == SHT_NOBITS || section.sh_offset > bytes_.size() ||
         section.sh_size > bytes_.size() - section.sh_offset) {
-      return "";
+      return {};
     }
-    return bytes_.substr(section.sh_offset, section.sh_size);
+    return std::string_view(bytes_).substr(section.sh_offset, section.sh_size);
   }
 
   // The NUL-terminated string at |offset| of string table section |index|.
   std::string string_at(uint32_t index, uint64_t offset) const {
     if (index >= sections_.size()) return "";
-    const std::string table = contents(sections_[index]);
+    const std::string_view table = contents(sections_[index]);
     if (offset >= table.size()) return "";
-    return std::string(table.c_str() + offset);
+    const std::string_view rest = table.substr(offset);
+    return std::string(rest.substr(0, rest.find('\0')));
   }
 
  private:
-  std::string bytes_;
+  const std::string& bytes_;
   std::vector<Elf64_Shdr> sections_;
 };
 
 // Reads a T at |offset| of |data|; false when it does not fit.
 template <typename T>
-bool read_at(const std::string& data, uint64_t offset, T* out) {
+bool read_at(std::string_view data, uint64_t offset, T* out) {
   if (offset > data.size() || sizeof *out > data.size() - offset) return false;
   std::memcpy(out, data.data() + offset, sizeof *out);
   return true;
@@ -78,11 +78,7 @@ bool newer_version(const std::string& a, const std::string& b) {
   return false;
 }
 
-}  // namespace
-
-std::string library_version(const std::string& library) {
-  std::ifstream file(library, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+std::string version_marked_in(const std::string& bytes) {
   constexpr char kMarker[] = "sockshim-version ";
   const size_t at = bytes.find(kMarker);
   if (at == std::string::npos) return "";
@@ -92,11 +88,10 @@ std::string library_version(const std::string& library) {
   return bytes.substr(start, end - start);
 }
 
-std::optional<Libc> library_libc(const std::string& library) {
-  const ElfSections elf(library);
+std::optional<Libc> libc_needed_by(const ElfSections& elf) {
   for (const Elf64_Shdr& section : elf.sections()) {
     if (section.sh_type != SHT_DYNAMIC) continue;
-    const std::string dynamic = elf.contents(section);
+    const std::string_view dynamic = elf.contents(section);
     Elf64_Dyn entry;
     for (uint64_t at = 0; read_at(dynamic, at, &entry) && entry.d_tag != DT_NULL; at += sizeof entry) {
       if (entry.d_tag != DT_NEEDED) continue;
@@ -108,12 +103,11 @@ std::optional<Libc> library_libc(const std::string& library) {
   return std::nullopt;
 }
 
-std::string newest_glibc_needed(const std::string& library) {
-  const ElfSections elf(library);
+std::string newest_glibc_needed_by(const ElfSections& elf) {
   std::string newest;
   for (const Elf64_Shdr& section : elf.sections()) {
     if (section.sh_type != SHT_GNU_verneed) continue;
-    const std::string needs = elf.contents(section);
+    const std::string_view needs = elf.contents(section);
     Elf64_Verneed need;
     for (uint64_t at = 0; read_at(needs, at, &need); at += need.vn_next) {
       Elf64_Vernaux aux;
@@ -131,6 +125,15 @@ std::string newest_glibc_needed(const std::string& library) {
     }
   }
   return newest;
+}
+
+}  // namespace
+
+LibraryFacts read_library_facts(const std::string& library) {
+  std::ifstream file(library, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const ElfSections elf(bytes);
+  return {version_marked_in(bytes), libc_needed_by(elf), newest_glibc_needed_by(elf)};
 }
 
 }  // namespace sockshim::cli

@@ -11,17 +11,20 @@
 
 namespace sockshim::cli {
 
-// "0.1.0", or "" when |library| carries no version: the library carries
-// "sockshim-version X.Y.Z" (shim/runtime.cc).
-std::string library_version(const std::string& library);
+struct LibraryFacts {
+  // "0.1.0", or "" when the library carries no version: it carries
+  // "sockshim-version X.Y.Z" (shim/runtime.cc).
+  std::string version;
+  // The libc it links against (its DT_NEEDED: libc.so.6 is glibc, libc.so or
+  // libc.musl-* is musl); nothing when it is not a 64-bit ELF shared object
+  // or names neither.
+  std::optional<Libc> libc;
+  // The highest GLIBC_x.y among the symbol versions it needs ("2.17"), or ""
+  // when it needs none.
+  std::string newest_glibc;
+};
 
-// The libc the library links against (its DT_NEEDED: libc.so.6 is glibc,
-// libc.so or libc.musl-* is musl); nothing when it is not a 64-bit ELF
-// shared object or names neither.
-std::optional<Libc> library_libc(const std::string& library);
-
-// The highest GLIBC_x.y among the symbol versions the library needs
-// ("2.17"), or "" when it needs none.
-std::string newest_glibc_needed(const std::string& library);
+// Reads |library| once; a file that cannot be read gives empty facts.
+LibraryFacts read_library_facts(const std::string& library);
 
 }  // namespace sockshim::cli

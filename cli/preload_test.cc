@@ -91,7 +91,7 @@ Outcome try_program(std::vector<std::string> argv, const std::string& library, c
     std::printf("  %s: %s\n", shown.c_str(), facts.kind == ProgramKind::not_found ? "NOT FOUND" : "not an ELF program");
     return Outcome::failed;
   }
-  if (facts.kind == ProgramKind::static_binary || facts.kind == ProgramKind::go) {
+  if (beyond_preload(facts.kind)) {
     std::printf("  %s (%s): no loader reads LD_PRELOAD there; sockshim run supervises such programs\n", shown.c_str(),
                 kind_name(facts.kind));
     return Outcome::not_reachable;
@@ -143,12 +143,10 @@ bool preload_test(const std::string& library, std::vector<std::vector<std::strin
     std::printf("  %s: cannot read it: %s\nFAILED: no library to test\n", library.c_str(), std::strerror(errno));
     return false;
   }
-  const std::optional<Libc> libc = library_libc(library);
-  const std::string version = library_version(library);
-  const std::string glibc_floor = newest_glibc_needed(library);
-  std::printf("  library: %s%s, sockshim %s\n", libc ? libc_name(*libc) : "unknown libc",
-              glibc_floor.empty() ? "" : (", needs glibc " + glibc_floor + " or later").c_str(),
-              version.empty() ? "(no version)" : version.c_str());
+  const LibraryFacts facts = read_library_facts(library);
+  std::printf("  library: %s%s, sockshim %s\n", facts.libc ? libc_name(*facts.libc) : "unknown libc",
+              facts.newest_glibc.empty() ? "" : (", needs glibc " + facts.newest_glibc + " or later").c_str(),
+              facts.version.empty() ? "(no version)" : facts.version.c_str());
   if (programs.empty()) {
     for (std::vector<std::string> program : {std::vector<std::string>{"/bin/sh", "-c", ":"},
                                               std::vector<std::string>{"/usr/bin/env", "true"}}) {
@@ -162,7 +160,7 @@ bool preload_test(const std::string& library, std::vector<std::vector<std::strin
   }
   int passed = 0, failed = 0;
   for (std::vector<std::string>& program : programs) {
-    switch (try_program(program, library, libc)) {
+    switch (try_program(program, library, facts.libc)) {
       case Outcome::passed: ++passed; break;
       case Outcome::failed: ++failed; break;
       case Outcome::not_reachable: break;

@@ -23,6 +23,10 @@ struct ProgramFacts {
   std::string interpreter;  // PT_INTERP, when there is one
 };
 
+// Statically linked and Go programs: no loader reads LD_PRELOAD there, so
+// only the supervisor reaches their sockets.
+inline bool beyond_preload(ProgramKind kind) { return kind == ProgramKind::static_binary || kind == ProgramKind::go; }
+
 // |program| as given to `run` (a path, or a name looked up in PATH); scripts
 // are followed to their #! interpreter (also through /usr/bin/env).
 ProgramFacts inspect_program(const std::string& program);

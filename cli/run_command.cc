@@ -120,7 +120,7 @@ int run_command(int argc, char** argv) {
   }
   const std::string program = argv[i];
   const ProgramFacts facts = inspect_program(program);
-  const bool preload_cannot_reach = facts.kind == ProgramKind::static_binary || facts.kind == ProgramKind::go;
+  const bool preload_cannot_reach = beyond_preload(facts.kind);
   if (preload_cannot_reach || (supervise && facts.kind != ProgramKind::not_found && facts.kind != ProgramKind::not_elf)) {
     return run_supervised(config_file, config_toml, argc - i, argv + i);
   }
