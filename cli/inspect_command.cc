@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/inspect_command.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,12 +94,26 @@ void print_table(const std::vector<InspectedSocket>& sockets) {
   }
 }
 
+// |text| as a pid_t: decimal digits only (no sign, space or "0x"), from 1 to
+// the largest pid_t. A wider value must not be cut down to another process.
+std::optional<pid_t> parse_process_id(const char* text) {
+  if (*text == '\0') return std::nullopt;
+  int64_t value = 0;
+  for (const char* c = text; *c; ++c) {
+    if (*c < '0' || *c > '9') return std::nullopt;
+    value = value * 10 + (*c - '0');
+    if (value > std::numeric_limits<pid_t>::max()) return std::nullopt;
+  }
+  if (value == 0) return std::nullopt;
+  return static_cast<pid_t>(value);
+}
+
 }  // namespace
 
 int inspect_command(int argc, char** argv) {
   bool json = false;
   InspectMethod method = InspectMethod::automatic;
-  long pid = 0;
+  std::optional<pid_t> pid;
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kUsage, stdout);
@@ -110,20 +127,24 @@ int inspect_command(int argc, char** argv) {
       method = InspectMethod::sock_diag;
       continue;
     }
-    char* end = nullptr;
-    pid = std::strtol(argv[i], &end, 10);
-    if (!end || *end != '\0' || pid <= 0) {
-      std::fprintf(stderr, "sockshim inspect: not a process id: %s\n%s", argv[i], kUsage);
+    if (pid) {
+      std::fprintf(stderr, "sockshim inspect: one process at a time: %s\n%s", argv[i], kUsage);
+      return kExitUsage;
+    }
+    pid = parse_process_id(argv[i]);
+    if (!pid) {
+      std::fprintf(stderr, "sockshim inspect: not a process id: \"%s\" (a process id is a whole number from 1 to %d)\n%s",
+                   argv[i], std::numeric_limits<pid_t>::max(), kUsage);
       return kExitUsage;
     }
   }
-  if (pid <= 0) {
+  if (!pid) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
   std::vector<InspectedSocket> sockets;
   std::string error;
-  if (!inspect_process_sockets(static_cast<pid_t>(pid), &sockets, &error, method)) {
+  if (!inspect_process_sockets(*pid, &sockets, &error, method)) {
     std::fprintf(stderr, "sockshim inspect: %s\n", error.c_str());
     return kExitFailure;
   }

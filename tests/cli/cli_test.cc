@@ -394,7 +394,22 @@ TEST(InspectTest, ShowsKernelDefaultsWithoutTheShimAndFallsBackToSockDiag) {
                                                  " .* CONN +\\? +\\? .* diag"));
   plain.finish();
   EXPECT_EQ(sockshim({"inspect", "999999999"}).exit_status, 1);
-  EXPECT_EQ(sockshim({"inspect", "abc"}).exit_status, 2);
+}
+
+// A pid that does not fit a pid_t is refused, not cut down to another
+// process's (4294967297 would become 1).
+TEST(InspectTest, RefusesWhatIsNotAProcessId) {
+  for (const char* bad : {"4294967297", "2147483648", "18446744073709551617", "0", "-1", "-4294967295", "abc",
+                          "12abc", " 12", "+1", "0x10", ""}) {
+    const ProgramResult refused = sockshim({"inspect", bad});
+    EXPECT_EQ(refused.exit_status, 2) << bad;
+    EXPECT_EQ(refused.out, "") << bad;
+    EXPECT_THAT(refused.err, ::testing::StartsWith("sockshim inspect: not a process id: \"" + std::string(bad) +
+                                                   "\" (a process id is a whole number from 1 to 2147483647)\n"));
+  }
+  const ProgramResult two = sockshim({"inspect", "1", "2"});
+  EXPECT_EQ(two.exit_status, 2);
+  EXPECT_THAT(two.err, ::testing::StartsWith("sockshim inspect: one process at a time: 2\n"));
 }
 
 TEST(DoctorTest, ReportsKernelSettingsAndLibraries) {
