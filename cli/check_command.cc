@@ -15,7 +15,6 @@
 #include "cli/kernel_facts.h"
 #include "cli/settings_report.h"
 #include "config/middlebox_timeout.h"
-#include "config/units.h"
 
 namespace sockshim::cli {
 namespace {
@@ -35,22 +34,14 @@ constexpr char kUsage[] =
     "clamps), keepalive idle longer than common load balancer idle timeouts,\n"
     "keepalive without tcp.user_timeout.\n"
     "\n"
-    "--nat-timeout DURATION (seconds, or \"350s\", \"4m\"): the idle timeout of a NAT,\n"
+    "--nat-timeout DURATION (whole seconds from 1 to 1000000: 350, or with a unit\n"
+    "of ms, s, m or h: \"350s\", \"4m\"): the idle timeout of a NAT,\n"
     "load balancer or firewall on the way. For the top level and each TCP rule,\n"
     "says whether keepalive keeps an idle connection in its table (a probe comes\n"
     "before it forgets), then names those that would be forgotten.\n"
     "\n"
     "Exit status: 0 valid (warnings included), 1 invalid or no config found,\n"
     "2 usage error.\n";
-
-// Seconds in "350", "350s" or "4m"; nullopt when not a positive duration.
-std::optional<int> parse_timeout_s(const char* text) {
-  std::string value = text;
-  if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos) value += "s";
-  const std::optional<int64_t> ms = parse_duration_ms(value);
-  if (!ms || *ms < 1000 || *ms % 1000 != 0 || *ms / 1000 > 1000000) return std::nullopt;
-  return static_cast<int>(*ms / 1000);
-}
 
 void print_consequences(const SocketSettings& effective, const KeepaliveDefaults& defaults,
                         const std::optional<int>& nat_timeout_s, const std::vector<std::string>& warnings) {
@@ -93,12 +84,12 @@ int check_command(int argc, char** argv) {
   std::optional<int> nat_timeout_s;
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--nat-timeout") == 0 && i + 1 < argc) {
-      nat_timeout_s = parse_timeout_s(argv[++i]);
-      if (!nat_timeout_s) {
-        std::fprintf(stderr, "sockshim check: --nat-timeout %s: not a duration of whole seconds (350, \"350s\", \"4m\")\n",
-                     argv[i]);
+      const ParsedMiddleboxTimeout parsed = parse_middlebox_timeout(argv[++i]);
+      if (!parsed.seconds) {
+        std::fprintf(stderr, "sockshim check: --nat-timeout \"%s\": %s\n", argv[i], parsed.error.c_str());
         return kExitUsage;
       }
+      nat_timeout_s = parsed.seconds;
     } else if (!file && argv[i][0] != '-') {
       file = argv[i];
     } else {

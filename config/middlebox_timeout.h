@@ -5,6 +5,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/dead_peer.h"
@@ -26,6 +28,20 @@ struct MiddleboxOutcome {
   // (0 when surviving needs every probe answered).
   int lost_probes_tolerated = 0;
 };
+
+// The longest middlebox timeout accepted: far above any real one (days), and
+// small enough for every sum of seconds made from it.
+constexpr int kMaxMiddleboxTimeoutS = 1000000;
+
+// A middlebox timeout as written on a command line: whole seconds ("350"),
+// or a duration as the config writes one ("350s", "4m", "1h", "90000ms").
+// Either |seconds| (1 to kMaxMiddleboxTimeoutS) or, when refused, |error|:
+// why, in words that fit after the value ("must be above 0").
+struct ParsedMiddleboxTimeout {
+  std::optional<int> seconds;
+  std::string error;
+};
+ParsedMiddleboxTimeout parse_middlebox_timeout(std::string_view text);
 
 // |middlebox_timeout_s| > 0. The flow survives when a probe always comes
 // before the middlebox forgets: idle < timeout (at exactly the timeout the

@@ -165,12 +165,39 @@ keepalive = { enabled = false }
   const ProgramResult patient = sockshim({"check", "--nat-timeout", "10m", path});
   EXPECT_THAT(patient.out, HasSubstr("after 600 s:\n  idle connections would be forgotten under:\n"
                                      "    rule[2] \"batch\": forgotten (keepalive is off)\n"));
-  for (const char* bad : {"0", "-5", "1.5s", "500ms", "soon"}) {
+  EXPECT_THAT(sockshim({"check", path, "--nat-timeout", "1000000"}).out, HasSubstr("after 1000000 s:\n"));
+  EXPECT_THAT(sockshim({"check", path, "--nat-timeout", "90000ms"}).out, HasSubstr("after 90 s:\n"));
+  EXPECT_EQ(sockshim({"check", path, "--nat-timeout"}).exit_status, 2);
+}
+
+// Each refused --nat-timeout says what is wrong with it, not just that it is wrong.
+TEST(CheckTest, NatTimeoutRefusalsSayWhy) {
+  const std::string path = write_config("nat-timeout-refused.toml", "keepalive.idle = 60\n");
+  const std::string not_a_duration =
+      "not a duration: whole seconds, or a number with a unit of ms, s, m or h (350, 350s, 4m)";
+  const std::pair<const char*, std::string> cases[] = {
+      {"0", "must be above 0"},
+      {"0s", "must be above 0"},
+      {"0m", "must be above 0"},
+      {"-5", "must be above 0"},
+      {"-5m", "must be above 0"},
+      {"1000001", "is too long: at most 1000000 s"},
+      {"278h", "is too long: at most 1000000 s"},
+      {"99999999999999999999", "is too long: at most 1000000 s"},
+      {"99999999999999999999m", "is too long: at most 1000000 s"},
+      {"1500ms", "not a whole number of seconds"},
+      {"500ms", "not a whole number of seconds"},
+      {"1.5s", not_a_duration},
+      {"soon", not_a_duration},
+      {"5 minutes", not_a_duration},
+      {"", not_a_duration},
+  };
+  for (const auto& [bad, why] : cases) {
     const ProgramResult refused = sockshim({"check", path, "--nat-timeout", bad});
     EXPECT_EQ(refused.exit_status, 2) << bad;
-    EXPECT_THAT(refused.err, HasSubstr("--nat-timeout")) << bad;
+    EXPECT_EQ(refused.err, "sockshim check: --nat-timeout \"" + std::string(bad) + "\": " + why + "\n");
+    EXPECT_EQ(refused.out, "") << bad;
   }
-  EXPECT_EQ(sockshim({"check", path, "--nat-timeout"}).exit_status, 2);
 }
 
 TEST(CheckTest, UsageErrorsExit2) {
