@@ -72,6 +72,7 @@ const char* kind_name(ProgramKind kind) {
     case ProgramKind::other_interpreter: return "unknown loader";
     case ProgramKind::not_found: return "not found";
     case ProgramKind::not_elf: return "not an ELF program";
+    case ProgramKind::unreadable: return "unreadable";
   }
   return "?";
 }
@@ -87,8 +88,9 @@ enum class Outcome { passed, failed, not_reachable };
 Outcome try_program(std::vector<std::string> argv, const std::string& library, const std::optional<Libc>& library_kind) {
   const ProgramFacts facts = inspect_program(argv[0]);
   const std::string shown = joined(argv);
-  if (facts.kind == ProgramKind::not_found || facts.kind == ProgramKind::not_elf) {
-    std::printf("  %s: %s\n", shown.c_str(), facts.kind == ProgramKind::not_found ? "NOT FOUND" : "not an ELF program");
+  if (facts.kind == ProgramKind::not_found || facts.kind == ProgramKind::not_elf ||
+      facts.kind == ProgramKind::unreadable) {
+    std::printf("  %s: %s\n", shown.c_str(), facts.kind == ProgramKind::not_found ? "NOT FOUND" : kind_name(facts.kind));
     return Outcome::failed;
   }
   if (beyond_preload(facts.kind)) {

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <vector>
 
+#include "supervisor/program_exec.h"
+
 namespace sockshim::cli {
 namespace {
 
@@ -45,9 +47,14 @@ ProgramFacts inspect_elf(const std::string& path) {
   facts.path = path;
   std::ifstream file(path, std::ios::binary);
   Elf64_Ehdr header;
-  if (!file || !read_at(file, 0, &header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
+  if (!file) {
+    // Found and executable, but execute-only for us (mode 711), or gone.
+    facts.kind = access(path.c_str(), F_OK) == 0 ? ProgramKind::unreadable : ProgramKind::not_found;
+    return facts;
+  }
+  if (!read_at(file, 0, &header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
       header.e_ident[EI_CLASS] != ELFCLASS64) {
-    facts.kind = file ? ProgramKind::not_elf : ProgramKind::not_found;
+    facts.kind = ProgramKind::not_elf;
     return facts;
   }
   if (has_go_sections(file, header)) {
@@ -95,24 +102,22 @@ std::string script_interpreter(const std::string& path) {
 }  // namespace
 
 std::string find_in_path(const std::string& program) {
-  if (program.find('/') != std::string::npos) return program;
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
+  const ExecAttempt found = find_program(program.c_str());
+  return found.error == 0 ? found.path : "";
 }
 
 ProgramFacts inspect_program(const std::string& program) {
-  std::string path = find_in_path(program);
-  if (path.empty() || access(path.c_str(), X_OK) != 0) {
+  const ExecAttempt found = find_program(program.c_str());
+  if (found.error != 0) {
     ProgramFacts facts;
     facts.path = program;
     return facts;
   }
+  return inspect_program_file(found.through_shell ? kShellPath : found.path);
+}
+
+ProgramFacts inspect_program_file(const std::string& file) {
+  std::string path = file;
   // A script runs in its interpreter; follow a few levels of #!.
   for (int depth = 0; depth < 4; ++depth) {
     const std::string interpreter = script_interpreter(path);

@@ -14,7 +14,8 @@ enum class ProgramKind {
   go,             // Go: its net package makes raw system calls
   other_interpreter,
   not_found,
-  not_elf,
+  not_elf,     // after any #! lines, a file that is not a 64-bit ELF program
+  unreadable,  // may be executed but not read (mode 711): its kind is unknown
 };
 
 struct ProgramFacts {
@@ -27,11 +28,19 @@ struct ProgramFacts {
 // only the supervisor reaches their sockets.
 inline bool beyond_preload(ProgramKind kind) { return kind == ProgramKind::static_binary || kind == ProgramKind::go; }
 
-// |program| as given to `run` (a path, or a name looked up in PATH); scripts
-// are followed to their #! interpreter (also through /usr/bin/env).
+// The shell that runs a file with neither an ELF header nor #!, as execvp does.
+constexpr char kShellPath[] = "/bin/sh";
+
+// |program| as given to `run` (a path, or a name looked up in PATH), found as
+// execvp finds it (find_program); not_found when execvp would start nothing.
+// A file with neither an ELF header nor #! is /bin/sh's kind, which runs it.
 ProgramFacts inspect_program(const std::string& program);
 
-// The executable |program| names, searching PATH when it has no slash.
+// The kind of the executable |file|; a #! script is followed to its
+// interpreter (also through /usr/bin/env).
+ProgramFacts inspect_program_file(const std::string& file);
+
+// The file execvp would start for |program| (find_program), or "".
 std::string find_in_path(const std::string& program);
 
 }  // namespace sockshim::cli

@@ -18,6 +18,7 @@
 #include "cli/program_facts.h"
 #include "cli/shim_libraries.h"
 #include "shim/log.h"
+#include "supervisor/program_exec.h"
 #include "supervisor/supervisor.h"
 
 namespace sockshim::cli {
@@ -45,30 +46,46 @@ constexpr char kUsage[] =
     "The libraries are looked for in $SOCKSHIM_GLIBC_LIBRARY or\n"
     "$SOCKSHIM_MUSL_LIBRARY, then where it was installed, then beside this\n"
     "command, then in the build trees.\n"
+    "PROGRAM is found and started as execvp(3) does: a name without a slash is\n"
+    "looked for in PATH (entries that cannot be executed are skipped), and a file\n"
+    "with neither an ELF header nor #! runs through /bin/sh.\n"
     "\n"
     "Exit status: PROGRAM's own (128 + signal when a signal ended it under the\n"
-    "supervisor); 1 invalid config, program not found, no library for its libc,\n"
-    "or the supervisor cannot work here (one line says why); 2 usage error.\n";
+    "supervisor); 127 PROGRAM not found, or a file it needs missing (its #!\n"
+    "interpreter, its ELF loader); 126 PROGRAM found but not executable (no\n"
+    "execute permission, a directory, ...), with a shell's words on stderr;\n"
+    "1 invalid config, no library for its libc, or the supervisor cannot work\n"
+    "here (one line says why); 2 usage error.\n";
 
-int refuse(const ProgramFacts& facts, const std::string& program) {
+// Why the preload cannot run a program that execvp would start.
+int refuse(const ProgramFacts& facts) {
   switch (facts.kind) {
-    case ProgramKind::static_binary:
-    case ProgramKind::go:
-    case ProgramKind::not_found:
-      std::fprintf(stderr, "sockshim run: %s: no such program\n", program.c_str());
-      break;
     case ProgramKind::not_elf:
-      std::fprintf(stderr, "sockshim run: %s is not an ELF program or a #! script\n", facts.path.c_str());
+      std::fprintf(stderr, "sockshim run: %s is not a 64-bit ELF program, so no preload is known to reach it; "
+                   "--supervise runs it\n", facts.path.c_str());
+      break;
+    case ProgramKind::unreadable:
+      std::fprintf(stderr, "sockshim run: %s may be executed but not read, so its libc is unknown; "
+                   "--supervise runs it\n", facts.path.c_str());
       break;
     case ProgramKind::other_interpreter:
       std::fprintf(stderr, "sockshim run: %s uses the loader %s, which is neither glibc's nor musl's\n",
                    facts.path.c_str(), facts.interpreter.c_str());
       break;
-    case ProgramKind::glibc:
-    case ProgramKind::musl:
+    case ProgramKind::not_found:  // gone since it was found
+      std::fprintf(stderr, "sockshim run: %s: %s\n", facts.path.c_str(), std::strerror(ENOENT));
+      break;
+    default:
       break;
   }
   return kExitFailure;
+}
+
+// One line and a shell's exit status for a program that cannot be started.
+int report_exec_failure(const std::string& program, const ExecAttempt& attempt) {
+  const ExecFailure failure = describe_exec_failure(program, attempt);
+  std::fprintf(stderr, "sockshim run: %s\n", failure.message.c_str());
+  return failure.exit_status;
 }
 
 // The config for the supervisor, which reads it itself: -c, -e, or the
@@ -119,12 +136,15 @@ int run_command(int argc, char** argv) {
     return kExitUsage;
   }
   const std::string program = argv[i];
-  const ProgramFacts facts = inspect_program(program);
-  const bool preload_cannot_reach = beyond_preload(facts.kind);
-  if (preload_cannot_reach || (supervise && facts.kind != ProgramKind::not_found && facts.kind != ProgramKind::not_elf)) {
+  // The file execvp would start; a file with neither an ELF header nor #!
+  // runs in /bin/sh, whose kind decides.
+  const ExecAttempt found = find_program(program.c_str());
+  if (found.error != 0) return report_exec_failure(program, found);
+  const ProgramFacts facts = inspect_program_file(found.through_shell ? kShellPath : found.path);
+  if (supervise || beyond_preload(facts.kind)) {
     return run_supervised(config_file, config_toml, argc - i, argv + i);
   }
-  if (facts.kind != ProgramKind::glibc && facts.kind != ProgramKind::musl) return refuse(facts, program);
+  if (facts.kind != ProgramKind::glibc && facts.kind != ProgramKind::musl) return refuse(facts);
   const Libc libc = facts.kind == ProgramKind::glibc ? Libc::glibc : Libc::musl;
   const std::string library = find_shim_library(libc);
   if (library.empty()) {
@@ -146,9 +166,10 @@ int run_command(int argc, char** argv) {
     setenv("SOCKSHIM_CONFIG_TOML", config_toml.c_str(), 1);
   }
   setenv("LD_PRELOAD", preload_with(getenv("LD_PRELOAD"), library).c_str(), 1);
-  execvp(program.c_str(), argv + i);
-  std::fprintf(stderr, "sockshim run: cannot run %s: %s\n", program.c_str(), std::strerror(errno));
-  return kExitFailure;
+  std::vector<char*> shell_argv(static_cast<size_t>(argc - i) + 2, nullptr);
+  ExecAttempt attempt;
+  exec_program(argv + i, shell_argv.data(), &attempt);
+  return report_exec_failure(program, attempt);
 }
 
 }  // namespace sockshim::cli

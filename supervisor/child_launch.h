@@ -16,12 +16,21 @@ struct LaunchedProgram {
   int listener = -1;
 };
 
-// |argv| is null-terminated; argv[0] is looked up in PATH. The child dies
+// Why the program was not started: one sentence, and the exit status for
+// it: 126 or 127 as a shell gives them when the program could not be
+// executed (exec_program), else 1.
+struct LaunchFailure {
+  std::string message;
+  int exit_status = 1;
+};
+
+// |argv| is null-terminated; it is run by exec_program (execvp's search,
+// and /bin/sh for a file with neither an ELF header nor #!). The child dies
 // with the supervisor (PR_SET_PDEATHSIG) and has the signal mask the caller
 // had before SignalRelay blocked its signals (|original_mask|). False with
-// one sentence in |error| when the filter could not be installed or the
-// program could not be started; the child is then already reaped.
+// |failure| filled when the filter could not be installed or the program
+// could not be started; the child is then already reaped.
 bool launch_under_filter(const std::vector<char*>& argv, const std::vector<sock_filter>& filter,
-                         const sigset_t& original_mask, LaunchedProgram* launched, std::string* error);
+                         const sigset_t& original_mask, LaunchedProgram* launched, LaunchFailure* failure);
 
 }  // namespace sockshim::supervisor

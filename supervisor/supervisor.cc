@@ -64,8 +64,11 @@ int supervise(const std::vector<std::string>& argv, const Policy& policy) {
   for (std::string& argument : arguments) child_argv.push_back(argument.data());
   child_argv.push_back(nullptr);
   LaunchedProgram program;
-  std::string error;
-  if (!launch_under_filter(child_argv, filter, original_mask, &program, &error)) return fail(error);
+  LaunchFailure failure;
+  if (!launch_under_filter(child_argv, filter, original_mask, &program, &failure)) {
+    fail(failure.message);
+    return failure.exit_status;
+  }
   request_synchronous_wake_up(program.listener);
 
   int status = 0;

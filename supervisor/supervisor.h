@@ -20,10 +20,11 @@ constexpr int kSupervisorFailure = 1;
 // to be intercepted, which the supervisor does not do.
 std::string unsupported_by_supervisor(const Policy& policy);
 
-// Runs |argv| (argv[0] looked up in PATH) under the supervisor until the
-// last process of the program has ended. Returns the program's exit code
-// (128 + signal for a death by signal), or kSupervisorFailure after one line
-// on stderr. The setsockopt calls of the options |policy| enforces are
+// Runs |argv| (started as execvp would: exec_program) under the supervisor
+// until the last process of the program has ended. Returns the program's
+// exit code (128 + signal for a death by signal); after one line on stderr,
+// 126 or 127 when the program could not be executed (as a shell), or
+// kSupervisorFailure when the supervisor could not do its job. The setsockopt calls of the options |policy| enforces are
 // trapped too (EventHandler).
 int supervise(const std::vector<std::string>& argv, const Policy& policy);
 

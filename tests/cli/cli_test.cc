@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The sockshim command, driven as a user would, against real processes.
+#include <elf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -339,12 +341,142 @@ TEST(RunTest, PrefersThePortableGlibcBuild) {
 
 TEST(RunTest, RefusesWhatNeitherEngineCanRun) {
   const ProgramResult missing = sockshim({"run", "--", "/nonexistent/program"});
-  EXPECT_EQ(missing.exit_status, 1);
-  EXPECT_THAT(missing.err, HasSubstr("no such program"));
+  EXPECT_EQ(missing.exit_status, 127);
+  EXPECT_EQ(missing.err, "sockshim run: /nonexistent/program: No such file or directory\n");
   const ProgramResult bad_config = sockshim({"run", "-e", "keepalive.count = 0", "--", SOCKPROBE_PATH, "pair"});
   EXPECT_EQ(bad_config.exit_status, 1);
   EXPECT_THAT(bad_config.err, HasSubstr("SOCKSHIM_CONFIG_TOML:1:19: keepalive.count"));
   EXPECT_EQ(bad_config.out, "");
+}
+
+// A fresh directory for the files of one test.
+std::string scratch_directory(const std::string& name) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+  return path;
+}
+
+void write_file(const std::string& path, const std::string& text, mode_t mode) {
+  std::ofstream(path) << text;
+  ASSERT_EQ(chmod(path.c_str(), mode), 0) << path;
+}
+
+// Both ways run starts a program: the preload's exec, and the supervisor's
+// child.
+const std::vector<std::vector<std::string>> kRunModes = {{"run", "-e", "keepalive.idle = 30", "--"},
+                                                          {"run", "--supervise", "-e", "keepalive.idle = 30", "--"}};
+
+std::vector<std::string> run_args(const std::vector<std::string>& mode, const std::vector<std::string>& program) {
+  std::vector<std::string> args = mode;
+  args.insert(args.end(), program.begin(), program.end());
+  return args;
+}
+
+// A file that is there but cannot be run is not reported as missing: the
+// reason is a shell's (bash 5.2), and so is the exit status, 126 when the
+// file cannot be executed and 127 when it, or a file it needs, is missing.
+TEST(RunTest, SaysWhyAProgramCannotStartAsAShellDoes) {
+  const std::string dir = scratch_directory("run-refusals");
+  write_file(dir + "/not-executable", "#!/bin/sh\necho ran\n", 0644);
+  std::filesystem::create_directory(dir + "/directory");
+  write_file(dir + "/missing-interpreter", "#!/nonexistent/interpreter\necho ran\n", 0755);
+  const std::pair<std::string, std::pair<int, std::string>> cases[] = {
+      {dir + "/not-executable", {126, dir + "/not-executable: Permission denied"}},
+      {dir + "/directory", {126, dir + "/directory: Is a directory"}},
+      {dir + "/missing-interpreter",
+       {127, dir + "/missing-interpreter: cannot execute: required file not found (its #! line names "
+                   "/nonexistent/interpreter)"}},
+      {dir + "/absent", {127, dir + "/absent: No such file or directory"}},
+      {"no-such-program-here", {127, "no-such-program-here: command not found"}},
+  };
+  for (const std::vector<std::string>& mode : kRunModes) {
+    for (const auto& [program, expected] : cases) {
+      const ProgramResult result = sockshim(run_args(mode, {program}), {{"PATH", dir + ":/usr/bin:/bin"}});
+      EXPECT_EQ(result.exit_status, expected.first) << mode[1] << " " << program;
+      EXPECT_EQ(result.err, "sockshim run: " + expected.second + "\n") << mode[1];
+      EXPECT_EQ(result.out, "") << mode[1] << " " << program;
+    }
+  }
+}
+
+// As execvp does, a file with neither an ELF header nor #! runs as
+// "/bin/sh FILE ARGS", with the preload of /bin/sh's libc.
+TEST(RunTest, RunsAFileWithoutHashBangThroughBinSh) {
+  const std::string dir = scratch_directory("run-through-sh");
+  const std::string script = dir + "/no-hash-bang";
+  write_file(script, "echo \"ran as $0 with $1\"\necho \"$LD_PRELOAD\" >&2\nexit 3\n", 0755);
+  for (const std::vector<std::string>& mode : kRunModes) {
+    const ProgramResult result = sockshim(run_args(mode, {script, "x"}));
+    EXPECT_EQ(result.exit_status, 3) << mode[1] << result.err;
+    EXPECT_EQ(result.out, "ran as " + script + " with x\n") << mode[1];
+    if (mode[1] != "--supervise" && has_dynamic_loader("/bin/sh")) {
+      EXPECT_THAT(result.err, HasSubstr("libsockshim.so\n"));
+    }
+  }
+}
+
+// PATH is searched as execvp searches it: an entry that cannot be executed
+// (no permission, a directory, a missing #! interpreter) is passed over for
+// a later one; with none to run, EACCES is what is reported.
+TEST(RunTest, SearchesPathAsExecvpDoes) {
+  const std::string dir = scratch_directory("run-path-search");
+  for (const char* sub : {"/refused", "/directory/tool", "/broken", "/good"}) {
+    std::filesystem::create_directories(dir + sub);
+  }
+  write_file(dir + "/refused/tool", "#!/bin/sh\necho refused\n", 0644);
+  write_file(dir + "/broken/tool", "#!/nonexistent/interpreter\necho broken\n", 0755);
+  write_file(dir + "/good/tool", "#!/bin/sh\necho \"good $*\"\n", 0755);
+  const std::string refused_first = dir + "/refused:" + dir + "/directory:" + dir + "/broken:" + dir + "/good";
+  for (const std::vector<std::string>& mode : kRunModes) {
+    const ProgramResult found = sockshim(run_args(mode, {"tool", "a", "b"}), {{"PATH", refused_first + ":/usr/bin:/bin"}});
+    EXPECT_EQ(found.exit_status, 0) << mode[1] << found.err;
+    EXPECT_EQ(found.out, "good a b\n") << mode[1];
+
+    const ProgramResult refused = sockshim(run_args(mode, {"tool"}), {{"PATH", dir + "/broken:" + dir + "/refused:/usr/bin"}});
+    EXPECT_EQ(refused.exit_status, 126) << mode[1];
+    EXPECT_EQ(refused.err, "sockshim run: " + dir + "/refused/tool: Permission denied\n") << mode[1];
+
+    const ProgramResult directory = sockshim(run_args(mode, {"tool"}), {{"PATH", dir + "/directory:/usr/bin"}});
+    EXPECT_EQ(directory.exit_status, 126) << mode[1];
+    EXPECT_EQ(directory.err, "sockshim run: " + dir + "/directory/tool: Is a directory\n") << mode[1];
+
+    const ProgramResult broken = sockshim(run_args(mode, {"tool"}), {{"PATH", dir + "/broken:/usr/bin"}});
+    EXPECT_EQ(broken.exit_status, 127) << mode[1];
+    EXPECT_EQ(broken.err, "sockshim run: " + dir + "/broken/tool: cannot execute: required file not found "
+                          "(its #! line names /nonexistent/interpreter)\n") << mode[1];
+  }
+}
+
+// An ELF program whose loader (PT_INTERP) is missing is found, and fails at
+// execve itself: in the preload's exec and in the supervisor's child alike.
+TEST(RunTest, AnElfProgramWithAMissingLoaderIsReportedFromTheExec) {
+  const std::string dir = scratch_directory("run-missing-loader");
+  const std::string program = dir + "/sockprobe";
+  std::filesystem::copy_file(SOCKPROBE_PATH, program);
+  std::fstream file(program, std::ios::in | std::ios::out | std::ios::binary);
+  Elf64_Ehdr header;
+  ASSERT_TRUE(file.read(reinterpret_cast<char*>(&header), sizeof header));
+  bool patched = false;
+  for (int i = 0; i < header.e_phnum && !patched; ++i) {
+    Elf64_Phdr segment;
+    file.seekg(static_cast<std::streamoff>(header.e_phoff + uint64_t(i) * header.e_phentsize));
+    ASSERT_TRUE(file.read(reinterpret_cast<char*>(&segment), sizeof segment));
+    if (segment.p_type != PT_INTERP) continue;
+    // "/lib64/ld-linux-x86-64.so.2" becomes "/Xib64/ld-linux-x86-64.so.2".
+    file.seekp(static_cast<std::streamoff>(segment.p_offset + 1));
+    file.put('X');
+    patched = true;
+  }
+  file.close();
+  ASSERT_TRUE(patched) << SOCKPROBE_PATH << " has no PT_INTERP";
+  ASSERT_EQ(chmod(program.c_str(), 0755), 0);
+  for (const std::vector<std::string>& mode : kRunModes) {
+    const ProgramResult result = sockshim(run_args(mode, {program, "pair"}));
+    EXPECT_EQ(result.exit_status, 127) << mode[1];
+    EXPECT_EQ(result.err, "sockshim run: " + program + ": cannot execute: required file not found (the ELF loader "
+                          "it names is missing)\n") << mode[1];
+  }
 }
 
 TEST(OptionsTest, TheConfigurationGuidesSettingsTableIsTheCatalogue) {
