@@ -26,12 +26,16 @@ constexpr char kUsage[] =
     "send buffer (as the kernel reports them: twice the requested size), TCP user\n"
     "timeout and nodelay, TOS/traffic class, priority, mark and congestion\n"
     "control (--json: every option sockshim knows, under its config key).\n"
-    "Reads each socket through pidfd_getfd(2), which needs ptrace rights over\n"
-    "the process (root, or the same user when\n"
-    "kernel.yama.ptrace_scope allows it). Where that is refused (or with\n"
-    "--sock-diag), shows what sock_diag netlink exposes instead: addresses,\n"
-    "state, buffers, and keepalive only while its timer runs; the other\n"
-    "columns read \"?\" and the SOURCE column says \"diag\".\n"
+    "Listing the process's descriptors (/proc/PID/fd) needs ptrace read rights\n"
+    "over it (PTRACE_MODE_READ: the same user, or CAP_SYS_PTRACE), with\n"
+    "--sock-diag too; without them inspect fails and says so. Each socket is\n"
+    "then read through pidfd_getfd(2), which needs ptrace attach rights (the\n"
+    "same user when kernel.yama.ptrace_scope is 0, or CAP_SYS_PTRACE) and no\n"
+    "seccomp filter refusing it (containerd's RuntimeDefault allows it only\n"
+    "with CAP_SYS_PTRACE). Where that is refused (a line on stderr says why),\n"
+    "or with --sock-diag, shows what sock_diag netlink exposes instead:\n"
+    "addresses, state, buffers, and keepalive only while its timer runs; the\n"
+    "other columns read \"?\" and the SOURCE column says \"diag\".\n"
     "\n"
     "Exit status: 0 listed, 1 the process could not be read, 2 usage error.\n";
 
@@ -143,11 +147,12 @@ int inspect_command(int argc, char** argv) {
     return kExitUsage;
   }
   std::vector<InspectedSocket> sockets;
-  std::string error;
-  if (!inspect_process_sockets(*pid, &sockets, &error, method)) {
+  std::string error, fallback_reason;
+  if (!inspect_process_sockets(*pid, &sockets, &error, method, &fallback_reason)) {
     std::fprintf(stderr, "sockshim inspect: %s\n", error.c_str());
     return kExitFailure;
   }
+  if (!fallback_reason.empty()) std::fprintf(stderr, "sockshim inspect: %s\n", fallback_reason.c_str());
   if (json) {
     print_json(sockets);
   } else {

@@ -2,6 +2,7 @@
 #include "inspect/process_sockets.h"
 
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -13,6 +14,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
 
 #include "inspect/sock_diag.h"
@@ -99,12 +101,58 @@ bool describe(int copy, InspectedSocket* socket) {
   return true;
 }
 
+// Why /proc/PID/fd (or one of its links) cannot be read, with what it takes.
+std::string describe_refused_read(const std::string& path, int error) {
+  std::string message = "cannot read " + path + ": " + std::strerror(error);
+  if (error == EACCES || error == EPERM) {
+    message += "; reading another process's descriptors needs ptrace read rights over it "
+               "(PTRACE_MODE_READ: the same user as the process, or CAP_SYS_PTRACE), "
+               "with --sock-diag too: run as the process's user or as root";
+  }
+  return message;
+}
+
+// Whether this process has |capability| in its effective set.
+bool has_capability(int capability) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      return (std::strtoull(line.c_str() + 7, nullptr, 16) >> capability) & 1;
+    }
+  }
+  return false;
+}
+
+// Why pidfd_getfd(|pid|) was refused with |error|, and what the columns
+// that sock_diag cannot give need. A process may always take its own
+// descriptors, so a refusal of that is a seccomp filter (or an old kernel).
+std::string describe_refused_getfd(pid_t pid, int error) {
+  std::string why = "pidfd_getfd(" + std::to_string(pid) + ") was refused (" + std::strerror(error) + "): ";
+  const int self = open_pidfd(getpid());
+  const int copy = self >= 0 ? steal_fd(self, STDERR_FILENO) : -1;
+  const int self_error = errno;
+  if (copy >= 0) close(copy);
+  if (self >= 0) close(self);
+  if (copy < 0 && (self_error == ENOSYS || self_error == EPERM || self_error == EACCES)) {
+    why += self_error == ENOSYS && self >= 0
+               ? "this kernel or a seccomp filter on sockshim lacks pidfd_getfd (Linux 5.6)"
+               : "a seccomp filter on sockshim refuses pidfd_getfd even on itself (a container runtime's "
+                 "default profile, such as containerd's RuntimeDefault, allows it only with CAP_SYS_PTRACE)";
+    why += has_capability(CAP_SYS_PTRACE) ? "" : "; sockshim has no CAP_SYS_PTRACE";
+  } else {
+    why += "it needs ptrace attach rights over the process (PTRACE_MODE_ATTACH: the same user and "
+           "kernel.yama.ptrace_scope 0, or CAP_SYS_PTRACE)";
+  }
+  return why + ". Showing what sock_diag gives instead; \"?\" marks what it cannot.";
+}
+
 // The socket descriptors of |pid| and their inodes, from /proc/PID/fd.
 bool socket_descriptors(pid_t pid, std::vector<std::pair<int, ino_t>>* found, std::string* error) {
   const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
   DIR* dir = opendir(fd_dir.c_str());
   if (!dir) {
-    *error = "cannot read " + fd_dir + ": " + std::strerror(errno);
+    *error = errno == ENOENT ? "no process " + std::to_string(pid) : describe_refused_read(fd_dir, errno);
     return false;
   }
   while (const dirent* entry = readdir(dir)) {
@@ -112,6 +160,13 @@ bool socket_descriptors(pid_t pid, std::vector<std::pair<int, ino_t>>* found, st
     char target[64] = "";
     const std::string link = fd_dir + "/" + entry->d_name;
     const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+    // The directory may be listed (CAP_DAC_OVERRIDE) while its links are
+    // refused: an empty table would be a lie.
+    if (n < 0 && (errno == EACCES || errno == EPERM)) {
+      *error = describe_refused_read(link, errno);
+      closedir(dir);
+      return false;
+    }
     if (n <= 0 || std::strncmp(target, "socket:[", 8) != 0) continue;
     found->emplace_back(std::atoi(entry->d_name), static_cast<ino_t>(std::strtoull(target + 8, nullptr, 10)));
   }
@@ -167,7 +222,7 @@ std::string format_ip_endpoint(int family, const void* address, uint16_t network
 }
 
 bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, std::string* error,
-                             InspectMethod method) {
+                             InspectMethod method, std::string* fallback_reason) {
   std::vector<std::pair<int, ino_t>> descriptors;
   if (!socket_descriptors(pid, &descriptors, error)) return false;
   if (method == InspectMethod::automatic) {
@@ -182,6 +237,7 @@ bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, s
       *error = "pidfd_getfd(" + std::to_string(pid) + "): " + std::strerror(errno);
       return false;
     }
+    if (fallback_reason) *fallback_reason = describe_refused_getfd(pid, errno);
   }
   return read_through_sock_diag(descriptors, sockets, error);
 }

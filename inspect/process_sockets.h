@@ -49,8 +49,11 @@ enum class InspectMethod {
 };
 
 // The IPv4/IPv6 TCP and UDP sockets of |pid|; false and |error| set when the
-// process cannot be read at all.
+// process cannot be read at all: /proc/PID/fd, which both methods need,
+// needs PTRACE_MODE_READ (the error says so). With automatic, a refused
+// pidfd_getfd (PTRACE_MODE_ATTACH, or a seccomp filter) falls back to
+// sock_diag, and |fallback_reason| says why and what would be needed.
 bool inspect_process_sockets(pid_t pid, std::vector<InspectedSocket>* sockets, std::string* error,
-                             InspectMethod method = InspectMethod::automatic);
+                             InspectMethod method = InspectMethod::automatic, std::string* fallback_reason = nullptr);
 
 }  // namespace sockshim

@@ -555,6 +555,50 @@ TEST(InspectTest, ShowsKernelDefaultsWithoutTheShimAndFallsBackToSockDiag) {
   EXPECT_EQ(sockshim({"inspect", "999999999"}).exit_status, 1);
 }
 
+// Without ptrace read rights over the process, /proc/PID/fd cannot be read
+// by either method; the error says what is needed.
+TEST(InspectTest, SaysWhichRightsItLacks) {
+  if (getuid() != 0) GTEST_SKIP() << "needs root to run inspect as nobody on a process of root";
+  if (!setpriv_accepts({"--reuid=65534", "--regid=65534", "--clear-groups"})) GTEST_SKIP() << "no util-linux setpriv";
+  ChildProcess plain({SOCKPROBE_PATH, "hold"}, {});
+  ASSERT_NE(read_held_ports(plain).client_port, 0);
+  const std::string pid = std::to_string(plain.pid());
+  for (const std::vector<std::string>& method : {std::vector<std::string>{}, std::vector<std::string>{"--sock-diag"}}) {
+    std::vector<std::string> args = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                     "--inh-caps=-all", SOCKSHIM_CLI_PATH, "inspect", pid};
+    args.insert(args.end(), method.begin(), method.end());
+    const ProgramResult refused = run_program(args);
+    EXPECT_EQ(refused.exit_status, 1) << refused.err;
+    EXPECT_EQ(refused.out, "");
+    EXPECT_EQ(refused.err, "sockshim inspect: cannot read /proc/" + pid + "/fd: Permission denied; reading another "
+                           "process's descriptors needs ptrace read rights over it (PTRACE_MODE_READ: the same user "
+                           "as the process, or CAP_SYS_PTRACE), with --sock-diag too: run as the process's user or "
+                           "as root\n");
+  }
+  plain.finish();
+  EXPECT_EQ(sockshim({"inspect", "2147483647"}).err, "sockshim inspect: no process 2147483647\n");
+}
+
+// Where a seccomp filter refuses pidfd_getfd (containerd's RuntimeDefault
+// without CAP_SYS_PTRACE), inspect shows what sock_diag gives and says why
+// the rest is "?".
+TEST(InspectTest, ExplainsTheSockDiagFallbackUnderASeccompFilter) {
+  ChildProcess plain({SOCKPROBE_PATH, "hold"}, {});
+  const HeldConnection ports = read_held_ports(plain);
+  ASSERT_NE(ports.client_port, 0);
+  const std::string pid = std::to_string(plain.pid());
+  const ProgramResult table = run_program({SECCOMP_HELPER_PATH, "deny-pidfd-getfd", SOCKSHIM_CLI_PATH, "inspect", pid});
+  EXPECT_EQ(table.exit_status, 0) << table.err;
+  EXPECT_THAT(table.out, ::testing::ContainsRegex("127\\.0\\.0\\.1:" + std::to_string(ports.client_port) +
+                                                  " .* CONN +\\? +\\? .* diag"));
+  EXPECT_THAT(table.err, ::testing::StartsWith("sockshim inspect: pidfd_getfd(" + pid + ") was refused (Operation "
+                                               "not permitted): a seccomp filter on sockshim refuses pidfd_getfd even "
+                                               "on itself (a container runtime's default profile, such as "
+                                               "containerd's RuntimeDefault, allows it only with CAP_SYS_PTRACE)"));
+  EXPECT_THAT(table.err, HasSubstr("Showing what sock_diag gives instead; \"?\" marks what it cannot.\n"));
+  plain.finish();
+}
+
 // A pid that does not fit a pid_t is refused, not cut down to another
 // process's (4294967297 would become 1).
 TEST(InspectTest, RefusesWhatIsNotAProcessId) {
