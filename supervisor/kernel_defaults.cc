@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <thread>
 
 namespace sockshim::supervisor {
@@ -34,19 +35,33 @@ int KernelDefaults::fresh_socket(bool ipv6, bool udp) const {
   return fd >= 0 ? fd : socket(domain, type, 0);
 }
 
-bool KernelDefaults::value(bool ipv6, bool udp, const SocketOption& option, int* value) {
-  Slot& slot = slots_[ipv6][udp][static_cast<int>(option.id)];
-  if (!slot.read) {
-    slot.read = true;
-    const int fd = fresh_socket(ipv6, udp);
-    if (fd >= 0) {
-      socklen_t length = sizeof slot.value;
-      slot.known = getsockopt(fd, option.level, option.name, &slot.value, &length) == 0;
-      close(fd);
+const KernelDefaults::Slot& KernelDefaults::slot(bool ipv6, bool udp, const SocketOption& option) {
+  for (const Slot& known : slots_) {
+    if (known.ipv6 == ipv6 && known.udp == udp && known.level == option.level && known.name == option.name) {
+      return known;
     }
   }
-  *value = slot.value;
-  return slot.known;
+  Slot fresh;
+  fresh.ipv6 = ipv6;
+  fresh.udp = udp;
+  fresh.level = option.level;
+  fresh.name = option.name;
+  const int fd = fresh_socket(ipv6, udp);
+  if (fd >= 0) {
+    socklen_t length = sizeof fresh.value;
+    fresh.known = getsockopt(fd, option.level, option.name, fresh.value, &length) == 0;
+    fresh.length = length;
+    close(fd);
+  }
+  slots_.push_back(fresh);
+  return slots_.back();
+}
+
+bool KernelDefaults::differs_from_fresh(bool ipv6, bool udp, const SocketOption& option,
+                                        const unsigned char* current, socklen_t current_length) {
+  const Slot& fresh = slot(ipv6, udp, option);
+  return fresh.known &&
+         (fresh.length != current_length || std::memcmp(fresh.value, current, current_length) != 0);
 }
 
 OptionList untouched_by_program(int fd, bool ipv6, bool udp, const OptionList& options,
@@ -54,10 +69,10 @@ OptionList untouched_by_program(int fd, bool ipv6, bool udp, const OptionList& o
   OptionList kept;
   for (int i = 0; i < options.size; ++i) {
     const SocketOption& option = options.items[i];
-    int fresh = 0, current = 0;
+    unsigned char current[sizeof option.data] = {};
     socklen_t length = sizeof current;
-    if (defaults->value(ipv6, udp, option, &fresh) &&
-        getsockopt(fd, option.level, option.name, &current, &length) == 0 && current != fresh) {
+    if (getsockopt(fd, option.level, option.name, current, &length) == 0 &&
+        defaults->differs_from_fresh(ipv6, udp, option, current, length)) {
       continue;  // the program's own value
     }
     kept.items[kept.size++] = option;

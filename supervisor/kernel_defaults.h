@@ -5,6 +5,10 @@
 // stays, as under the preload (which sets them before the program can).
 #pragma once
 
+#include <sys/socket.h>
+
+#include <vector>
+
 #include "config/decide.h"
 
 namespace sockshim::supervisor {
@@ -22,19 +26,32 @@ class KernelDefaults {
   // sysctls. Needs CAP_SYS_ADMIN; without it our own namespace is used.
   void use_network_namespace(int netns);
 
-  // |option|'s value on a fresh socket of that network namespace; read once.
-  bool value(bool ipv6, bool udp, const SocketOption& option, int* value);
+  // Whether |current|, |current_length| bytes read from a socket for
+  // |option| (by its level and name: catalogue or raw), differs from that
+  // option's value on a fresh socket of that network namespace. The fresh
+  // value is read once per family, protocol, level and name; false when it
+  // cannot be read.
+  bool differs_from_fresh(bool ipv6, bool udp, const SocketOption& option, const unsigned char* current,
+                          socklen_t current_length);
 
  private:
+  // One (family, protocol, level, name): raw options have no catalogue id,
+  // so they are told apart by what the kernel knows them by.
+  struct Slot {
+    bool ipv6 = false;
+    bool udp = false;
+    int level = 0;
+    int name = 0;
+    bool known = false;
+    socklen_t length = 0;
+    unsigned char value[sizeof SocketOption::data] = {};
+  };
+
   int fresh_socket(bool ipv6, bool udp) const;
+  const Slot& slot(bool ipv6, bool udp, const SocketOption& option);
 
   int netns_ = -1;
-  struct Slot {
-    bool read = false;
-    bool known = false;
-    int value = 0;
-  };
-  Slot slots_[2][2][static_cast<int>(OptionId::count_)];
+  std::vector<Slot> slots_;
 };
 
 // |options| without those whose current value on |fd| is not the fresh
