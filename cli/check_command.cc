@@ -26,13 +26,15 @@ constexpr char kUsage[] =
     "would load in this environment (SOCKSHIM_CONFIG_TOML, else SOCKSHIM_CONFIG,\n"
     "else /etc/sockshim.toml), with the library's own checks: as root, a file that\n"
     "group or others can write is refused. On errors, prints each as\n"
-    "FILE:LINE:COLUMN: KEY: MESSAGE on stderr and exits 1. Otherwise prints the\n"
-    "number of rules, address prefixes and port ranges, the size of the lookup\n"
-    "structures they are compiled into for matching, the top-level settings and every rule (what it matches, what it sets, and what a\n"
-    "matching socket ends up with), how long a dead peer takes to notice, and\n"
-    "warnings: buffers above net.core.rmem_max/wmem_max (which the kernel\n"
-    "clamps), keepalive idle longer than common load balancer idle timeouts,\n"
-    "keepalive without tcp.user_timeout.\n"
+    "FILE:LINE:COLUMN: KEY: MESSAGE on stderr (the first 20, then how many more)\n"
+    "and exits 1. Otherwise prints the number of rules, address prefixes and\n"
+    "port ranges, the size of the lookup structures they are compiled into for\n"
+    "matching, the top-level settings and the first 100 rules (what each\n"
+    "matches, what it sets, and what a matching socket ends up with), how long\n"
+    "a dead peer takes to notice, and warnings: buffers above\n"
+    "net.core.rmem_max/wmem_max (which the kernel clamps), keepalive idle longer\n"
+    "than common load balancer idle timeouts, keepalive without\n"
+    "tcp.user_timeout.\n"
     "\n"
     "--nat-timeout DURATION (whole seconds from 1 to 1000000: 350, or with a unit\n"
     "of ms, s, m or h: \"350s\", \"4m\"): the idle timeout of a NAT,\n"
@@ -42,6 +44,10 @@ constexpr char kUsage[] =
     "\n"
     "Exit status: 0 valid (warnings included), 1 invalid or no config found,\n"
     "2 usage error.\n";
+
+// Rules described one by one; a config may have up to kMaxRules, whose
+// description nobody reads in full.
+constexpr size_t kMaxDescribedRules = 100;
 
 void print_consequences(const SocketSettings& effective, const KeepaliveDefaults& defaults,
                         const std::optional<int>& nat_timeout_s, const std::vector<std::string>& warnings) {
@@ -64,7 +70,12 @@ void print_middlebox_summary(const Policy& policy, const KeepaliveDefaults& defa
     return;
   }
   std::printf("  idle connections would be forgotten under:\n");
+  size_t shown = 0;
   for (const ForgottenSection& section : forgotten) {
+    if (shown++ == kMaxDescribedRules) {
+      std::printf("    and %zu more\n", forgotten.size() - kMaxDescribedRules);
+      break;
+    }
     const std::string name = section.rule_index
                                  ? "rule[" + std::to_string(*section.rule_index + 1) + "] \"" +
                                        policy.rules[*section.rule_index].name + "\""
@@ -132,6 +143,12 @@ int check_command(int argc, char** argv) {
 
   size_t number = 1;
   for (const Rule& rule : policy->rules) {
+    if (number > kMaxDescribedRules) {
+      const size_t rest = policy->rules.size() - kMaxDescribedRules;
+      std::printf("\nrule[%zu] to rule[%zu]: %zu more rule%s, valid, not described (at most %zu are)\n",
+                  number, policy->rules.size(), rest, rest == 1 ? "" : "s", kMaxDescribedRules);
+      break;
+    }
     std::printf("\nrule[%zu] \"%s\": %s\n", number++, rule.name.c_str(), describe_match(rule.match).c_str());
     std::printf("  sets: %s\n", describe_settings(rule.settings).c_str());
     const SocketSettings effective = settings_with_top_level(*policy, rule);

@@ -11,9 +11,7 @@ namespace sockshim::cli {
 namespace {
 
 std::optional<Policy> report(LoadResult loaded) {
-  for (const ConfigError& error : loaded.errors) {
-    std::fprintf(stderr, "%s\n", error.to_string().c_str());
-  }
+  for (const std::string& line : error_lines(loaded)) std::fprintf(stderr, "%s\n", line.c_str());
   return std::move(loaded.policy);
 }
 
@@ -38,14 +36,13 @@ std::optional<Policy> load_inline_config_or_report(const std::string& toml) {
 std::optional<Policy> load_environment_config_or_report(std::string* source) {
   std::string text(kMaxConfigBytes, '\0');
   FoundConfig found{};
-  ConfigError error;
-  switch (find_config(getenv, text.data(), text.size(), &found, &error)) {
+  switch (find_config(getenv, text.data(), text.size(), &found)) {
     case ConfigLookup::none:
       source->clear();
       return std::nullopt;
     case ConfigLookup::failed:
       *source = found.source;
-      return report(error);
+      return report(lookup_error(found));
     case ConfigLookup::found:
       break;
   }

@@ -11,50 +11,75 @@
 namespace sockshim {
 namespace {
 
-bool fail(const char* path, std::string message, ConfigError* error) {
-  error->source = path;
-  error->line = 0;
-  error->column = 0;
-  error->key.clear();
-  error->message = std::move(message);
+bool fail(FileProblem problem, int error_number, FileFailure* failure) {
+  failure->problem = problem;
+  failure->error_number = error_number;
   return false;
+}
+
+// read() until |buffer| is full or the end of the file; false on an error.
+bool read_to_end(int fd, char* buffer, size_t capacity, size_t* filled) {
+  *filled = 0;
+  while (*filled < capacity) {
+    const ssize_t n = read(fd, buffer + *filled, capacity - *filled);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) break;
+    *filled += static_cast<size_t>(n);
+  }
+  return true;
 }
 
 }  // namespace
 
-bool read_config_file(const char* path, const FileReadOptions& options, char* buffer,
-                      size_t capacity, size_t* length, ConfigError* error) {
-  const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    return fail(path, std::string("cannot open: ") + std::strerror(errno), error);
+ConfigError describe_file_failure(const char* source, const FileFailure& failure) {
+  ConfigError error;
+  error.source = source;
+  const char* reason = std::strerror(failure.error_number);
+  switch (failure.problem) {
+    case FileProblem::none: error.message = "was read"; break;
+    case FileProblem::cannot_open: error.message = std::string("cannot open: ") + reason; break;
+    case FileProblem::cannot_stat: error.message = std::string("cannot stat: ") + reason; break;
+    case FileProblem::directory: error.message = "is a directory, expected a TOML file"; break;
+    case FileProblem::not_regular: error.message = "is not a regular file"; break;
+    case FileProblem::writable_by_others:
+      error.message = "is writable by group or others; refusing it while running as root (chmod go-w)";
+      break;
+    case FileProblem::too_large: error.message = "is larger than 1 MiB; expected a small TOML file"; break;
+    case FileProblem::cannot_read: error.message = std::string("cannot read: ") + reason; break;
   }
+  return error;
+}
+
+bool read_config_file(const char* path, const FileReadOptions& options, char* buffer,
+                      size_t capacity, size_t* length, FileFailure* failure) {
+  *length = 0;
+  const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return fail(FileProblem::cannot_open, errno, failure);
   struct stat info;
   bool ok = false;
+  size_t filled = 0;
   if (fstat(fd, &info) != 0) {
-    fail(path, std::string("cannot stat: ") + std::strerror(errno), error);
+    fail(FileProblem::cannot_stat, errno, failure);
   } else if (S_ISDIR(info.st_mode)) {
-    fail(path, "is a directory, expected a TOML file", error);
+    fail(FileProblem::directory, 0, failure);
   } else if (!S_ISREG(info.st_mode)) {
-    fail(path, "is not a regular file", error);
+    fail(FileProblem::not_regular, 0, failure);
   } else if (options.refuse_writable_by_others && (info.st_mode & (S_IWGRP | S_IWOTH))) {
-    fail(path, "is writable by group or others; refusing it while running as root "
-               "(chmod go-w)", error);
-  } else if (static_cast<size_t>(info.st_size) > kMaxConfigBytes || static_cast<size_t>(info.st_size) > capacity) {
-    fail(path, "is larger than 1 MiB; expected a small TOML file", error);
+    fail(FileProblem::writable_by_others, 0, failure);
   } else {
-    size_t filled = 0;
-    ok = true;
-    while (filled < static_cast<size_t>(info.st_size)) {
-      const ssize_t n = read(fd, buffer + filled, static_cast<size_t>(info.st_size) - filled);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        ok = fail(path, std::string("cannot read: ") + std::strerror(errno), error);
-        break;
-      }
-      if (n == 0) break;
-      filled += static_cast<size_t>(n);
+    const size_t limit = capacity < kMaxConfigBytes ? capacity : kMaxConfigBytes;
+    // A full buffer is too small only if there is one more byte to read.
+    char one_more;
+    size_t beyond = 0;
+    if (!read_to_end(fd, buffer, limit, &filled) || (filled == limit && !read_to_end(fd, &one_more, 1, &beyond))) {
+      fail(FileProblem::cannot_read, errno, failure);
+    } else if (beyond > 0) {
+      fail(FileProblem::too_large, 0, failure);
+    } else {
+      ok = true;
+      *length = filled;
     }
-    *length = filled;
   }
   close(fd);
   return ok;
@@ -64,8 +89,10 @@ bool read_config_file(const std::string& path, const FileReadOptions& options,
                       std::string* text, ConfigError* error) {
   text->assign(kMaxConfigBytes, '\0');
   size_t length = 0;
-  const bool ok = read_config_file(path.c_str(), options, text->data(), text->size(), &length, error);
-  text->resize(ok ? length : 0);
+  FileFailure failure{};
+  const bool ok = read_config_file(path.c_str(), options, text->data(), text->size(), &length, &failure);
+  text->resize(length);
+  if (!ok) *error = describe_file_failure(path.c_str(), failure);
   return ok;
 }
 

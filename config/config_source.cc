@@ -29,13 +29,14 @@ bool disabled_by_environment(EnvironmentReader read_environment) {
 }
 
 ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_t capacity,
-                         FoundConfig* found, ConfigError* error) {
+                         FoundConfig* found) {
+  found->length = 0;
+  found->failure = FileFailure();
   if (const char* inline_toml = non_empty(read_environment("SOCKSHIM_CONFIG_TOML"))) {
     set_source(found, "SOCKSHIM_CONFIG_TOML");
     const size_t length = std::strlen(inline_toml);
     if (length > kMaxConfigBytes || length > capacity) {
-      error->source = found->source;
-      error->message = "is larger than 1 MiB; expected a small TOML file";
+      found->failure.problem = FileProblem::too_large;
       return ConfigLookup::failed;
     }
     // A copy: the program may rewrite its environment before it is parsed.
@@ -49,9 +50,11 @@ ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_
     path = kDefaultConfigPath;
   }
   set_source(found, path);
-  return read_config_file(path, library_file_checks(), buffer, capacity, &found->length, error)
+  return read_config_file(path, library_file_checks(), buffer, capacity, &found->length, &found->failure)
              ? ConfigLookup::found
              : ConfigLookup::failed;
 }
+
+ConfigError lookup_error(const FoundConfig& found) { return describe_file_failure(found.source, found.failure); }
 
 }  // namespace sockshim

@@ -25,8 +25,9 @@ enum class ConfigLookup {
 
 // Trivial, so that the library can keep it in static storage.
 struct FoundConfig {
-  char source[4096];  // the file's path, or "SOCKSHIM_CONFIG_TOML"
-  size_t length;      // of the text in the caller's buffer
+  char source[4096];    // the file's path, or "SOCKSHIM_CONFIG_TOML"
+  size_t length;        // of the text in the caller's buffer
+  FileFailure failure;  // why, when the lookup failed
 };
 
 // The checks the library makes of a config file: as root, one that group
@@ -38,9 +39,12 @@ bool disabled_by_environment(EnvironmentReader read_environment);
 
 // Finds the config and copies its text into |buffer| (|capacity| bytes, at
 // most kMaxConfigBytes used). A file that group or others can write is
-// refused when the effective user is root. Allocates only to describe an
-// error.
+// refused when the effective user is root. Allocates nothing, even on
+// failure: the library calls it at load, and reports at the first socket.
 ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_t capacity,
-                         FoundConfig* found, ConfigError* error);
+                         FoundConfig* found);
+
+// The error of a lookup that failed, naming its source.
+ConfigError lookup_error(const FoundConfig& found);
 
 }  // namespace sockshim

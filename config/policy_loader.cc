@@ -109,6 +109,7 @@ class Loader {
                 "is empty; expected [keepalive], [buffers], [tcp] or [[rule]] (a comment alone "
                 "makes an intentionally empty config)");
       result.errors = std::move(errors_);
+      result.error_count = error_count_;
       return result;
     }
     // Long address lists are read here, not by toml++: see address_lists.h.
@@ -121,20 +122,17 @@ class Loader {
       const toml::parse_error& failure = parsed.error();
       add_error(failure.source().begin, "", "syntax error: " + std::string(failure.description()));
       result.errors = std::move(errors_);
+      result.error_count = error_count_;
       return result;
     }
     Policy policy;
     read_document(parsed.table(), &policy);
-    // Sections are read in catalogue order; errors are reported in file order.
-    // (An insertion sort: std::stable_sort's nothrow buffer would pull the
-    // unwinder into the preload. There are few errors.)
-    for (size_t i = 1; i < errors_.size(); ++i) {
-      for (size_t j = i; j > 0 && comes_before(errors_[j], errors_[j - 1]); --j) std::swap(errors_[j], errors_[j - 1]);
-    }
+    check_enforced_are_set(policy);
     if (errors_.empty()) {
       result.policy = std::move(policy);
     } else {
       result.errors = std::move(errors_);
+      result.error_count = error_count_;
     }
     return result;
   }
@@ -148,7 +146,16 @@ class Loader {
     error.column = original.column;
     error.key = std::move(key);
     error.message = std::move(message);
-    errors_.push_back(std::move(error));
+    // Sections are read in catalogue order; errors are kept in file order,
+    // the first kMaxReportedErrors of them (after those of the same position
+    // found earlier). A linear insert into a short list: std::stable_sort's
+    // nothrow buffer would pull the unwinder into the preload.
+    ++error_count_;
+    size_t at = errors_.size();
+    while (at > 0 && comes_before(error, errors_[at - 1])) --at;
+    if (at >= kMaxReportedErrors) return;
+    if (errors_.size() == kMaxReportedErrors) errors_.pop_back();
+    errors_.insert(errors_.begin() + static_cast<std::ptrdiff_t>(at), std::move(error));
   }
 
   void wrong_value(const toml::node& node, const std::string& key, std::string_view expected) {
@@ -345,8 +352,15 @@ class Loader {
       wrong_value(node, key, "true, or a list of settings and sections such as [\"keepalive\", \"tcp.nodelay\"]");
       return;
     }
+    std::vector<std::string_view> named;
     for (const toml::node& item : *items) {
       const auto text = item.value_exact<std::string_view>();
+      if (text && std::find(named.begin(), named.end(), *text) != named.end()) {
+        // Each name once: an enforce list stays as short as the catalogue.
+        add_error(item.source().begin, key, "\"" + std::string(*text) + "\" is listed twice");
+        continue;
+      }
+      if (text) named.push_back(*text);
       uint32_t bits = 0;
       for (const CatalogueEntry& entry : kCatalogue) {
         if (text && (*text == entry.key || *text == section_of(entry))) bits |= 1u << static_cast<int>(entry.id);
@@ -355,6 +369,8 @@ class Loader {
         std::string expected = "a setting such as \"keepalive.idle\" or a section:";
         for (std::string_view section : setting_sections()) expected += " \"" + std::string(section) + "\"";
         wrong_value(item, key, expected);
+      } else {
+        enforce_items_.push_back({item.source().begin, key, std::string(*text), bits});
       }
       out->enforced |= bits;
     }
@@ -445,7 +461,16 @@ class Loader {
       const std::string key = join_key(parent, "raw");
       if (const toml::array* list = n->as_array()) {
         size_t number = 1;
-        for (const toml::node& item : *list) read_raw(item, key + "[" + std::to_string(number++) + "]", out);
+        for (const toml::node& item : *list) {
+          const std::string item_key = key + "[" + std::to_string(number++) + "]";
+          if (++raw_table_count_ == kMaxRawTables + 1) {
+            add_error(item.source().begin, item_key,
+                      "too many raw options: more than " + std::to_string(kMaxRawTables) +
+                          " [[raw]] and [[rule.raw]] tables in the config");
+          }
+          if (raw_table_count_ > kMaxRawTables) break;
+          read_raw(item, item_key, out);
+        }
       } else {
         wrong_value(*n, key, "an array of tables, written [[raw]] or [[rule.raw]]");
       }
@@ -488,8 +513,28 @@ class Loader {
     }
   }
 
+  // Counts |added| items of a match list against |limit|; the list that
+  // goes past it is an error, once per config.
+  void count_against_limit(const toml::node& node, const std::string& key, size_t added, size_t limit,
+                           const char* what, size_t* count) {
+    const bool was_within = *count <= limit;
+    *count += added;
+    if (was_within && *count > limit) {
+      add_error(node.source().begin, key,
+                std::string("too many ") + what + ": this list brings the config past " +
+                    std::to_string(limit) + ", the most all rules may have together");
+    }
+  }
+
   void read_addresses(const toml::node& node, const std::string& key,
                       std::vector<AddressRange>* out) {
+    const size_t before = out->size();
+    read_address_items(node, key, out);
+    count_against_limit(node, key, out->size() - before, kMaxPrefixes, "address prefixes", &prefix_count_);
+  }
+
+  void read_address_items(const toml::node& node, const std::string& key,
+                          std::vector<AddressRange>* out) {
     if (const toml::array* items = node.as_array(); items && items->empty()) {
       const toml::source_position where = node.source().begin;
       if (LiftedList* list = lifted_list_at(lifted_, {where.line, where.column})) {
@@ -517,6 +562,13 @@ class Loader {
   }
 
   void read_ports(const toml::node& node, const std::string& key, std::vector<PortRange>* out) {
+    const size_t before = out->size();
+    read_port_items(node, key, out);
+    count_against_limit(node, key, out->size() - before, kMaxPortRanges, "ports and port ranges",
+                        &port_range_count_);
+  }
+
+  void read_port_items(const toml::node& node, const std::string& key, std::vector<PortRange>* out) {
     for_each_item(node, [&](const toml::node& item) {
       if (const std::optional<PortRange> range = parse_port_item(item)) {
         out->push_back(*range);
@@ -622,6 +674,36 @@ class Loader {
     policy->rules.push_back(std::move(rule));
   }
 
+  // An enforce item whose options nothing sets would keep nothing: most
+  // likely the setting is misplaced or was removed. Checked once the whole
+  // config is read, since the top level's enforce acts on what rules set.
+  void check_enforced_are_set(const Policy& policy) {
+    uint32_t set_anywhere = 0;
+    auto add_set = [&](const SocketSettings& settings) {
+      for (const CatalogueEntry& entry : kCatalogue) {
+        if (settings.get(entry.id)) set_anywhere |= 1u << static_cast<int>(entry.id);
+      }
+    };
+    add_set(policy.defaults);
+    for (const Rule& rule : policy.rules) add_set(rule.settings);
+    for (const EnforceItem& item : enforce_items_) {
+      if (item.bits & set_anywhere) continue;
+      std::string example;
+      for (const CatalogueEntry& entry : kCatalogue) {
+        if (item.bits & (1u << static_cast<int>(entry.id))) {
+          example = std::string(entry.key) + " = " + entry.example;
+          break;
+        }
+      }
+      const bool section = item.name.find('.') == std::string::npos;
+      add_error(item.where, item.key,
+                "enforces \"" + item.name + "\", but neither the top level nor any rule sets " +
+                    (section ? "a " + item.name + " setting; set one (such as " + example + ")"
+                             : "it; set it (such as " + example + ")") +
+                    " or remove \"" + item.name + "\" from enforce");
+    }
+  }
+
   void read_document(const toml::table& root, Policy* policy) {
     check_keys(root, "", settings_keys({"rule"}));
     read_settings(root, "", &policy->defaults);
@@ -633,7 +715,17 @@ class Loader {
       return;
     }
     size_t number = 1;
-    for (const toml::node& rule : *list) read_rule(rule, number++, policy);
+    for (const toml::node& rule : *list) {
+      if (number > kMaxRules) {
+        // The rules beyond the limit are not read: each costs at every first socket.
+        add_error(rule.source().begin, "rule[" + std::to_string(number) + "]",
+                  "too many rules: " + std::to_string(list->size()) + " in the config, at most " +
+                      std::to_string(kMaxRules) + " (merge rules that set the same options: a rule's "
+                      "match.remote, match.local and match.port take lists)");
+        break;
+      }
+      read_rule(rule, number++, policy);
+    }
   }
 
   std::string_view source_;
@@ -641,6 +733,17 @@ class Loader {
   std::vector<LiftedList> lifted_;  // address lists read without toml++
   std::vector<Splice> splices_;      // where they were, for positions in messages
   std::vector<LevelName> raw_pairs_;  // distinct raw (level, name) pairs so far
+  struct EnforceItem {
+    toml::source_position where;
+    std::string key;   // "enforce", "rule[2].enforce"
+    std::string name;  // as written: "buffers", "tcp.nodelay"
+    uint32_t bits;     // the options it names
+  };
+  std::vector<EnforceItem> enforce_items_;  // checked at the end of the document
+  size_t raw_table_count_ = 0;        // [[raw]] and [[rule.raw]] so far
+  size_t error_count_ = 0;            // errors_ keeps only the first ones
+  size_t prefix_count_ = 0;           // in match.remote and match.local so far
+  size_t port_range_count_ = 0;       // in match.port so far
 };
 
 }  // namespace
@@ -656,6 +759,18 @@ std::string ConfigError::to_string() const {
 
 LoadResult load_policy(std::string_view toml_text, std::string_view source_name) {
   return Loader(source_name).load(toml_text);
+}
+
+std::vector<std::string> error_lines(const LoadResult& result) {
+  std::vector<std::string> lines;
+  for (const ConfigError& error : result.errors) lines.push_back(error.to_string());
+  if (result.error_count > result.errors.size() && !result.errors.empty()) {
+    const size_t more = result.error_count - result.errors.size();
+    lines.push_back(result.errors.front().source + ": and " + std::to_string(more) + " more error" +
+                    (more == 1 ? "" : "s") + " (" + std::to_string(result.error_count) + " in all; the first " +
+                    std::to_string(result.errors.size()) + " are shown)");
+  }
+  return lines;
 }
 
 }  // namespace sockshim

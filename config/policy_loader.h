@@ -23,11 +23,26 @@ struct ConfigError {
   std::string to_string() const;
 };
 
+// Limits of a config, so that the largest one accepted costs little at the
+// first socket of every process (docs/configuration.md, "Limits").
+constexpr size_t kMaxRules = 500;
+constexpr size_t kMaxPrefixes = 10000;    // addresses and CIDRs in match.remote and match.local
+constexpr size_t kMaxPortRanges = 5000;   // ports and ranges in match.port
+constexpr size_t kMaxRawTables = 500;     // [[raw]] and [[rule.raw]] tables (kMaxRawOptions distinct)
+// Errors kept to report; beyond them, only their number.
+constexpr size_t kMaxReportedErrors = 20;
+
 struct LoadResult {
   std::optional<Policy> policy;  // set only when errors is empty
-  std::vector<ConfigError> errors;
+  std::vector<ConfigError> errors;  // the first kMaxReportedErrors, in file order
+  size_t error_count = 0;           // all that were found
 };
 
 LoadResult load_policy(std::string_view toml_text, std::string_view source_name);
+
+// The lines that report |result|'s errors, for every program that prints
+// them: one per error kept, then "SOURCE: and N more errors" when some were
+// left out.
+std::vector<std::string> error_lines(const LoadResult& result);
 
 }  // namespace sockshim

@@ -38,6 +38,7 @@ bool g_strict = false;
 // constructor to run (and so none to run after a hook already used it).
 struct PendingConfig {
   const char* text;  // file_text once there is a config; null: none
+  bool failed;       // found.failure says why the config cannot be used
   FoundConfig found;
   char file_text[kMaxConfigBytes];  // the file's text, or SOCKSHIM_CONFIG_TOML's
 };
@@ -54,23 +55,21 @@ bool env_flag(const char* name) {
   return value && std::strcmp(value, "1") == 0;
 }
 
-// Fills g_pending; false when there is no config, or (|failed|) when the
-// config cannot be used.
-bool find_pending_config(bool* failed) {
-  ConfigError error;
-  switch (find_config(secure_getenv, g_pending.file_text, sizeof g_pending.file_text, &g_pending.found,
-                      &error)) {
+// Fills g_pending. A config that cannot be used is only recorded here: like
+// one that does not parse, it is reported at the first socket, so that
+// processes that never open one (most of a container's) print nothing.
+void find_pending_config() {
+  switch (find_config(secure_getenv, g_pending.file_text, sizeof g_pending.file_text, &g_pending.found)) {
     case ConfigLookup::found:
       g_pending.text = g_pending.file_text;
-      return true;
+      break;
     case ConfigLookup::failed:
-      log_message(LogLevel::error, "%s; running without sockshim", error.to_string().c_str());
-      *failed = true;
-      return false;
+      g_pending.failed = true;
+      break;
     case ConfigLookup::none:
+      log_message(LogLevel::info, "sockshim %s: no config; doing nothing", kVersion);
       break;
   }
-  return false;
 }
 
 void stop_if_strict() {
@@ -90,19 +89,24 @@ void read_environment_and_config() {
   if (disabled_by_environment(secure_getenv)) {
     log_message(LogLevel::info, "disabled by SOCKSHIM_DISABLE=1");
   } else {
-    bool failed = false;
-    if (!find_pending_config(&failed)) {
-      if (failed) stop_if_strict();
-      log_message(LogLevel::info, "sockshim %s: no config; doing nothing", kVersion);
-    }
+    find_pending_config();
   }
   errno = saved_errno;
 }
 
 // Phase two, at the first socket (or at load under SOCKSHIM_STRICT=1):
 // parsing costs more than everything else at start-up, and most processes
-// of a container never open a socket.
+// of a container never open a socket. A config that could not be read is
+// reported here too, so that such processes print nothing.
 void parse_config() {
+  if (g_pending.failed) {
+    const int saved_errno = errno;
+    log_message(LogLevel::error, "%s; running without sockshim", lookup_error(g_pending.found).to_string().c_str());
+    g_pending.failed = false;
+    stop_if_strict();
+    errno = saved_errno;
+    return;
+  }
   if (!g_pending.text) return;
   const int saved_errno = errno;
   // A fork while another thread parses leaves the child to parse again.
@@ -114,13 +118,17 @@ void parse_config() {
   const PendingConfig& pending = g_pending;
   LoadResult loaded = load_policy(std::string_view(pending.text, pending.found.length), pending.found.source);
   if (!loaded.policy) {
-    // One line per error; the last says what happens next.
-    const size_t count = loaded.errors.size();
-    for (size_t i = 0; i + 1 < count; ++i) {
-      log_message(LogLevel::error, "%s", loaded.errors[i].to_string().c_str());
+    // One line per error (at most kMaxReportedErrors, then how many more);
+    // the last says what happens next.
+    const std::vector<std::string> lines = error_lines(loaded);
+    const size_t count = loaded.error_count;
+    for (size_t i = 0; i + 1 < lines.size(); ++i) log_message(LogLevel::error, "%s", lines[i].c_str());
+    if (count > loaded.errors.size()) {  // the last line already counts them
+      log_message(LogLevel::error, "%s; running without sockshim", lines.back().c_str());
+    } else {
+      log_message(LogLevel::error, "%s (%zu error%s in the config; running without sockshim)",
+                  lines.back().c_str(), count, count == 1 ? "" : "s");
     }
-    log_message(LogLevel::error, "%s (%zu error%s in the config; running without sockshim)",
-                loaded.errors.back().to_string().c_str(), count, count == 1 ? "" : "s");
     stop_if_strict();
   } else {
     // Kept for the life of the process: hooks may run during exit.

@@ -24,7 +24,7 @@ bool safe_name(const std::string& name) {
 // The first error and how many more, on one line.
 std::string one_line(const LoadResult& loaded) {
   std::string line = loaded.errors.front().to_string();
-  if (loaded.errors.size() > 1) line += " (and " + std::to_string(loaded.errors.size() - 1) + " more)";
+  if (loaded.error_count > 1) line += " (and " + std::to_string(loaded.error_count - 1) + " more)";
   for (char& c : line) {
     if (c == '\n') c = ' ';
   }

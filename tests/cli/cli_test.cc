@@ -7,11 +7,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/support/child_process.h"
 #include "tests/support/probe_output.h"
@@ -84,6 +86,58 @@ TEST(CheckTest, CountsRulesPrefixesAndTheCompiledSize) {
   EXPECT_EQ(result.exit_status, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr(": valid, 2 rules\n3 address prefixes, 2 port ranges; compiled for matching: "));
   EXPECT_THAT(result.out, HasSubstr(" KiB\n"));
+}
+
+// Ten thousand mistakes are reported as twenty and a count, not as ten
+// thousand lines.
+TEST(CheckTest, ManyErrorsGiveTheFirstTwentyAndACount) {
+  std::string text = "[keepalive]\n";
+  for (int i = 0; i < 10000; ++i) text += "unknown" + std::to_string(i) + " = 1\n";
+  const std::string path = write_config("many-errors.toml", text);
+  const ProgramResult result = sockshim({"check", path});
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_EQ(result.out, "");
+  std::istringstream lines(result.err);
+  std::vector<std::string> printed;
+  for (std::string line; std::getline(lines, line);) printed.push_back(line);
+  ASSERT_EQ(printed.size(), 21u) << result.err.substr(0, 2000);
+  EXPECT_THAT(printed[0], HasSubstr(path + ":2:1: keepalive.unknown0: unknown key"));
+  EXPECT_EQ(printed[20], path + ": and 9980 more errors (10000 in all; the first 20 are shown)");
+}
+
+TEST(CheckTest, TooManyRulesIsAnError) {
+  std::string text;
+  for (int i = 0; i < 501; ++i) text += "[[rule]]\n";
+  const std::string path = write_config("too-many-rules.toml", text);
+  const ProgramResult result = sockshim({"check", path});
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_EQ(result.err, path + ":501:1: rule[501]: too many rules: 501 in the config, at most 500 (merge rules "
+                               "that set the same options: a rule's match.remote, match.local and match.port take "
+                               "lists)\n");
+}
+
+// The largest config accepted is described in a bounded number of lines.
+TEST(CheckTest, AHugeValidConfigDescribesTheFirstHundredRules) {
+  std::string text;
+  for (int i = 0; i < 500; ++i) text += "[[rule]]\nmatch.port = " + std::to_string(1000 + i) + "\nkeepalive.idle = 30\n";
+  const std::string path = write_config("largest.toml", text);
+  const ProgramResult result = sockshim({"check", path, "--nat-timeout", "10"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  ASSERT_LT(result.out.size(), 200000u) << "not bounded";
+  EXPECT_THAT(result.out, HasSubstr(": valid, 500 rules\n"));
+  EXPECT_THAT(result.out, HasSubstr("\nrule[100] \"rule[100]\": "));
+  EXPECT_THAT(result.out, Not(HasSubstr("\nrule[101] \"")));
+  EXPECT_THAT(result.out, HasSubstr("\nrule[101] to rule[500]: 400 more rules, valid, not described (at most 100 are)\n"));
+  EXPECT_THAT(result.out, HasSubstr("\n    and 401 more\n"));
+  EXPECT_LT(std::count(result.out.begin(), result.out.end(), '\n'), 1500);
+}
+
+// The file's size is what reading it gives: a /proc file says 0 to stat.
+TEST(CheckTest, AProcFileIsReadToItsEnd) {
+  const ProgramResult result = sockshim({"check", "/proc/self/cmdline"});
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_THAT(result.err, Not(HasSubstr("is empty")));
+  EXPECT_THAT(result.err, HasSubstr("/proc/self/cmdline:1:"));
 }
 
 TEST(CheckTest, Warnings) {

@@ -80,6 +80,19 @@ std::vector<CorpusCase> file_system_cases() {
   cases.push_back({"over-long-file", too_long,
                    {too_long + ": is larger than 1 MiB; expected a small TOML file; running without sockshim"}, {}});
 
+  const std::string fifo = dir + "/fifo.toml";
+  unlink(fifo.c_str());
+  if (mkfifo(fifo.c_str(), 0644) == 0) {
+    cases.push_back({"fifo", fifo, {fifo + ": is not a regular file; running without sockshim"}, {}});
+  }
+
+  const std::string loop = dir + "/loop.toml";
+  unlink(loop.c_str());
+  if (symlink(loop.c_str(), loop.c_str()) == 0) {
+    cases.push_back({"symlink-loop", loop,
+                     {loop + ": cannot open: Too many levels of symbolic links; running without sockshim"}, {}});
+  }
+
   const std::string loose = dir + "/writable-by-others.toml";
   std::ofstream(loose) << "keepalive.idle = 30\n";
   chmod(loose.c_str(), 0666);
@@ -156,6 +169,20 @@ TEST_P(ConfigCorpusTest, ExactMessageAndTheProgramRunsAsWithoutTheShim) {
   EXPECT_EQ(with.out, without.out);
   EXPECT_THAT(without.out, ::testing::HasSubstr("fresh-ipv4 keepalive=0"));
   EXPECT_EQ(messages(with.err), c.expected);
+}
+
+// Most processes of a container never open a socket: with an image-wide
+// LD_PRELOAD, a bad or missing config must not put a line in the output of
+// every command. Each of the shell's processes loads the shim.
+TEST_P(ConfigCorpusTest, ProcessesThatOpenNoSocketPrintNothing) {
+  const CorpusCase& c = GetParam();
+  if (!c.run_as.empty()) GTEST_SKIP() << "the shell pipeline runs as this user";
+  const std::vector<std::string> pipeline = {"/bin/sh", "-c", "ls / | wc -l"};
+  const ProgramResult without = run_program(pipeline);
+  const ProgramResult with = run_program(pipeline, {{"LD_PRELOAD", shim_library_path()}, {"SOCKSHIM_CONFIG", c.path}});
+  EXPECT_EQ(with.exit_status, without.exit_status);
+  EXPECT_EQ(with.out, without.out);
+  EXPECT_EQ(with.err, "");
 }
 
 TEST_P(ConfigCorpusTest, StrictModeStopsBeforeMain) {
