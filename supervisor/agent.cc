@@ -476,6 +476,14 @@ class Agent {
     status.ended_containers = ended_;
     status.totals = ended_totals_;
     for (const auto& server : running_) {
+      // Ended, though its thread has not got to it yet: counted as the
+      // thread will count it, so that a status asked just after a container
+      // ended shows it ended.
+      if (server->hung_up()) {
+        ++status.ended_containers;
+        add(&status.totals, server->counts());
+        continue;
+      }
       ServedContainer served;
       served.id = server->state().id;
       served.pid = server->state().pid;

@@ -65,6 +65,11 @@ HandlerCounts ContainerServer::counts() const {
   return counts;
 }
 
+bool ContainerServer::hung_up() const {
+  pollfd state = {listener_, 0, 0};
+  return poll(&state, 1, 0) == 1 && (state.revents & (POLLHUP | POLLERR));
+}
+
 void ContainerServer::publish_counts() {
   const HandlerCounts& counts = handler_ ? handler_->counts() : untuned_counts_;
   notifications_.store(counts.notifications, std::memory_order_relaxed);

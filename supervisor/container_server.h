@@ -38,6 +38,9 @@ class ContainerServer {
   bool tuned() const { return handler_ != nullptr; }
   // What its thread has done so far; read from any thread.
   HandlerCounts counts() const;
+  // Whether the container's last process has gone (its listener hung up),
+  // which its thread may not have seen yet; asked from any thread.
+  bool hung_up() const;
 
  private:
   static void* thread_main(void* self);
