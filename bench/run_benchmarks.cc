@@ -3,8 +3,12 @@
 // each variant measured in the same run, interleaved round by round, so that
 // the ratios hold on a shared, noisy machine. Prints medians and the ratios
 // of the performance budget (README, "Performance").
+#include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -132,6 +136,70 @@ std::string run(const std::vector<std::string>& argv, const std::vector<std::str
   }
   return text;
 }
+
+// Starts |argv| in the background, its output on /dev/null; its pid, or -1.
+pid_t start_background(const std::vector<std::string>& argv) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::vector<std::string> args = argv;
+  std::vector<char*> arg_pointers;
+  for (std::string& a : args) arg_pointers.push_back(a.data());
+  arg_pointers.push_back(nullptr);
+  char path[] = "PATH=/usr/bin:/bin";
+  char* environment[] = {path, nullptr};
+  pid_t pid = -1;
+  const int failed = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, arg_pointers.data(), environment);
+  posix_spawn_file_actions_destroy(&actions);
+  return failed ? -1 : pid;
+}
+
+void stop_background(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+}
+
+bool unix_socket_answers(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
+// `sockshim agent` serving |containers| containers: one is the measured
+// program of each round (bench/agent_container hands its listener over as
+// runc would), the others stay idle under it. Stopped by the destructor.
+class BenchAgent {
+ public:
+  BenchAgent(const std::string& config_file, int containers) {
+    socket_ = "/tmp/sockshim-bench-" + std::to_string(getpid()) + "-agent.sock";
+    agent_ = start_background({SOCKSHIM_CLI_PATH, "agent", "--socket", socket_, "--no-holder", "-c", config_file});
+    for (int attempt = 0; attempt < 500 && !unix_socket_answers(socket_ + ".status"); ++attempt) usleep(10000);
+    if (!unix_socket_answers(socket_ + ".status")) return;
+    for (int i = 1; i < containers; ++i) {
+      idle_.push_back(start_background({AGENT_CONTAINER_PATH, socket_, "idle-" + std::to_string(i), "/bin/sleep", "100000"}));
+    }
+    ready_ = true;
+  }
+  ~BenchAgent() {
+    for (pid_t pid : idle_) stop_background(pid);
+    stop_background(agent_);
+  }
+  bool ready() const { return ready_; }
+  // Before the measured program and its arguments.
+  std::vector<std::string> prefix() const { return {AGENT_CONTAINER_PATH, socket_, "measured"}; }
+
+ private:
+  std::string socket_;
+  pid_t agent_ = -1;
+  std::vector<pid_t> idle_;
+  bool ready_ = false;
+};
 
 // Connection churn: ns per cycle, one sample per variant per round.
 Samples churn(const std::vector<Variant>& variants, const Options& options) {
@@ -324,12 +392,23 @@ int main(int argc, char** argv) {
   }
 
   const std::vector<std::string> supervise = {SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", kSixOptions, "--"};
-  const std::vector<Variant> supervised_variants = {
+  std::vector<Variant> supervised_variants = {
       {"static, no sockshim", with({}), {}},
       {"static, supervisor, six options", with({}), supervise},
       {"glibc, preload, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions}), {}},
       {"glibc, supervisor, six options", with({}), supervise},
   };
+  // The same static program as a container of the agent's, beside 19
+  // others it serves meanwhile.
+  constexpr int kAgentContainers = 20;
+  const std::string six_options_file = write_file("six-options.toml", kSixOptions);
+  const char* agent_variant = "static, agent of 20 containers, six options";
+  const BenchAgent agent(six_options_file, kAgentContainers);
+  if (agent.ready()) {
+    supervised_variants.push_back({agent_variant, with({}), agent.prefix()});
+  } else {
+    std::printf("\n(sockshim agent did not come up here: its churn is not measured)\n");
+  }
   std::printf("\nsupervisor churn: socket + connect + accept + close, %d cycles x %d rounds (median elapsed ns "
               "per cycle; one trapped call, connect, per cycle)\n",
               options.supervised_cycles, options.supervised_rounds);
@@ -340,6 +419,10 @@ int main(int argc, char** argv) {
   std::printf("  added per trapped call: static %.1f us over no sockshim; glibc %.1f us over the preload\n",
               paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
               paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"));
+  if (agent.ready()) {
+    std::printf("  added per trapped call: static under the agent (%d containers) %.1f us over no sockshim\n",
+                kAgentContainers, paired_difference_us(supervised_ns, agent_variant, "static, no sockshim"));
+  }
   const std::vector<Variant> no_socket_variants = {supervised_variants[0], supervised_variants[1]};
   std::printf("\nno-socket program: %d reads of 4 KiB from /dev/zero x %d rounds (median CPU ns per read)\n",
               options.no_socket_reads, options.supervised_rounds);
@@ -396,6 +479,12 @@ int main(int argc, char** argv) {
           paired_difference_us(start_us, "shim, 1,000 rules, one socket", "no preload, one socket"), 1.0);
   ok &= verdict("supervisor: added us per connection, static program",
                 paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"), 15.0);
+  if (agent.ready()) {
+    ok &= verdict("agent (20 containers): added us per connection / supervisor's",
+                  paired_difference_us(supervised_ns, agent_variant, "static, no sockshim") /
+                      paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
+                  1.5);
+  }
   verdict("supervisor: added us per connection over the preload (glibc)",
           paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"), 15.0);
   verdict("no-socket, syscall-bound loop: supervisor / none (not budgeted)",
@@ -405,6 +494,7 @@ int main(int argc, char** argv) {
   ok &= verdict("peak RSS above no preload (MiB)", (rss_shim - rss_plain) / 1024.0, 1.0);
   ok &= verdict("stripped library (MiB)", library_bytes / 1048576.0, 1.0);
   unlink(typical_file.c_str());
+  unlink(six_options_file.c_str());
   unlink(many_prefixes_file.c_str());
   unlink(many_rules_file.c_str());
   return options.enforce && !ok ? 1 : 0;

@@ -2,6 +2,7 @@
 #include "supervisor/listener.h"
 
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -75,6 +76,15 @@ bool request_synchronous_wake_up(int listener) {
 
 bool notification_still_valid(int listener, __u64 id) {
   return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+std::string not_a_seccomp_listener(int fd) {
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  char target[512];
+  const ssize_t length = readlink(link.c_str(), target, sizeof target - 1);
+  if (length < 0) return link + ": " + std::strerror(errno);
+  const std::string name(target, static_cast<size_t>(length));
+  return name == "anon_inode:seccomp notify" ? std::string() : name;
 }
 
 bool answer_continue(int listener, __u64 id) {

@@ -33,6 +33,13 @@ bool request_synchronous_wake_up(int listener);
 // the thread (and the memory read for it) still belongs to it.
 bool notification_still_valid(int listener, __u64 id);
 
+// Empty when |fd| is a seccomp listener; otherwise what it is instead, as
+// /proc/self/fd names it ("pipe:[1234]", "socket:[99]", "/etc/passwd").
+// The kernel's own name for the listener's file ("anon_inode:seccomp
+// notify") is asked rather than a probing ioctl, which on a device's
+// descriptor could mean something else to its driver.
+std::string not_a_seccomp_listener(int fd);
+
 // Lets the stopped call run as if no filter were there.
 bool answer_continue(int listener, __u64 id);
 // Completes the stopped call without running it, with |value| (or -1 and

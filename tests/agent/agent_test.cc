@@ -5,15 +5,24 @@
 // Go program), in a root that holds nothing else. What counts is what the
 // kernel reports for each socket: read inside the container, and from the
 // host with `sockshim inspect` (pidfd_getfd on the container's process).
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -22,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "supervisor/descriptor_passing.h"
+#include "supervisor/filter.h"
 #include "supervisor/json_writer.h"
 #include "supervisor/listener.h"
 #include "tests/support/child_process.h"
@@ -589,6 +600,297 @@ TEST(AgentLoadTest, EveryConnectionOfTwentyContainersIsTunedAndTheAddedLatencyIs
               kContainers, kConnections, seconds, with_agent_us, without_us, with_agent_us - without_us);
   RecordProperty("connect_us_with_agent", std::to_string(with_agent_us));
   RecordProperty("connect_us_without_agent", std::to_string(without_us));
+}
+
+// A connection to the UNIX stream socket at |path|; non-blocking connect,
+// as runc's Go dialer does: a full queue fails at once (EAGAIN) instead of
+// waiting. -errno on failure.
+int connect_unix(const std::string& path, bool nonblocking) {
+  sockaddr_un address;
+  std::memset(&address, 0, sizeof address);
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+  if (fd < 0) return -errno;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    const int error = errno;
+    close(fd);
+    return -error;
+  }
+  return fd;
+}
+
+// The container state as runc sends it with a listener.
+std::string runtime_state_json(const std::string& id, pid_t pid) {
+  return "{\"ociVersion\": \"1.0.2\", \"fds\": [\"seccompFd\"], \"pid\": " + std::to_string(pid) +
+         ", \"metadata\": \"\", \"state\": {\"ociVersion\": \"1.0.2\", \"id\": " + json_string(id) +
+         ", \"status\": \"creating\", \"pid\": " + std::to_string(pid) + ", \"bundle\": \"/\"}}";
+}
+
+// Clients of the agent's socket that never finish their message: half say
+// nothing, half trickle the start of a container state, a byte at a time.
+// Whenever the agent hangs up on one, another takes its place, so that
+// |count| stay open for as long as this object lives.
+class HostileClients {
+ public:
+  HostileClients(const std::string& path, int count) : path_(path) {
+    for (int i = 0; i < count; ++i) connections_.push_back({connect_unix(path_, false), i % 2 == 1, 0});
+    thread_ = std::thread([this] { keep_open(); });
+  }
+  ~HostileClients() {
+    stop_ = true;
+    thread_.join();
+    for (const Connection& connection : connections_) {
+      if (connection.fd >= 0) close(connection.fd);
+    }
+  }
+  // Connections open right now (each is replaced within ~50 ms of the
+  // agent's hang-up), and how many the agent has hung up on so far.
+  int open() const { return open_.load(); }
+  int replaced() const { return replaced_.load(); }
+
+ private:
+  struct Connection {
+    int fd;
+    bool trickles;
+    size_t sent;
+  };
+  void keep_open() {
+    const std::string partial = runtime_state_json("hostile", 1);
+    while (!stop_) {
+      int open = 0;
+      for (Connection& connection : connections_) {
+        if (connection.fd >= 0) {
+          pollfd ready = {connection.fd, POLLIN, 0};
+          char byte;
+          if (poll(&ready, 1, 0) > 0 && recv(connection.fd, &byte, 1, MSG_DONTWAIT) <= 0) {
+            close(connection.fd);
+            connection.fd = -1;
+            ++replaced_;
+          }
+        }
+        if (connection.fd < 0) connection = {connect_unix(path_, false), connection.trickles, 0};
+        if (connection.fd >= 0 && connection.trickles && connection.sent + 1 < partial.size()) {
+          if (send(connection.fd, partial.data() + connection.sent, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) {
+            ++connection.sent;
+          }
+        }
+        if (connection.fd >= 0) ++open;
+      }
+      open_ = open;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  std::string path_;
+  std::vector<Connection> connections_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> open_{0};
+  std::atomic<int> replaced_{0};
+};
+
+// A served container's connects must never wait on a client of the agent's
+// socket that stalls: silent, or stopping half-way through its message.
+// Before, the agent read one runtime connection at a time, for up to 2 s
+// each, and served no container meanwhile.
+TEST(AgentRobustnessTest, HeldOpenHostileConnectionsDelayNoContainer) {
+  SKIP_WITHOUT_RUNC();
+  constexpr int kHostile = 20, kConnections = 1000;
+  RuncSandbox sandbox;
+  const std::string config = sandbox.write_config("default", "keepalive.idle = 91\n");
+  Agent agent(&sandbox, {"-c", config});
+  ContainerSpec spec;
+  spec.listener_path = Agent::socket_path(sandbox);
+  spec.args = {"/bin/threaded_program", "checked-churn", std::to_string(kConnections), "91"};
+  const ProgramResult quiet = sandbox.run(spec);
+  ASSERT_EQ(field(quiet.out, "untuned"), 0) << quiet.out << quiet.err;
+
+  HostileClients hostile(Agent::socket_path(sandbox), kHostile);
+  for (int attempt = 0; attempt < 100 && hostile.open() < kHostile; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(hostile.open(), kHostile);
+  // Started behind the hostile connections: its own runtime connection
+  // waits in the same queue.
+  const auto started = std::chrono::steady_clock::now();
+  ChildProcess container(sandbox.run_command(sandbox.bundle(spec)), {});
+  // Before, 20 connections took the agent 40 s to get past, then 2 s more
+  // for each that replaced one: far over this.
+  const ProgramResult result = container.finish(60);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const int still_open = hostile.open();
+  std::printf("agent with %d hostile connections held open (%d replaced after the agent hung up): %d connects "
+              "in %.1f s, mean %.1f us, slowest %.1f ms; without them: mean %.1f us, slowest %.1f ms\n",
+              kHostile, hostile.replaced(), kConnections, seconds, field(result.out, "connect_ns") / 1000.0,
+              field(result.out, "max_connect_ns") / 1e6, field(quiet.out, "connect_ns") / 1000.0,
+              field(quiet.out, "max_connect_ns") / 1e6);
+  ASSERT_EQ(result.exit_status, 0) << result.out << result.err;
+  EXPECT_EQ(field(result.out, "rounds"), kConnections) << result.out;
+  EXPECT_EQ(field(result.out, "failed"), 0) << result.out;
+  EXPECT_EQ(field(result.out, "untuned"), 0) << result.out;
+  // Every connect was served while the hostile connections were open.
+  EXPECT_EQ(still_open, kHostile);
+  // Not a speed bound: a stalled connect waited 1.5-2 s for each hostile
+  // connection the agent was reading; a loaded machine delays one by
+  // milliseconds.
+  EXPECT_LT(field(result.out, "max_connect_ns"), 1000LL * 1000 * 1000) << result.out;
+}
+
+TEST(AgentRobustnessTest, APipeSentAsAListenerIsRefusedInOneLineAndNotCounted) {
+  SKIP_WITHOUT_RUNC();
+  RuncSandbox sandbox;
+  Agent agent(&sandbox, {"--no-holder"});
+  int ends[2];
+  ASSERT_EQ(pipe2(ends, O_CLOEXEC), 0);
+  const int connection = connect_unix(Agent::socket_path(sandbox), false);
+  ASSERT_GE(connection, 0) << std::strerror(-connection);
+  const std::string state = runtime_state_json("not-a-listener", getpid());
+  ASSERT_EQ(supervisor::send_with_descriptor(connection, state.data(), state.size(), ends[0]),
+            static_cast<ssize_t>(state.size()));
+  close(connection);
+  close(ends[0]);
+  // The agent has read the connection once it has closed its copy of the
+  // pipe's read end: then a write to the pipe fails (EPIPE).
+  signal(SIGPIPE, SIG_IGN);
+  bool closed_by_agent = false;
+  for (int attempt = 0; attempt < 250 && !closed_by_agent; ++attempt) {
+    closed_by_agent = write(ends[1], "x", 1) < 0 && errno == EPIPE;
+    if (!closed_by_agent) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  close(ends[1]);
+  EXPECT_TRUE(closed_by_agent) << "the agent kept the pipe";
+  const ProgramResult status = agent.status(false);
+  EXPECT_THAT(status.out, HasSubstr("containers served: 0 running, 0 ended")) << status.out;
+  EXPECT_THAT(status.out, HasSubstr("notifications: 0,")) << status.out;
+  const ProgramResult stopped = agent.stop();
+  const std::string& log = stopped.err;
+  EXPECT_THAT(log, ::testing::ContainsRegex("container not-a-listener \\(pid [0-9]+\\) sent a descriptor that is "
+                                            "not a seccomp listener \\(pipe:\\[[0-9]+\\]\\); refused\n"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("serving"))) << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 3) << log;  // listening, the refusal, stopping
+}
+
+// A process under a seccomp filter that notifies connect and listen, as a
+// container under the agent's profile: it sends its listener on |channel|,
+// waits for |go| to close, then dials a listener of its own and exits 0
+// when the dialed socket has the config's keepalive idle |expected_idle|
+// (1: untuned, 2: the connect failed).
+[[noreturn]] void run_filtered_process(int channel, int go, int expected_idle) {
+  supervisor::TrapList traps;
+  traps.connect = true;
+  traps.listen = true;
+  const int listener = supervisor::install_filter_with_listener(supervisor::build_filter(traps));
+  if (listener < 0 || supervisor::send_with_descriptor(channel, "L", 1, listener) != 1) _exit(3);
+  close(listener);
+  close(channel);
+  char byte;
+  while (read(go, &byte, 1) < 0 && errno == EINTR) {
+  }
+  sockaddr_in address;
+  std::memset(&address, 0, sizeof address);
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const int server = socket(AF_INET, SOCK_STREAM, 0);
+  if (bind(server, reinterpret_cast<sockaddr*>(&address), length) != 0 || listen(server, 4) != 0 ||
+      getsockname(server, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    _exit(2);
+  }
+  const int client = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(client, reinterpret_cast<sockaddr*>(&address), length) != 0) _exit(2);
+  int idle = 0;
+  socklen_t idle_length = sizeof idle;
+  getsockopt(client, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &idle_length);
+  _exit(idle == expected_idle ? 0 : 1);
+}
+
+// A node starting many containers at once: every runtime connects before
+// the agent has read any of them, without blocking (as runc does), and
+// every container is served. Before, the agent's queue held 64: runc's
+// dialer failed the other containers' starts.
+TEST(AgentRobustnessTest, ThreeHundredSimultaneousRuntimeConnectionsAreAllServed) {
+  SKIP_WITHOUT_RUNC();
+  constexpr int kContainers = 300, kIdle = 93;
+  RuncSandbox sandbox;
+  Agent agent(&sandbox, {"-c", sandbox.write_config("default", "keepalive.idle = 93\n")});
+  int go[2];
+  ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);
+  std::vector<pid_t> processes;
+  std::vector<int> listeners;
+  for (int i = 0; i < kContainers; ++i) {
+    int channel[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(go[1]);
+      close(channel[0]);
+      // Only its own listener: another's copy here would keep that one
+      // open after its process ended.
+      for (int other : listeners) close(other);
+      run_filtered_process(channel[1], go[0], kIdle);
+    }
+    close(channel[1]);
+    processes.push_back(pid);
+    char byte;
+    int listener = -1;
+    supervisor::receive_with_descriptor(channel[0], &byte, 1, &listener);
+    close(channel[0]);
+    listeners.push_back(listener);
+  }
+  close(go[0]);
+  std::vector<int> connections;
+  int refused = 0, first_error = 0;
+  for (int i = 0; i < kContainers; ++i) {
+    const int fd = connect_unix(Agent::socket_path(sandbox), true);
+    if (fd < 0) {
+      ++refused;
+      if (!first_error) first_error = -fd;
+    }
+    connections.push_back(fd);
+  }
+  int sent = 0;
+  for (int i = 0; i < kContainers; ++i) {
+    if (connections[i] >= 0 && listeners[i] >= 0) {
+      const std::string state = runtime_state_json("burst-" + std::to_string(i), processes[i]);
+      // Blocking again for the send: the agent reads as it can.
+      fcntl(connections[i], F_SETFL, 0);
+      sent += supervisor::send_with_descriptor(connections[i], state.data(), state.size(), listeners[i]) > 0;
+      close(connections[i]);
+    }
+    if (listeners[i] >= 0) close(listeners[i]);
+  }
+  std::string status;
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    status = agent.status(false).out;
+    if (status.find("containers served: " + std::to_string(kContainers) + " running") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  close(go[1]);  // every process dials now
+  int tuned = 0, untuned = 0, failed = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (pid_t pid : processes) {
+    int wait_status = 0;
+    pid_t done;
+    while ((done = waitpid(pid, &wait_status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (done == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &wait_status, 0);
+    }
+    const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+    tuned += code == 0;
+    untuned += code == 1;
+    failed += code != 0 && code != 1;
+  }
+  std::printf("%d simultaneous runtime connections: %d refused (first: %s), %d sent; %d processes tuned, %d "
+              "untuned, %d failed\n",
+              kContainers, refused, first_error ? std::strerror(first_error) : "none", sent, tuned, untuned, failed);
+  EXPECT_EQ(refused, 0) << std::strerror(first_error);
+  EXPECT_THAT(status, HasSubstr("containers served: " + std::to_string(kContainers) + " running")) << status;
+  EXPECT_EQ(tuned, kContainers);
 }
 
 }  // namespace
