@@ -45,7 +45,7 @@ ConfigError describe_file_failure(const char* source, const FileFailure& failure
     case FileProblem::writable_by_others:
       error.message = "is writable by group or others; refusing it while running as root (chmod go-w)";
       break;
-    case FileProblem::too_large: error.message = "is larger than 1 MiB; expected a small TOML file"; break;
+    case FileProblem::too_large: error.message = "is larger than 512 KiB; expected a small TOML file"; break;
     case FileProblem::cannot_read: error.message = std::string("cannot read: ") + reason; break;
   }
   return error;

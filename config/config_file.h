@@ -8,7 +8,7 @@
 
 namespace sockshim {
 
-constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr size_t kMaxConfigBytes = 512 << 10;
 
 struct FileReadOptions {
   // When running as root, refuse files that others may write (as sshd does).

@@ -25,7 +25,7 @@ struct ConfigError {
 
 // Limits of a config, so that the largest one accepted costs little at the
 // first socket of every process (docs/configuration.md, "Limits").
-constexpr size_t kMaxRules = 500;
+constexpr size_t kMaxRules = 1000;
 constexpr size_t kMaxPrefixes = 10000;    // addresses and CIDRs in match.remote and match.local
 constexpr size_t kMaxPortRanges = 5000;   // ports and ranges in match.port
 constexpr size_t kMaxRawTables = 500;     // [[raw]] and [[rule.raw]] tables (kMaxRawOptions distinct)

@@ -107,11 +107,11 @@ TEST(CheckTest, ManyErrorsGiveTheFirstTwentyAndACount) {
 
 TEST(CheckTest, TooManyRulesIsAnError) {
   std::string text;
-  for (int i = 0; i < 501; ++i) text += "[[rule]]\n";
+  for (int i = 0; i < 1001; ++i) text += "[[rule]]\n";
   const std::string path = write_config("too-many-rules.toml", text);
   const ProgramResult result = sockshim({"check", path});
   EXPECT_EQ(result.exit_status, 1);
-  EXPECT_EQ(result.err, path + ":501:1: rule[501]: too many rules: 501 in the config, at most 500 (merge rules "
+  EXPECT_EQ(result.err, path + ":1001:1: rule[1001]: too many rules: 1001 in the config, at most 1000 (merge rules "
                                "that set the same options: a rule's match.remote, match.local and match.port take "
                                "lists)\n");
 }
@@ -119,17 +119,17 @@ TEST(CheckTest, TooManyRulesIsAnError) {
 // The largest config accepted is described in a bounded number of lines.
 TEST(CheckTest, AHugeValidConfigDescribesTheFirstHundredRules) {
   std::string text;
-  for (int i = 0; i < 500; ++i) text += "[[rule]]\nmatch.port = " + std::to_string(1000 + i) + "\nkeepalive.idle = 30\n";
+  for (int i = 0; i < 1000; ++i) text += "[[rule]]\nmatch.port = " + std::to_string(1000 + i) + "\nkeepalive.idle = 30\n";
   const std::string path = write_config("largest.toml", text);
   const ProgramResult result = sockshim({"check", path, "--nat-timeout", "10"});
   ASSERT_EQ(result.exit_status, 0) << result.err;
   ASSERT_LT(result.out.size(), 200000u) << "not bounded";
-  EXPECT_THAT(result.out, HasSubstr(": valid, 500 rules\n"));
+  EXPECT_THAT(result.out, HasSubstr(": valid, 1000 rules\n"));
   EXPECT_THAT(result.out, HasSubstr("\nrule[100] \"rule[100]\": "));
   EXPECT_THAT(result.out, Not(HasSubstr("\nrule[101] \"")));
-  EXPECT_THAT(result.out, HasSubstr("\nrule[101] to rule[500]: 400 more rules, valid, not described (at most 100 are)\n"));
-  EXPECT_THAT(result.out, HasSubstr("\n    and 401 more\n"));
-  EXPECT_LT(std::count(result.out.begin(), result.out.end(), '\n'), 1500);
+  EXPECT_THAT(result.out, HasSubstr("\nrule[101] to rule[1000]: 900 more rules, valid, not described (at most 100 are)\n"));
+  EXPECT_THAT(result.out, HasSubstr("\n    and 901 more\n"));
+  EXPECT_LT(std::count(result.out.begin(), result.out.end(), '\n'), 2000);
 }
 
 // The file's size is what reading it gives: a /proc file says 0 to stat.

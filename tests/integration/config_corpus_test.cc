@@ -75,10 +75,10 @@ std::vector<CorpusCase> file_system_cases() {
   {
     std::ofstream file(too_long);
     const std::string comment = "# " + std::string(1022, 'x') + "\n";
-    for (int i = 0; i <= 1024; ++i) file << comment;  // just over 1 MiB
+    for (int i = 0; i <= 512; ++i) file << comment;  // just over 512 KiB
   }
   cases.push_back({"over-long-file", too_long,
-                   {too_long + ": is larger than 1 MiB; expected a small TOML file; running without sockshim"}, {}});
+                   {too_long + ": is larger than 512 KiB; expected a small TOML file; running without sockshim"}, {}});
 
   const std::string fifo = dir + "/fifo.toml";
   unlink(fifo.c_str());

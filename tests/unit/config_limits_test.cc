@@ -49,7 +49,7 @@ TEST(ConfigLimitsTest, AtMostMaxRules) {
   EXPECT_FALSE(over.policy);
   ASSERT_EQ(over.errors.size(), 1u);
   EXPECT_EQ(over.errors[0].to_string(),
-            "test.toml:501:1: rule[501]: too many rules: 505 in the config, at most 500 (merge rules that "
+            "test.toml:1001:1: rule[1001]: too many rules: 1005 in the config, at most 1000 (merge rules that "
             "set the same options: a rule's match.remote, match.local and match.port take lists)");
 }
 
@@ -176,7 +176,7 @@ TEST(ConfigFileTest, ExactlyMaxBytesIsReadAndOneMoreIsTooLarge) {
     if (read) {
       EXPECT_EQ(text.size(), size);
     } else {
-      EXPECT_EQ(error.to_string(), path + ": is larger than 1 MiB; expected a small TOML file");
+      EXPECT_EQ(error.to_string(), path + ": is larger than 512 KiB; expected a small TOML file");
     }
   }
   unlink(path.c_str());
