@@ -10,7 +10,7 @@
 
 #include "cli/config_loading.h"
 #include "cli/exit_codes.h"
-#include "shim/log.h"
+#include "engine/log.h"
 #include "supervisor/agent.h"
 #include "supervisor/container_configs.h"
 #include "supervisor/listener_holder.h"

@@ -17,7 +17,7 @@
 #include "cli/preload_list.h"
 #include "cli/program_facts.h"
 #include "cli/shim_libraries.h"
-#include "shim/log.h"
+#include "engine/log.h"
 #include "supervisor/program_exec.h"
 #include "supervisor/supervisor.h"
 

@@ -8,8 +8,8 @@
 #include <atomic>
 #include <cstddef>
 
-#include "config/enforce.h"
-#include "shim/socket_facts.h"
+#include "engine/socket_engine.h"
+#include "engine/socket_facts.h"
 
 namespace sockshim {
 namespace {
@@ -39,7 +39,7 @@ std::atomic<bool> g_enforcing{false};
 bool changes_enforced_option(int fd, int level, int name) {
   if (fd < 0 || static_cast<size_t>(fd) >= g_capacity) return false;
   const uint64_t slot = g_slots[fd].load(std::memory_order_relaxed);
-  if (!(static_cast<uint32_t>(slot) & enforcement_bit(level, name))) return false;
+  if (!keeps_enforced_value(static_cast<uint32_t>(slot), level, name)) return false;
   ErrnoGuard keep_errno;
   return socket_identity(fd) == static_cast<uint32_t>(slot >> 32);
 }

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cerrno>
 
-#include "shim/log.h"
+#include "engine/log.h"
 
 namespace sockshim::real {
 namespace {

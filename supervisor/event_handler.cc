@@ -15,23 +15,13 @@
 
 #include "config/decide.h"
 #include "config/enforce.h"
-#include "shim/apply.h"
-#include "shim/socket_facts.h"
+#include "engine/socket_facts.h"
 #include "supervisor/descriptor_copy.h"
 #include "supervisor/listener.h"
 #include "supervisor/program_memory.h"
 
 namespace sockshim::supervisor {
 namespace {
-
-// The catalogue options in |options|, as a set like enforced_on()'s.
-uint32_t option_bits(const OptionList& options) {
-  uint32_t bits = 0;
-  for (int i = 0; i < options.size; ++i) {
-    if (options.items[i].id != OptionId::count_) bits |= 1u << static_cast<unsigned>(options.items[i].id);
-  }
-  return bits;
-}
 
 // The program's short name, as the preload sees it: the last part of argv[0].
 std::string program_name(pid_t tid) {
@@ -45,29 +35,6 @@ std::string program_name(pid_t tid) {
   buffer[length] = '\0';
   const char* slash = std::strrchr(buffer, '/');
   return slash ? slash + 1 : buffer;
-}
-
-// The socket's family and protocol as decide() needs them; false for
-// anything but TCP and UDP over IPv4/IPv6.
-bool classify(int fd, bool* ipv6, bool* udp) {
-  int domain = 0;
-  socklen_t length = sizeof domain;
-  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0) return false;
-  if (domain != AF_INET && domain != AF_INET6) return false;
-  *ipv6 = domain == AF_INET6;
-  return tcp_or_udp(fd, udp);
-}
-
-bool listening(int fd) {
-  int value = 0;
-  socklen_t length = sizeof value;
-  return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0 && value;
-}
-
-bool connected(int fd) {
-  sockaddr_storage peer;
-  socklen_t length = sizeof peer;
-  return getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0;
 }
 
 }  // namespace
@@ -115,13 +82,59 @@ const EventHandler::Plan& EventHandler::plan_for(pid_t tid) {
 void EventHandler::use_network_namespace_of(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
   const int netns = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (netns >= 0) defaults_.use_network_namespace(netns);
+  if (netns >= 0) ops_.use_network_namespace(netns);
 }
 
-void EventHandler::apply(int fd, const OptionList& options, const char* event_name) {
-  const int refused = apply_options(fd, options, event_name);
-  counts_.options_applied += static_cast<uint64_t>(options.size - refused);
-  counts_.errors += static_cast<uint64_t>(refused);
+int EventHandler::copy_program_descriptor(int pidfd, pid_t tid, int program_fd) {
+  int fd = pidfd >= 0 ? copy_descriptor(pidfd, program_fd) : pidfd;
+  if (fd == -ESRCH) {
+    // A cached pidfd of a thread that has gone; |tid| now names another.
+    pidfds_.forget(tid);
+    const int fresh = pidfds_.open(tid);
+    fd = fresh >= 0 ? copy_descriptor(fresh, program_fd) : fresh;
+  }
+  return fd;
+}
+
+void EventHandler::count(const EventOutcome& outcome, TrappedSocket* socket) {
+  counts_.options_applied += static_cast<uint64_t>(outcome.applied);
+  counts_.errors += static_cast<uint64_t>(outcome.refused);
+  socket->enforced_here |= outcome.enforced;
+}
+
+void EventHandler::first_seen(SocketEngine& engine, bool setsockopt_call, TrappedSocket* socket) {
+  // A TCP socket that is already connected or listening at a trapped
+  // setsockopt came from accept() (or from before exec): it carries its
+  // listener's options.
+  if (setsockopt_call && !socket->kind.udp && connected_or_listening(ops_, socket->fd)) {
+    socket->enforced_here = engine.inherited_enforcement(socket->fd, socket->kind.ipv6);
+    return;
+  }
+  // What socket() would have set, where the program has not set its own.
+  count(engine.created(socket->fd, socket->kind, &fresh_), socket);
+}
+
+void EventHandler::on_connect(SocketEngine& engine, const sockaddr_storage& address, socklen_t length,
+                              TrappedSocket* socket) {
+  count(engine.connecting(socket->fd, reinterpret_cast<const sockaddr*>(&address), length, &socket->kind), socket);
+}
+
+void EventHandler::on_listen(SocketEngine& engine, TrappedSocket* socket) {
+  count(engine.bound(socket->fd, /*udp=*/false, &socket->kind), socket);
+}
+
+void EventHandler::on_bind(SocketEngine& engine, const sockaddr_storage& address, socklen_t length,
+                           TrappedSocket* socket) {
+  // bind() has not happened yet: its address argument is the local one.
+  Endpoint local;
+  bool local_ipv6 = false;
+  if (!endpoint_from(reinterpret_cast<const sockaddr*>(&address), length, &local, &local_ipv6)) return;
+  count(engine.bound(socket->fd, /*udp=*/true, &socket->kind, &local), socket);
+}
+
+bool EventHandler::on_setsockopt(int level, int name, const TrappedSocket& socket) const {
+  const uint32_t* now = configured_.find(socket.inode);
+  return enforced(level, name) && now && keeps_enforced_value(*now, level, name);
 }
 
 Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
@@ -131,10 +144,10 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   const int program_fd = static_cast<int>(call.data.args[0]);
   const Plan& plan = plan_for(tid);
 
-  // 1. The address argument, while the call still waits.
+  // 1. The address argument, while the call still waits; only rules that
+  // look at addresses need it.
   sockaddr_storage address;
   socklen_t address_length = 0;
-  // Only rules that look at addresses need it.
   if ((number == SYS_connect && plan.summary.connect_rules) ||
       (number == SYS_bind && plan.summary.listen_rules && plan.summary.udp_rules)) {
     const uint64_t length = call.data.args[2] & 0xffffffffu;
@@ -149,13 +162,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
     return Outcome::handled;  // gone: a signal interrupted it
   }
   // 3. The program's descriptor.
-  int fd = pidfd >= 0 ? copy_descriptor(pidfd, program_fd) : pidfd;
-  if (fd == -ESRCH) {
-    // A cached pidfd of a thread that has gone; |tid| now names another.
-    pidfds_.forget(tid);
-    const int fresh = pidfds_.open(tid);
-    fd = fresh >= 0 ? copy_descriptor(fresh, program_fd) : fresh;
-  }
+  const int fd = copy_program_descriptor(pidfd, tid, program_fd);
   if (fd == -EPERM || fd == -EACCES) {
     // Left unanswered: the call must not run unconfigured.
     refusal_error_ = -fd;
@@ -168,88 +175,35 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
     return Outcome::handled;
   }
 
-  // 4. The options the preload would set at this event.
-  bool ipv6 = false, udp = false;
-  struct stat facts;
+  // 4. The engine, on our copy.
+  const bool setsockopt_call = number == SYS_setsockopt;
+  const int level = static_cast<int>(call.data.args[1]);
+  const int name = static_cast<int>(call.data.args[2]);
   bool answered = false;
+  TrappedSocket socket;
+  socket.fd = fd;
+  struct stat facts;
   const bool stat_ok = fstat(fd, &facts) == 0;
-  const bool known_socket = stat_ok && configured_.find(facts.st_ino);
-  if (number == SYS_setsockopt && known_socket &&
-      !enforced(static_cast<int>(call.data.args[1]), static_cast<int>(call.data.args[2]))) {
+  if (setsockopt_call && stat_ok && configured_.find(facts.st_ino) && !enforced(level, name)) {
     // The common case once a socket is set up (Go sets its keepalive after
     // every connect and accept): nothing to do.
-  } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify(fd, &ipv6, &udp)) {
-    const uint64_t inode = facts.st_ino;
-    const uint32_t* seen = configured_.find(inode);
-    uint32_t enforced_here = 0;  // enforced options the supervisor set on this socket
-    const SocketSettings& created = plan.summary.at_creation[ipv6][udp];
-    const bool trapped_option = number == SYS_setsockopt;
-    if (!seen) {
-      // The first trapped call on this socket: what socket() would have set.
-      // A TCP socket that is already connected or listening came from
-      // accept() (or from before exec): it carries its listener's options.
-      if (trapped_option && !udp && (connected(fd) || listening(fd))) {
-        SocketEvent listen_event;
-        listen_event.kind = SocketEventKind::listen;
-        listen_event.ipv6 = ipv6;
-        listen_event.program = "";
-        bool local_ipv6 = false;
-        local_endpoint(fd, &listen_event.local, &local_ipv6);
-        // Enforced on it: what its listener had enforced and the kernel copied.
-        const SocketSettings listener = applicable(plan.policy.decide(listen_event), SocketTarget{ipv6, /*udp=*/false, /*listener=*/true});
-        const OptionList copied = options_to_apply(copied_on_accept(listener), SocketSettings(), SocketTarget{ipv6, /*udp=*/false});
-        enforced_here = enforced_on(listener, SocketTarget{ipv6, /*udp=*/false}) & option_bits(copied);
-      } else {
-        const OptionList options =
-            untouched_by_program(fd, ipv6, udp, plan.summary.creation_options[ipv6][udp], &defaults_);
-        apply(fd, options, "socket");
-        enforced_here = plan.summary.creation_enforced[ipv6][udp] & option_bits(options);
-      }
+  } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify(ops_, fd, &socket.kind)) {
+    socket.inode = facts.st_ino;
+    socket.seen = configured_.find(socket.inode);
+    SocketEngine engine(ops_, plan.policy, plan.summary);
+    if (!socket.seen) first_seen(engine, setsockopt_call, &socket);
+    if (number == SYS_connect) {
+      on_connect(engine, address, address_length, &socket);
+    } else if (number == SYS_listen && !socket.kind.udp) {
+      on_listen(engine, &socket);
+    } else if (number == SYS_bind && socket.kind.udp) {
+      on_bind(engine, address, address_length, &socket);
     }
-    SocketEvent event;
-    if (number == SYS_connect && plan.summary.connect_rules) {
-      event.kind = SocketEventKind::connect;
-      bool remote_ipv6 = false;
-      if (endpoint_from(reinterpret_cast<sockaddr*>(&address), address_length, &event.remote, &remote_ipv6)) {
-        event.ipv6 = ipv6;
-        event.udp = udp;
-        if (plan.policy.any_rule_matches(event)) {
-          const SocketSettings wanted = plan.policy.decide(event);
-          const SocketTarget target{ipv6, udp};
-          apply(fd, options_to_apply(wanted, created, target), "connect");
-          enforced_here |= enforced_on(wanted, target);
-        }
-      }
-    } else if ((number == SYS_listen && !udp) || (number == SYS_bind && udp)) {
-      if (plan.summary.listen_rules) {
-        // bind() has not happened yet: its address argument is the local one.
-        event.kind = SocketEventKind::listen;
-        event.ipv6 = ipv6;
-        event.udp = udp;
-        bool local_ipv6 = false;
-        const bool known = number == SYS_listen
-                               ? local_endpoint(fd, &event.local, &local_ipv6)
-                               : endpoint_from(reinterpret_cast<sockaddr*>(&address), address_length,
-                                               &event.local, &local_ipv6);
-        if (known) {
-          const SocketSettings wanted = plan.policy.decide(event);
-          const SocketTarget target{ipv6, udp, /*listener=*/number == SYS_listen};
-          apply(fd, options_to_apply(wanted, created, target), number == SYS_listen ? "listen" : "bind");
-          enforced_here |= enforced_on(wanted, target);
-        }
-      }
+    if (!socket.seen || socket.enforced_here) {
+      configured_.record(socket.inode, (socket.seen ? *socket.seen : 0) | socket.enforced_here, tid, program_fd);
     }
-    if (!seen || enforced_here) configured_.record(inode, (seen ? *seen : 0) | enforced_here, tid, program_fd);
-    if (trapped_option) {
-      const int level = static_cast<int>(call.data.args[1]);
-      const int name = static_cast<int>(call.data.args[2]);
-      const uint32_t bit = enforcement_bit(level, name);
-      const uint32_t* now = configured_.find(inode);
-      if (enforced(level, name) && bit && now && (*now & bit)) {
-        // The config's value stands; the program is told it set its own.
-        answered = answer_result(listener, call.id, 0, 0);
-      }
-    }
+    // The config's value stands; the program is told it set its own.
+    if (setsockopt_call && on_setsockopt(level, name, socket)) answered = answer_result(listener, call.id, 0, 0);
   }
   // 5. Our duplicate goes before the call continues.
   close(fd);

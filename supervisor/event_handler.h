@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the supervisor does with one stopped system call: the same decision
-// and the same option list as the preload's hooks at the same event, applied
-// to a duplicate of the program's descriptor; then the call continues.
+// What the supervisor does with one stopped system call: read its
+// arguments, copy the program's descriptor, run the engine
+// (engine/socket_engine.h) on the copy, as the preload's hooks do on the
+// descriptor itself, and answer: the call continues, or an enforced
+// option's setsockopt is answered with success.
 #pragma once
 
 #include <linux/seccomp.h>
@@ -14,10 +16,12 @@
 #include "config/compiled_policy.h"
 #include "config/policy.h"
 #include "config/policy_summary.h"
+#include "engine/fresh_values.h"
+#include "engine/socket_engine.h"
 #include "supervisor/configured_sockets.h"
+#include "supervisor/copied_socket_ops.h"
 #include "supervisor/descriptor_copy.h"
 #include "supervisor/filter.h"
-#include "supervisor/kernel_defaults.h"
 
 namespace sockshim::supervisor {
 
@@ -67,9 +71,29 @@ class EventHandler {
     CompiledPolicy policy;  // narrowed to one program name
     PolicySummary summary;
   };
+  // The socket behind one trapped call, on the supervisor's copy |fd|.
+  struct TrappedSocket {
+    int fd = -1;
+    uint64_t inode = 0;
+    SocketKind kind;
+    const uint32_t* seen = nullptr;  // its ConfiguredSockets entry, if any
+    uint32_t enforced_here = 0;      // enforced options the supervisor set on it at this call
+  };
   const Plan& plan_for(pid_t tid);
-  // apply_options(), counted.
-  void apply(int fd, const OptionList& options, const char* event_name);
+  // The program's descriptor |program_fd| as a copy of ours (through
+  // |pidfd|, the thread's), or a negative errno.
+  int copy_program_descriptor(int pidfd, pid_t tid, int program_fd);
+  // An engine outcome, counted; its enforced options added to |socket|'s.
+  void count(const EventOutcome& outcome, TrappedSocket* socket);
+  // At a socket's first trapped call: what socket() would have set, or what
+  // an accepted socket carries from its listener.
+  void first_seen(SocketEngine& engine, bool setsockopt_call, TrappedSocket* socket);
+  // One per trapped system call.
+  void on_connect(SocketEngine& engine, const sockaddr_storage& address, socklen_t length, TrappedSocket* socket);
+  void on_listen(SocketEngine& engine, TrappedSocket* socket);
+  void on_bind(SocketEngine& engine, const sockaddr_storage& address, socklen_t length, TrappedSocket* socket);
+  // True when the program's call is to be answered with success, unrun.
+  bool on_setsockopt(int level, int name, const TrappedSocket& socket) const;
   bool enforced(int level, int name) const;
 
   Policy policy_;
@@ -78,7 +102,8 @@ class EventHandler {
   std::map<std::string, Plan> plans_;  // by program name
   ConfiguredSockets configured_;
   PidfdCache pidfds_;
-  KernelDefaults defaults_;
+  CopiedSocketOps ops_;
+  FreshValues fresh_{ops_};  // for the untouched rule
   HandlerCounts counts_;
   int refusal_error_ = 0;
   pid_t refusal_pid_ = 0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "shim/log.h"
+#include "engine/log.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "shim/apply.h"
+#include "engine/apply.h"
 
 #include <sys/socket.h>
 
@@ -7,8 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "shim/log.h"
-#include "shim/real_calls.h"
+#include "engine/log.h"
 
 namespace sockshim {
 namespace {
@@ -26,7 +25,7 @@ static_assert(kRefusedTopic < 64, "first_report() has 64 topics");
 // costs a system call, and the answer depends only on the value and sysctls.
 std::atomic<int> g_checked_buffer[2] = {{-1}, {-1}};
 
-void check_buffer_clamp(int fd, const SocketOption& option) {
+void check_buffer_clamp(SocketOps& ops, int fd, const SocketOption& option) {
   const int slot = option.id == OptionId::receive_buffer ? 0 : 1;
   // A plain load first: on the hot path every thread only reads this line.
   if (g_checked_buffer[slot].load(std::memory_order_relaxed) == option.value ||
@@ -35,7 +34,7 @@ void check_buffer_clamp(int fd, const SocketOption& option) {
   }
   int granted = 0;
   socklen_t length = sizeof granted;
-  if (getsockopt(fd, option.level, option.name, &granted, &length) != 0) return;
+  if (ops.getsockopt(fd, option.level, option.name, &granted, &length) != 0) return;
   // The kernel doubles the request for its bookkeeping, capped by
   // net.core.rmem_max / wmem_max.
   const long long asked = 2LL * option.value;
@@ -77,20 +76,21 @@ void report_failure(int fd, const SocketOption& option, const char* event_name, 
 
 }  // namespace
 
-int apply_options(int fd, const OptionList& options, const char* event_name) {
+int apply_options(SocketOps& ops, int fd, const OptionList& options, const char* event_name) {
   if (options.size == 0) return 0;
   const int saved_errno = errno;
   int refused = 0;
   for (int i = 0; i < options.size; ++i) {
     const SocketOption& option = options.items[i];
-    // The real call: the shim's own setsockopt hook would keep enforced values.
-    if (real::setsockopt(fd, option.level, option.name, option.data, option.length) != 0) {
+    // The front-end's real call: in the preload, the program's setsockopt
+    // hook would keep enforced values.
+    if (ops.setsockopt(fd, option.level, option.name, option.data, option.length) != 0) {
       ++refused;
       report_failure(fd, option, event_name, errno);
       continue;
     }
     if (option.id == OptionId::receive_buffer || option.id == OptionId::send_buffer) {
-      check_buffer_clamp(fd, option);
+      check_buffer_clamp(ops, fd, option);
     }
     if (log_enabled(LogLevel::debug)) {
       if (option.id == OptionId::congestion) {
