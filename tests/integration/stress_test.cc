@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The stress program under the shim (tests/programs/stress_program.cc): no
 // crash, no deadlock, no leak, every socket with its options, every real
-// result and errno unchanged, within a time bound.
+// result and errno unchanged, within a time bound. The one socket the shim
+// does not promise options for (a signal handler's, made while its own
+// thread builds the runtime; signal_during_build_test.cc) is counted apart
+// by the program, and must still have the kernel's result and errno.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -39,6 +42,7 @@ TEST(StressTest, ThreadsForksSignalsAndSpawnsUnderTheShim) {
   EXPECT_EQ(s.at("child_failures"), 0);
   EXPECT_GT(s.at("alarms"), 0);
   EXPECT_EQ(s.at("alarm_mismatches"), 0);
+  EXPECT_EQ(s.at("alarm_errno_mismatches"), 0);
   EXPECT_EQ(s.at("leaked_descriptors"), 0);
   EXPECT_LT(s.at("milliseconds"), kTimeBoundSeconds * 1000);
   EXPECT_EQ(result.exit_status, 0) << result.out;
