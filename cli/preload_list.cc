@@ -18,4 +18,18 @@ std::string preload_with(const char* existing, const std::string& library) {
   return list + " " + library;
 }
 
+std::string preload_without(const char* existing, const std::string& library) {
+  if (!existing) return "";
+  const std::string list = existing;
+  std::string kept;
+  size_t start = 0;
+  while (start < list.size()) {
+    const size_t end = std::min(list.find_first_of(" :", start), list.size());
+    const std::string entry = list.substr(start, end - start);
+    if (!entry.empty() && entry != library) kept += (kept.empty() ? "" : " ") + entry;
+    start = end + 1;
+  }
+  return kept;
+}
+
 }  // namespace sockshim::cli

@@ -10,4 +10,7 @@ namespace sockshim::cli {
 // stay in front of it), or unchanged when it already lists |library|.
 std::string preload_with(const char* existing, const std::string& library);
 
+// |existing| without any entry naming |library| (separated by spaces).
+std::string preload_without(const char* existing, const std::string& library);
+
 }  // namespace sockshim::cli

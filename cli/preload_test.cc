@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
 #include "cli/captured_run.h"
 #include "cli/library_facts.h"
+#include "cli/preload_list.h"
 #include "cli/program_facts.h"
 
 extern char** environ;
@@ -19,6 +21,8 @@ namespace {
 constexpr int kTimeLimitMs = 10000;
 
 // This process's environment without the variables the test sets itself.
+// LD_PRELOAD is among them: each run gets the environment's own list, with
+// the library added (as `sockshim run` adds it) or left out.
 std::vector<std::string> environment_without_sockshim() {
   std::vector<std::string> result;
   for (char** entry = environ; *entry; ++entry) {
@@ -100,8 +104,12 @@ Outcome try_program(std::vector<std::string> argv, const std::string& library, c
   }
   argv[0] = find_in_path(argv[0]);
   std::vector<std::string> environment = environment_without_sockshim();
+  const char* existing_preload = std::getenv("LD_PRELOAD");
+  const std::string others = preload_without(existing_preload, library);
+  if (!others.empty()) environment.push_back("LD_PRELOAD=" + others);
   const CapturedRun without = run_captured(argv, environment, kTimeLimitMs);
-  environment.push_back("LD_PRELOAD=" + library);
+  if (!others.empty()) environment.pop_back();
+  environment.push_back("LD_PRELOAD=" + preload_with(existing_preload, library));
   environment.push_back("SOCKSHIM_LOG=info");  // its first line shows it ran
   environment.push_back("SOCKSHIM_STRICT=1");  // the config is read at load
   const CapturedRun with = run_captured(argv, environment, kTimeLimitMs);
@@ -149,6 +157,11 @@ bool preload_test(const std::string& library, std::vector<std::vector<std::strin
   std::printf("  library: %s%s, sockshim %s\n", facts.libc ? libc_name(*facts.libc) : "unknown libc",
               facts.newest_glibc.empty() ? "" : (", needs glibc " + facts.newest_glibc + " or later").c_str(),
               facts.version.empty() ? "(no version)" : facts.version.c_str());
+  const std::string others = preload_without(std::getenv("LD_PRELOAD"), library);
+  if (!others.empty()) {
+    std::printf("  LD_PRELOAD of the environment kept: %s, the library added after it (as sockshim run does)\n",
+                others.c_str());
+  }
   if (programs.empty()) {
     for (std::vector<std::string> program : {std::vector<std::string>{"/bin/sh", "-c", ":"},
                                               std::vector<std::string>{"/usr/bin/env", "true"}}) {

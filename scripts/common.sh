@@ -28,14 +28,17 @@ ensure_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# scdoc: the man pages (docs/CMakeLists.txt), which `cmake --install` installs.
 BUILD_PACKAGES=(cmake ninja-build g++ libtomlplusplus-dev libgtest-dev libgmock-dev googletest
-                binutils python3 curl iproute2)
+                binutils python3 curl iproute2 scdoc)
 
+# build_glibc [TARGET...]: the glibc build, everything or only the TARGETs.
 build_glibc() {
-  log "building (glibc) in $GLIBC_BUILD_DIR"
+  log "building (glibc) in $GLIBC_BUILD_DIR${1:+: $*}"
+  # Tests on, also where a source install (README) configured them off.
   cmake -S "$SOCKSHIM_ROOT" -B "$GLIBC_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSOCKSHIM_PORTABLE_LIBRARY="$PORTABLE_BUILD_DIR/shim/libsockshim.so" >/dev/null
-  cmake --build "$GLIBC_BUILD_DIR"
+    -DSOCKSHIM_BUILD_TESTS=ON -DSOCKSHIM_PORTABLE_LIBRARY="$PORTABLE_BUILD_DIR/shim/libsockshim.so" >/dev/null
+  cmake --build "$GLIBC_BUILD_DIR" ${1:+--target "$@"}
 }
 
 # The forgetful router (scripts/forgetful-router), for the demo and the tests.

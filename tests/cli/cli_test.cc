@@ -256,6 +256,15 @@ TEST(CheckTest, NatTimeoutRefusalsSayWhy) {
   }
 }
 
+// The overview in `sockshim --help` shows FILE as optional, as the
+// command's own usage line and its behaviour (no FILE: the library's config) do.
+TEST(CheckTest, OverviewShowsTheFileAsOptional) {
+  const ProgramResult overview = sockshim({"--help"});
+  EXPECT_THAT(sockshim({"check", "--help"}).out, HasSubstr("usage: sockshim check [FILE]"));
+  EXPECT_THAT(overview.out, HasSubstr("\n  check [FILE] "));
+  EXPECT_THAT(overview.out, Not(HasSubstr("\n  check FILE ")));
+}
+
 TEST(CheckTest, UsageErrorsExit2) {
   EXPECT_EQ(sockshim({"check", "a.toml", "b.toml"}).exit_status, 2);
   EXPECT_EQ(sockshim({"check", "--no-such-option"}).exit_status, 2);
@@ -743,6 +752,23 @@ TEST(PreloadTestTest, ABadConfigFailsTheTestWithItsPosition) {
   EXPECT_EQ(result.exit_status, 1) << result.out;
   EXPECT_THAT(result.out, HasSubstr("THE LIBRARY REPORTED AN ERROR"));
   EXPECT_THAT(result.out, HasSubstr(path + ":2:1: keepalive.idel: unknown key"));
+}
+
+// The environment's LD_PRELOAD stays: the library is added after it in the
+// run with it, and the run without it keeps the list as it was, as
+// `sockshim run` does. The shell exits 0 only when the other library is listed.
+TEST(PreloadTestTest, KeepsTheEnvironmentsPreloadAndAddsTheLibrary) {
+  const std::string sh = find_in_path("sh");
+  if (!has_dynamic_loader(sh)) GTEST_SKIP() << sh << " is statically linked: no preload list to extend";
+  const std::string stacked = STACKED_PRELOAD_PATH;
+  const std::string script = "case \"$LD_PRELOAD\" in " + stacked + "\" \"" + shim_library_path() +
+                             ") exit 0;; " + stacked + ") exit 0;; *) exit 3;; esac";
+  const ProgramResult result =
+      sockshim({"doctor", "--preload-test", shim_library_path(), "--", sh, "-c", script}, {{"LD_PRELOAD", stacked}});
+  EXPECT_EQ(result.exit_status, 0) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("LD_PRELOAD of the environment kept: " + stacked + ", the library added after it"));
+  EXPECT_THAT(result.out, HasSubstr("starts as without the library (exit 0), the library ran in it"));
+  EXPECT_THAT(result.out, HasSubstr("OK: 1 program(s) start with LD_PRELOAD=" + shim_library_path()));
 }
 
 TEST(PreloadTestTest, StaticProgramIsNotReachedAndUsageIsChecked) {
