@@ -13,7 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/kernel_facts.h"
 #include "cli/library_facts.h"
-#include "cli/preload_test.h"
+#include "cli/preload_trial.h"
 #include "cli/shim_libraries.h"
 #include "supervisor/descriptor_copy.h"
 #include "supervisor/listener.h"
@@ -109,7 +109,7 @@ int doctor_command(int argc, char** argv) {
       }
       programs.emplace_back(argv + 3, argv + argc);
     }
-    return preload_test(argv[1], programs) ? kExitOk : kExitFailure;
+    return try_preload(argv[1], programs) ? kExitOk : kExitFailure;
   }
   if (argc > 0) {
     const bool help = std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0;

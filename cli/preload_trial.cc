@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cli/preload_test.h"
+#include "cli/preload_trial.h"
 
 #include <unistd.h>
 
@@ -147,7 +147,7 @@ Outcome try_program(std::vector<std::string> argv, const std::string& library, c
 
 }  // namespace
 
-bool preload_test(const std::string& library, std::vector<std::vector<std::string>> programs) {
+bool try_preload(const std::string& library, std::vector<std::vector<std::string>> programs) {
   std::printf("preload test of %s\n", library.c_str());
   if (access(library.c_str(), R_OK) != 0) {
     std::printf("  %s: cannot read it: %s\nFAILED: no library to test\n", library.c_str(), std::strerror(errno));

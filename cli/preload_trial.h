@@ -13,6 +13,6 @@ namespace sockshim::cli {
 // without and with |library|, under a time limit, and prints what happened.
 // Returns true when each dynamically linked program tried started as it does
 // without the library, the library ran in it and reported no error.
-bool preload_test(const std::string& library, std::vector<std::vector<std::string>> programs);
+bool try_preload(const std::string& library, std::vector<std::vector<std::string>> programs);
 
 }  // namespace sockshim::cli
