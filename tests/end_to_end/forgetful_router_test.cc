@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "tests/support/child_process.h"
+#include "tests/support/eventually.h"
 
 namespace sockshim::testing {
 namespace {
@@ -46,10 +47,23 @@ constexpr char kHttpPortWithout[] = "7002";
 constexpr char kHttpPortWith[] = "7003";
 
 // The router forgets after 4 s of silence; the clients stay idle for 8 s.
-// Keepalive probes every 2 s keep the connection in its table.
+// Keepalive probes every 2 s keep the connection in its table (the
+// kernel's timers send them and the router's conntrack answers: no process
+// has to run for that, so a loaded machine does not delay them).
 constexpr int kForgetAfterS = 4;
 constexpr int kIdleS = 8;
 constexpr char kKeepalive[] = "keepalive = { idle = 2, interval = 1, count = 3 }\n";
+// After the idle time each client (and curl) waits this long for the
+// answer. Only an answer that never comes (the forgotten connection) uses
+// all of it; a live one comes at once, so this is a liveness bound for
+// the server's echo on a loaded machine, not a speed bound.
+constexpr int kAnswerWaitS = 15;
+// How long the test waits for a chat client's outcome line.
+constexpr int kOutcomeWaitMs = (kIdleS + kAnswerWaitS) * 1000 + kEventuallyMs;
+// tcp.user_timeout 3000 ms: the kernel ends the connection at 3 s; the
+// bound leaves room for a loaded machine's delays and stays below
+// kWithoutShimWaitS (below), where the run without the shim still waits.
+constexpr int kUserTimeoutBoundMs = 3000 + 7000;
 
 bool namespaces_can_be_made() {
   const std::string probe = "sockshim-probe-" + std::to_string(getpid());
@@ -119,9 +133,10 @@ Client start_client(const ForgetfulRouter& router, const std::string& label, con
 // python3 where Debian's programs can take this shim.
 std::vector<std::vector<std::string>> chat_programs(const char* port) {
   std::vector<std::vector<std::string>> programs = {
-      {PEER_PROGRAM_PATH, "chat", kServerAddress, port, std::to_string(kIdleS)}};
+      {PEER_PROGRAM_PATH, "chat", kServerAddress, port, std::to_string(kIdleS), std::to_string(kAnswerWaitS)}};
 #ifdef SOCKSHIM_TEST_HOST_PROGRAMS
-  programs.push_back({kPython, kIdleClientScript, "chat", kServerAddress, port, std::to_string(kIdleS)});
+  programs.push_back({kPython, kIdleClientScript, "chat", kServerAddress, port, std::to_string(kIdleS),
+                      "--answer-wait", std::to_string(kAnswerWaitS)});
 #endif
   return programs;
 }
@@ -140,7 +155,7 @@ std::vector<Client> start_chat_clients(const ForgetfulRouter& router, const std:
   for (const auto& program : chat_programs(kEchoPortWith)) {
     clients.push_back(start_client(router, program_name(program) + " with sockshim", toml, program));
   }
-  for (Client& client : clients) EXPECT_EQ(client.process->read_line(), "connected") << client.label;
+  for (Client& client : clients) EXPECT_EQ(client.process->read_line(kEventuallyMs), "connected") << client.label;
   return clients;
 }
 
@@ -153,7 +168,7 @@ size_t connections_to_port(const std::string& table, const char* port) {
 
 std::unique_ptr<ChildProcess> start_server(const ForgetfulRouter& router, std::vector<std::string> argv) {
   auto server = std::make_unique<ChildProcess>(router.in_server(argv), Environment{});
-  EXPECT_EQ(server->read_line(), "listening") << argv[0];
+  EXPECT_EQ(server->read_line(kEventuallyMs), "listening") << argv[0];
   return server;
 }
 
@@ -171,13 +186,18 @@ TEST(ForgetfulRouterTest, BehindANatThatForgetsIdleConnectionsKeepaliveKeepsThem
   auto http_with = start_server(router, {kPython, kLateAnswerScript, kServerAddress, kHttpPortWith,
                                          std::to_string(kIdleS)});
   const auto curl = [&](const char* port) {
-    return std::vector<std::string>{kCurl, "-sS", "--no-keepalive", "--max-time", std::to_string(kIdleS + 3),
+    return std::vector<std::string>{kCurl, "-sS", "--no-keepalive", "--max-time", std::to_string(kIdleS + kAnswerWaitS),
                                     std::string("http://") + kServerAddress + ":" + port + "/"};
   };
   Client curl_without = start_client(router, "curl without sockshim", "", curl(kHttpPortWithout));
   Client curl_with = start_client(router, "curl with sockshim", kKeepalive, curl(kHttpPortWith));
 #endif
   std::vector<Client> clients = start_chat_clients(router, kKeepalive);
+#ifdef SOCKSHIM_TEST_HOST_PROGRAMS
+  // Each curl's request has come: its connection is idle from here on too.
+  EXPECT_EQ(http_without->read_line(kEventuallyMs), "request");
+  EXPECT_EQ(http_with->read_line(kEventuallyMs), "request");
+#endif
   const auto connected = std::chrono::steady_clock::now();
 
   // Past the router's memory, before anyone speaks again.
@@ -194,14 +214,14 @@ TEST(ForgetfulRouterTest, BehindANatThatForgetsIdleConnectionsKeepaliveKeepsThem
 #endif
 
   for (Client& client : clients) {
-    const std::string result = client.process->read_line((kIdleS + 6) * 1000);
+    const std::string result = client.process->read_line(kOutcomeWaitMs);
     std::fprintf(stderr, "[ outcome  ] %s: %s\n", client.label.c_str(), result.c_str());
     const bool with_shim = client.label.find("with sockshim") != std::string::npos;
     EXPECT_EQ(result, with_shim ? "after idle: alive" : "after idle: no answer") << client.label;
   }
 #ifdef SOCKSHIM_TEST_HOST_PROGRAMS
-  const ProgramResult without = curl_without.process->finish(10);
-  const ProgramResult with = curl_with.process->finish(10);
+  const ProgramResult without = curl_without.process->finish(kOutcomeWaitMs / 1000);
+  const ProgramResult with = curl_with.process->finish(kOutcomeWaitMs / 1000);
   std::fprintf(stderr, "[ outcome  ] curl without sockshim: exit %d %s[ outcome  ] curl with sockshim: exit %d %s",
                without.exit_status, without.err.c_str(), with.exit_status, with.out.c_str());
   EXPECT_EQ(without.exit_status, 28) << "curl without the shim: expected a timeout\n" << without.out << without.err;
@@ -217,7 +237,7 @@ TEST(ForgetfulRouterTest, BehindAFirewallThatResetsForgottenConnectionsTheProgra
   auto echo_with = start_server(router, {PEER_PROGRAM_PATH, "echo", kServerAddress, kEchoPortWith});
   std::vector<Client> clients = start_chat_clients(router, kKeepalive);
   for (Client& client : clients) {
-    const std::string result = client.process->read_line((kIdleS + 6) * 1000);
+    const std::string result = client.process->read_line(kOutcomeWaitMs);
     std::fprintf(stderr, "[ outcome  ] %s: %s\n", client.label.c_str(), result.c_str());
     if (client.label.find("with sockshim") != std::string::npos) {
       EXPECT_EQ(result, "after idle: alive") << client.label;
@@ -251,7 +271,7 @@ TEST(ForgetfulRouterTest, WhenTheRouterDropsEverythingWithDataInFlightUserTimeou
     without.push_back(start_client(router, program_name(program) + " without sockshim", "", program));
   }
   for (auto* group : {&with, &without}) {
-    for (Client& client : *group) ASSERT_EQ(client.process->read_line(), "connected") << client.label;
+    for (Client& client : *group) ASSERT_EQ(client.process->read_line(kEventuallyMs), "connected") << client.label;
   }
 
   ASSERT_TRUE(router.blackhole());
@@ -260,15 +280,16 @@ TEST(ForgetfulRouterTest, WhenTheRouterDropsEverythingWithDataInFlightUserTimeou
     for (Client& client : *group) client.process->close_stdin();  // "go": send into the void
   }
   for (Client& client : with) {
-    const std::string result = client.process->read_line(10000);
+    const std::string result = client.process->read_line(kEventuallyMs);
     std::fprintf(stderr, "[ outcome  ] %s, tcp.user_timeout 3000 ms: %s\n", client.label.c_str(), result.c_str());
     EXPECT_THAT(result, StartsWith("recv result=-1 errno=ETIMEDOUT")) << client.label;
     EXPECT_GE(after_ms(result), 2500) << client.label;
-    EXPECT_LE(after_ms(result), 6000) << client.label;
+    EXPECT_LE(after_ms(result), kUserTimeoutBoundMs) << client.label;
   }
   // Without the shim the kernel retransmits for ~15 min: still waiting at
-  // four times the bound.
+  // four times the user timeout, past the bound above.
   constexpr int kWithoutShimWaitS = 12;
+  static_assert(kWithoutShimWaitS * 1000 > kUserTimeoutBoundMs);
   for (Client& client : without) {
     const auto deadline = blackholed + std::chrono::seconds(kWithoutShimWaitS);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

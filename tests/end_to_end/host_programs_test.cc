@@ -17,6 +17,7 @@
 
 #include "inspect/process_sockets.h"
 #include "tests/support/child_process.h"
+#include "tests/support/eventually.h"
 #include "tests/support/probe_output.h"
 
 namespace sockshim::testing {
@@ -35,20 +36,32 @@ std::string find_program(const std::string& name) {
 // Polls |pid| until one of its sockets satisfies |wanted|.
 template <typename Predicate>
 std::optional<InspectedSocket> wait_for_socket(pid_t pid, Predicate wanted) {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::vector<InspectedSocket> sockets;
-    std::string error;
-    if (!inspect_process_sockets(pid, &sockets, &error)) {
-      ADD_FAILURE() << error;
-      return std::nullopt;
-    }
-    for (const InspectedSocket& socket : sockets) {
-      if (wanted(socket)) return socket;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return std::nullopt;
+  std::optional<InspectedSocket> found;
+  bool inspected = true;
+  eventually(
+      [&] {
+        std::vector<InspectedSocket> sockets;
+        std::string error;
+        if (!inspect_process_sockets(pid, &sockets, &error)) {
+          ADD_FAILURE() << error;
+          inspected = false;
+          return true;  // no use waiting
+        }
+        for (const InspectedSocket& socket : sockets) {
+          if (wanted(socket)) {
+            found = socket;
+            break;
+          }
+        }
+        return found.has_value();
+      },
+      kEventually, std::chrono::milliseconds(50));
+  return inspected ? found : std::nullopt;
 }
+
+// curl's own limit, far past the test's wait for its socket: the server
+// never answers, and curl must still be there when the test looks.
+const std::string kCurlMaxTime = std::to_string(2 * kEventually.count());
 
 TEST(Python3Test, ConfiguredValuesOnEverySocket) {
   const std::string python = find_program("python3");
@@ -88,7 +101,7 @@ TEST(Python3Test, SockshimRunAppliesAnExampleAndInspectShowsIt) {
   ChildProcess child({SOCKSHIM_CLI_PATH, "run", "-c", std::string(SOCKSHIM_EXAMPLES_DIR) + "/nat-keepalive.toml",
                       "--", python, script, "--hold"},
                      {});
-  ASSERT_THAT(child.read_line(), HasSubstr("listener keepalive=1 idle=60 interval=10 count=3"));
+  ASSERT_THAT(child.read_line(kEventuallyMs), HasSubstr("listener keepalive=1 idle=60 interval=10 count=3"));
   const ProgramResult inspected = run_program({SOCKSHIM_CLI_PATH, "inspect", std::to_string(child.pid()), "--json"});
   EXPECT_EQ(inspected.exit_status, 0) << inspected.err;
   // Listener, client and accepted socket, each read from outside the process.
@@ -130,7 +143,7 @@ TEST(CurlTest, ConnectRuleReachesCurlsSocket) {
   ASSERT_FALSE(curl.empty()) << "curl is not installed (apt-get install curl)";
   LoopbackServer server;  // accepts in the backlog and never answers: curl waits
   const std::string port = std::to_string(server.port());
-  ChildProcess child({curl, "-s", "--max-time", "20", "http://127.0.0.1:" + port + "/"},
+  ChildProcess child({curl, "-s", "--max-time", kCurlMaxTime, "http://127.0.0.1:" + port + "/"},
                      with_shim("[[rule]]\nname = \"api\"\n"
                                "match = { direction = \"connect\", remote = \"127.0.0.1\", port = " +
                                port + " }\nkeepalive = { idle = 7, interval = 3, count = 2 }\n"
@@ -178,7 +191,7 @@ TEST(CurlTest, EnforcedKeepaliveWinsOverCurlsOwn) {
   for (bool enforce : {false, true}) {
     LoopbackServer server;
     const std::string port = std::to_string(server.port());
-    ChildProcess child({curl, "-s", "--max-time", "20", "http://127.0.0.1:" + port + "/"},
+    ChildProcess child({curl, "-s", "--max-time", kCurlMaxTime, "http://127.0.0.1:" + port + "/"},
                        with_shim(std::string("keepalive = { idle = 7, interval = 3, count = 2 }\n") +
                                  (enforce ? "enforce = [\"keepalive\"]\n" : "")));
     const auto socket = wait_for_socket(child.pid(), [&](const InspectedSocket& s) {

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """An ordinary python3 client that talks to an echo server now and then.
 
-    python3 idle_client.py chat HOST PORT IDLE_S [--wait-end]
+    python3 idle_client.py chat HOST PORT IDLE_S [--wait-end] [--answer-wait S]
         exchange a byte, stay idle IDLE_S seconds, then send a byte and wait
-        up to 3 s for its echo; prints "connected", then one of
+        up to S seconds (default 3) for its echo; prints "connected", then one of
         "after idle: alive", "after idle: no answer",
         "after idle: write failed: ERRNO", "after idle: read failed: ERRNO".
         With --wait-end, a connection still alive then waits in recv() and
@@ -35,7 +35,7 @@ def connect(host, port):
     return sock
 
 
-def chat(host, port, idle_s, wait_end):
+def chat(host, port, idle_s, wait_end, answer_wait_s):
     sock = connect(host, port)
     time.sleep(float(idle_s))
     try:
@@ -43,7 +43,7 @@ def chat(host, port, idle_s, wait_end):
     except OSError as error:
         print(f"after idle: write failed: {name(error)}", flush=True)
         return
-    sock.settimeout(3)
+    sock.settimeout(answer_wait_s)
     try:
         answer = sock.recv(1)
     except socket.timeout:
@@ -76,8 +76,13 @@ def inflight(host, port):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["chat"] and len(sys.argv) in (5, 6):
-        chat(*sys.argv[2:5], wait_end=sys.argv[5:] == ["--wait-end"])
+    options = sys.argv[5:]
+    answer_wait_s = 3.0
+    if options[-2:-1] == ["--answer-wait"]:
+        answer_wait_s = float(options[-1])
+        options = options[:-2]
+    if sys.argv[1:2] == ["chat"] and len(sys.argv) >= 5 and options in ([], ["--wait-end"]):
+        chat(*sys.argv[2:5], wait_end=options == ["--wait-end"], answer_wait_s=answer_wait_s)
     elif sys.argv[1:2] == ["inflight"] and len(sys.argv) == 4:
         inflight(*sys.argv[2:4])
     else:

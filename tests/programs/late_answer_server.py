@@ -3,8 +3,9 @@
 
     python3 late_answer_server.py ADDR PORT DELAY_S
 
-Prints "listening", then answers every request with "alive\\n", DELAY_S
-seconds after it came. Meanwhile the client's connection is idle.
+Prints "listening", then "request" for each request as it comes (the
+connection is idle from then on), and answers it with "alive\\n" DELAY_S
+seconds later.
 """
 import socket
 import sys
@@ -20,6 +21,7 @@ def answer(connection, delay_s):
             if not chunk:
                 return
             request += chunk
+        print("request", flush=True)
         time.sleep(delay_s)
         try:
             connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nalive\n")

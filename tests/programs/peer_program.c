@@ -7,10 +7,11 @@
  *   peer_program inflight ADDR PORT  connect; on a line (or the end) of stdin,
  *                                    send data the peer will never acknowledge,
  *                                    then recv()
- *   peer_program chat ADDR PORT IDLE_S
+ *   peer_program chat ADDR PORT IDLE_S [ANSWER_WAIT_S]
  *                                    exchange a byte with an echo server, stay
  *                                    idle IDLE_S seconds, then send a byte and
- *                                    wait up to 3 s for its echo
+ *                                    wait up to ANSWER_WAIT_S (default 3) s
+ *                                    for its echo
  * The clients print "connected" (after the first exchange, for `echo` and
  * `chat`), then how the connection ended or what came after the idle time. */
 #define _GNU_SOURCE
@@ -103,7 +104,7 @@ static int echo(struct sockaddr_in address) {
 
 /* What a program that talks now and then sees: the answer, nothing, or an
  * error, on the write or on the read. */
-static int chat(struct sockaddr_in address, int idle_s) {
+static int chat(struct sockaddr_in address, int idle_s, int answer_wait_s) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   char byte = 'x';
   if (connect(fd, (struct sockaddr*)&address, sizeof address) != 0 || send(fd, &byte, 1, 0) != 1 ||
@@ -119,7 +120,7 @@ static int chat(struct sockaddr_in address, int idle_s) {
     return 0;
   }
   struct pollfd readable = {.fd = fd, .events = POLLIN};
-  if (poll(&readable, 1, 3000) == 0) {
+  if (poll(&readable, 1, answer_wait_s * 1000) == 0) {
     printf("after idle: no answer\n");
     return 0;
   }
@@ -161,9 +162,11 @@ static int client(struct sockaddr_in address, int inflight) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 5 && strcmp(argv[1], "chat") == 0) return chat(address_of(argv[2], argv[3]), atoi(argv[4]));
+  if ((argc == 5 || argc == 6) && strcmp(argv[1], "chat") == 0) {
+    return chat(address_of(argv[2], argv[3]), atoi(argv[4]), argc == 6 ? atoi(argv[5]) : 3);
+  }
   if (argc != 4) {
-    fprintf(stderr, "usage: peer_program serve|echo|idle|inflight ADDR PORT | chat ADDR PORT IDLE_S\n");
+    fprintf(stderr, "usage: peer_program serve|echo|idle|inflight ADDR PORT | chat ADDR PORT IDLE_S [ANSWER_WAIT_S]\n");
     return 2;
   }
   struct sockaddr_in address = address_of(argv[2], argv[3]);

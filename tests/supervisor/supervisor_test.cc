@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/support/child_process.h"
+#include "tests/support/eventually.h"
 #include "tests/support/probe_output.h"
 
 namespace sockshim::testing {
@@ -48,13 +49,12 @@ bool have_go() { return std::string(GOPROBE_PATH).size() > 0 && access(GOPROBE_P
 
 // The first child of |pid| (the program under `sockshim run`), or 0.
 pid_t first_child(pid_t pid) {
-  for (int attempt = 0; attempt < 100; ++attempt) {
+  pid_t child = 0;
+  eventually([&] {
     std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-    pid_t child = 0;
-    if (children >> child && child > 0) return child;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return 0;
+    return children >> child && child > 0;
+  });
+  return child > 0 ? child : 0;
 }
 
 void expect_top_level(const SocketReport& socket, const std::string& label) {
@@ -261,9 +261,9 @@ TEST(SupervisedSignalsTest, SigtermIsForwarded) {
   ChildProcess run({SOCKSHIM_CLI_PATH, "run", "--supervise", "--", "sh", "-c",
                     "trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done"},
                    {});
-  ASSERT_EQ(run.read_line(), "ready");
+  ASSERT_EQ(run.read_line(kEventuallyMs), "ready");
   kill(run.pid(), SIGTERM);
-  const ProgramResult result = run.finish(10);
+  const ProgramResult result = run.finish(static_cast<int>(kEventually.count()));
   EXPECT_EQ(result.exit_status, 42) << result.err;
   EXPECT_THAT(result.out, HasSubstr("got TERM"));
 }
@@ -273,7 +273,7 @@ TEST(SupervisedSignalsTest, AsPid1InANewPidNamespaceOrphansAreReaped) {
   // The shell leaves two orphans; the last of them ends after the shell.
   // Unreaped, their zombies would keep the supervisor waiting for ever.
   const ProgramResult result = run_program(
-      {"timeout", "20", "unshare", "-fp", "--mount-proc", SOCKSHIM_CLI_PATH, "run", "--supervise", "--", "sh", "-c",
+      {"timeout", "60", "unshare", "-fp", "--mount-proc", SOCKSHIM_CLI_PATH, "run", "--supervise", "--", "sh", "-c",
        "(sleep 0.3; echo late orphan) & (sleep 0.1) & echo pid $$; exit 3"});
   if (result.err.find("unshare failed") != std::string::npos) GTEST_SKIP() << result.err;
   EXPECT_EQ(result.exit_status, 3) << result.err;
@@ -282,24 +282,25 @@ TEST(SupervisedSignalsTest, AsPid1InANewPidNamespaceOrphansAreReaped) {
 }
 
 TEST(SupervisorDeathTest, TheProgramDiesWithTheSupervisor) {
+  // The program would run ten times as long as the test waits for it to end.
   ChildProcess run({SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", kTopLevel, "--", "sh", "-c",
-                    "echo ready; exec sleep 60"},
+                    "echo ready; exec sleep " + std::to_string(10 * kEventually.count())},
                    {});
-  ASSERT_EQ(run.read_line(), "ready");
+  ASSERT_EQ(run.read_line(kEventuallyMs), "ready");
   const pid_t program = first_child(run.pid());
   ASSERT_GT(program, 0);
   kill(run.pid(), SIGKILL);
+  // Not longer: the program holds the output pipes open while it lives.
   run.finish(5);
-  bool gone = false;
-  for (int attempt = 0; attempt < 100 && !gone; ++attempt) {
+  const bool gone = eventually([&] {
     std::ifstream stat("/proc/" + std::to_string(program) + "/stat");
     std::string text;
     std::getline(stat, text);
     // Gone, or a zombie waiting for whoever inherited it.
-    gone = text.empty() || text.find(") Z ") != std::string::npos;
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+    return text.empty() || text.find(") Z ") != std::string::npos;
+  });
   EXPECT_TRUE(gone) << "the program outlived its supervisor";
+  if (!gone) kill(program, SIGKILL);
 }
 
 TEST(SupervisorUnavailableTest, NonDumpableProgramWithoutPtraceRightsIsStoppedWithOneLine) {
