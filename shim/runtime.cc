@@ -16,7 +16,7 @@
 #include "config/policy_loader.h"
 #include "shim/enforced_sockets.h"
 #include "shim/init_once.h"
-#include "shim/log.h"
+#include "engine/log.h"
 
 namespace sockshim {
 namespace {
