@@ -18,6 +18,7 @@
 #include "config/decide.h"
 #include "config/endpoint.h"
 #include "config/option_catalogue.h"
+#include "config/value_kinds.h"
 
 namespace sockshim::cli {
 namespace {
@@ -177,7 +178,7 @@ int explain_command(int argc, char** argv) {
     }
     if (final_settings.is_enforced(entry.id)) when += ", enforced";
     std::printf("  %-17s %-10s from %s (%s); %s\n", kernel_name(entry, event.ipv6),
-                describe_value(entry, *value).c_str(), origin.c_str(), entry.key, when.c_str());
+                format_value(entry, *value).c_str(), origin.c_str(), entry.key, when.c_str());
   }
   for (int i = 0; i < applied.raw_count; ++i) {
     const RawOption& raw = applied.raw[i];

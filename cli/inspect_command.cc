@@ -12,6 +12,7 @@
 
 #include "cli/exit_codes.h"
 #include "config/option_catalogue.h"
+#include "config/value_kinds.h"
 #include "inspect/process_sockets.h"
 #include "supervisor/json_writer.h"
 
@@ -52,7 +53,7 @@ std::string json_options(const InspectedSocket& socket) {
     const std::string& value = socket.options[static_cast<int>(entry.id)];
     if (value.empty()) continue;
     if (out.size() > 1) out += ", ";
-    out += json_string(entry.key) + ": " + (entry.kind == ValueKind::name ? json_string(value) : value);
+    out += json_string(entry.key) + ": " + (reported_as_name(entry) ? json_string(value) : value);
   }
   return out + "}";
 }

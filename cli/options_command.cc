@@ -7,6 +7,7 @@
 
 #include "cli/exit_codes.h"
 #include "config/option_catalogue.h"
+#include "config/value_kinds.h"
 
 namespace sockshim::cli {
 namespace {
@@ -20,22 +21,6 @@ constexpr char kUsage[] =
     "whether accepted sockets get it from their listener, and what it does.\n"
     "\n"
     "Exit status: 0 printed, 2 usage error.\n";
-
-std::string values(const CatalogueEntry& entry) {
-  const std::string range = std::to_string(entry.minimum) + ".." + std::to_string(entry.maximum);
-  const std::string unit = *entry.unit ? std::string(" ") + entry.unit : "";
-  switch (entry.kind) {
-    case ValueKind::flag: return "`true`/`false`";
-    case ValueKind::seconds: return range + " s (`\"30s\"`, `\"5m\"`)";
-    case ValueKind::milliseconds: return range + " ms (`\"20s\"`)";
-    case ValueKind::number: return range + unit;
-    case ValueKind::bytes: return range + " bytes (`\"64KiB\"`)";
-    case ValueKind::dscp: return "`\"EF\"`, `\"AF11\"`..`\"AF43\"`, `\"CS0\"`..`\"CS7\"`, or " + range;
-    case ValueKind::linger: return "`\"off\"`, or " + range + " s";
-    case ValueKind::name: return "an algorithm name (`\"bbr\"`)";
-  }
-  return range;
-}
 
 const char* stage(const CatalogueEntry& entry) {
   switch (entry.stage) {
@@ -63,7 +48,7 @@ int options_command(int argc, char** argv) {
     std::string option = std::string("`") + entry.kernel_name + "`";
     if (entry.kernel_name_ipv6) option += std::string(" (IPv6: `") + entry.kernel_name_ipv6 + "`)";
     const char* accepted = entry.stage == Stage::before_listen ? "—" : entry.inherited ? "copied" : "set again";
-    std::printf("| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", entry.key, option.c_str(), values(entry).c_str(),
+    std::printf("| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", entry.key, option.c_str(), accepted_values(entry).c_str(),
                 stage(entry), accepted, entry.udp ? "yes" : "no", entry.kernel_default, entry.meaning);
   }
   return kExitOk;

@@ -7,22 +7,10 @@
 #include <cstring>
 
 #include "cli/kernel_facts.h"
+#include "config/value_kinds.h"
 
 namespace sockshim::cli {
 namespace {
-
-std::string format_bytes(long long bytes) {
-  static constexpr struct {
-    long long size;
-    const char* unit;
-  } kUnits[] = {{1LL << 30, "GiB"}, {1LL << 20, "MiB"}, {1LL << 10, "KiB"}};
-  for (const auto& unit : kUnits) {
-    if (bytes >= unit.size && bytes % unit.size == 0) {
-      return std::to_string(bytes / unit.size) + " " + unit.unit;
-    }
-  }
-  return std::to_string(bytes) + " B";
-}
 
 std::string format_seconds(double seconds) {
   char text[32];
@@ -67,29 +55,13 @@ constexpr struct {
 
 }  // namespace
 
-std::string describe_value(const CatalogueEntry& entry, const OptionValue& value) {
-  switch (entry.kind) {
-    case ValueKind::flag: return value.number ? "on" : "off";
-    case ValueKind::seconds: return std::to_string(value.number) + " s";
-    case ValueKind::milliseconds: return std::to_string(value.number) + " ms";
-    case ValueKind::number:
-      if (entry.id == OptionId::mark) return std::to_string(static_cast<uint32_t>(value.number));
-      return std::to_string(value.number) + (*entry.unit ? " " : "") + entry.unit;
-    case ValueKind::bytes: return format_bytes(value.number);
-    case ValueKind::dscp: return "DSCP " + std::to_string(value.number) + " (TOS " + std::to_string(value.number << 2) + ")";
-    case ValueKind::linger: return value.number < 0 ? "off" : "on, " + std::to_string(value.number) + " s";
-    case ValueKind::name: return std::string(value.text, strnlen(value.text, sizeof value.text));
-  }
-  return std::to_string(value.number);
-}
-
 std::string describe_settings(const SocketSettings& settings) {
   std::string text;
   for (const CatalogueEntry& entry : kCatalogue) {
     const std::optional<OptionValue>& value = settings.get(entry.id);
     if (!value) continue;
     if (!text.empty()) text += ", ";
-    text += std::string(entry.key) + " " + describe_value(entry, *value);
+    text += std::string(entry.key) + " " + format_value(entry, *value);
     if (settings.is_enforced(entry.id)) text += " (enforced)";
   }
   for (int i = 0; i < settings.raw_count; ++i) {

@@ -13,9 +13,6 @@
 
 namespace sockshim::cli {
 
-// "30 s", "1 MiB", "on", "AF41 (34)", "bbr".
-std::string describe_value(const CatalogueEntry& entry, const OptionValue& value);
-
 // "keepalive on, idle 30 s, ...; receive buffer 256 KiB"; "nothing" when empty.
 std::string describe_settings(const SocketSettings& settings);
 

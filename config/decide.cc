@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include "config/value_kinds.h"
+
 namespace sockshim {
 
 bool direction_matches(Direction direction, SocketEventKind kind) {
@@ -99,36 +101,6 @@ bool applies_to(const CatalogueEntry& entry, SocketTarget target) {
   return true;
 }
 
-// The bytes setsockopt receives for |value| of |entry|.
-void encode(const CatalogueEntry& entry, const OptionValue& value, SocketOption* option) {
-  option->value = value.number;
-  switch (entry.kind) {
-    case ValueKind::dscp: {
-      const int tos = value.number << 2;
-      std::memcpy(option->data, &tos, sizeof tos);
-      option->length = sizeof tos;
-      option->value = tos;
-      return;
-    }
-    case ValueKind::linger: {
-      struct linger linger = {};
-      linger.l_onoff = value.number >= 0;
-      linger.l_linger = value.number >= 0 ? value.number : 0;
-      std::memcpy(option->data, &linger, sizeof linger);
-      option->length = sizeof linger;
-      return;
-    }
-    case ValueKind::name:
-      std::memcpy(option->data, value.text, sizeof value.text);
-      option->length = static_cast<socklen_t>(strnlen(value.text, sizeof value.text));
-      return;
-    default:
-      std::memcpy(option->data, &value.number, sizeof value.number);
-      option->length = sizeof value.number;
-      return;
-  }
-}
-
 }  // namespace
 
 SocketSettings applicable(const SocketSettings& settings, SocketTarget target) {
@@ -165,7 +137,7 @@ OptionList options_to_apply(const SocketSettings& wanted, const SocketSettings& 
     option.id = entry.id;
     option.level = where.level;
     option.name = where.name;
-    encode(entry, *want, &option);
+    encode_value(entry, *want, &option);
     if (target.ipv6 && entry.ipv6_also_sets_ipv4) {
       SocketOption& ipv4 = list.items[list.size++];
       ipv4 = option;

@@ -9,91 +9,181 @@ namespace {
 constexpr LevelName kSocket(int name) { return {SOL_SOCKET, name}; }
 constexpr LevelName kTcp(int name) { return {IPPROTO_TCP, name}; }
 constexpr LevelName kIp(int name) { return {IPPROTO_IP, name}; }
+constexpr LevelName kIpv6(int name) { return {IPPROTO_IPV6, name}; }
 
 }  // namespace
 
-// Columns: id, key, kernel name, IPv4 (level, name), IPv6 (level, name),
-// IPv6 kernel name, IPv6 also sets IPv4, kind, minimum, maximum, unit, stage,
-// UDP, inherited on accept, turns keepalive on, needs CAP_NET_ADMIN, example,
-// kernel default, meaning.
+// In OptionId order (the apply order). Each field is named; see
+// CatalogueEntry for what each means.
 constexpr CatalogueEntry kCatalogue[kOptionCount] = {
-    {OptionId::receive_buffer, "buffers.receive", "SO_RCVBUF", kSocket(SO_RCVBUF), kSocket(SO_RCVBUF),
-     nullptr, false, ValueKind::bytes, 1, INT_MAX, "bytes", Stage::before_connect, true, true, false,
-     false, "\"256KiB\"", "autotuned",
-     "receive buffer; fixes the window scale of the SYN; the kernel doubles it, capped at net.core.rmem_max"},
-    {OptionId::send_buffer, "buffers.send", "SO_SNDBUF", kSocket(SO_SNDBUF), kSocket(SO_SNDBUF), nullptr,
-     false, ValueKind::bytes, 1, INT_MAX, "bytes", Stage::before_connect, true, true, false, false,
-     "131072", "autotuned", "send buffer; the kernel doubles it, capped at net.core.wmem_max"},
-    {OptionId::keepalive_idle, "keepalive.idle", "TCP_KEEPIDLE", kTcp(TCP_KEEPIDLE), kTcp(TCP_KEEPIDLE),
-     nullptr, false, ValueKind::seconds, 1, 32767, "s", Stage::socket, false, true, true, false, "30",
-     "7200 s", "idle time before the first keepalive probe"},
-    {OptionId::keepalive_interval, "keepalive.interval", "TCP_KEEPINTVL", kTcp(TCP_KEEPINTVL),
-     kTcp(TCP_KEEPINTVL), nullptr, false, ValueKind::seconds, 1, 32767, "s", Stage::socket, false, true,
-     true, false, "10", "75 s", "time between keepalive probes"},
-    {OptionId::keepalive_count, "keepalive.count", "TCP_KEEPCNT", kTcp(TCP_KEEPCNT), kTcp(TCP_KEEPCNT),
-     nullptr, false, ValueKind::number, 1, 127, "probes", Stage::socket, false, true, true, false, "3", "9",
-     "unanswered probes before the connection is dropped"},
-    {OptionId::keepalive, "keepalive.enabled", "SO_KEEPALIVE", kSocket(SO_KEEPALIVE), kSocket(SO_KEEPALIVE),
-     nullptr, false, ValueKind::flag, 0, 1, "", Stage::socket, false, true, false, false, "true", "off",
-     "keepalive probes on idle connections"},
-    {OptionId::user_timeout, "tcp.user_timeout", "TCP_USER_TIMEOUT", kTcp(TCP_USER_TIMEOUT),
-     kTcp(TCP_USER_TIMEOUT), nullptr, false, ValueKind::milliseconds, 0, INT_MAX, "ms", Stage::socket, false,
-     true, false, false, "\"20s\"", "0 (off)",
-     "how long data may stay unacknowledged before the connection is dropped (0: kernel default)"},
-    {OptionId::nodelay, "tcp.nodelay", "TCP_NODELAY", kTcp(TCP_NODELAY), kTcp(TCP_NODELAY), nullptr, false,
-     ValueKind::flag, 0, 1, "", Stage::socket, false, true, false, false, "true", "off",
-     "send small segments at once (no Nagle)"},
-    {OptionId::dscp, "ip.dscp", "IP_TOS", kIp(IP_TOS), {IPPROTO_IPV6, IPV6_TCLASS}, "IPV6_TCLASS", true,
-     ValueKind::dscp, 0, 63, "", Stage::socket, true, true, false, false, "\"AF41\"", "0 (CS0)",
-     "DSCP marking: a class name (\"EF\", \"AF41\", \"CS1\") or 0..63; the TOS/traffic class byte is DSCP << 2"},
-    {OptionId::priority, "socket.priority", "SO_PRIORITY", kSocket(SO_PRIORITY), kSocket(SO_PRIORITY),
-     nullptr, false, ValueKind::number, 0, INT_MAX, "", Stage::socket, true, false, false, false, "5", "0",
-     "queueing priority (qdisc band); above 6 needs CAP_NET_ADMIN; reset to 0 on accepted sockets, so set again"},
-    {OptionId::mark, "socket.mark", "SO_MARK", kSocket(SO_MARK), kSocket(SO_MARK), nullptr, false,
-     ValueKind::number, 0, UINT32_MAX, "", Stage::socket, true, true, false, true, "42", "0",
-     "firewall mark (fwmark) for policy routing and nftables; needs CAP_NET_ADMIN or CAP_NET_RAW"},
-    {OptionId::congestion, "tcp.congestion", "TCP_CONGESTION", kTcp(TCP_CONGESTION), kTcp(TCP_CONGESTION),
-     nullptr, false, ValueKind::name, 1, 15, "", Stage::socket, false, true, false, false, "\"reno\"",
-     "net.ipv4.tcp_congestion_control",
-     "congestion control algorithm, one of net.ipv4.tcp_available_congestion_control (\"bbr\", \"cubic\")"},
-    {OptionId::notsent_lowat, "tcp.notsent_lowat", "TCP_NOTSENT_LOWAT", kTcp(TCP_NOTSENT_LOWAT),
-     kTcp(TCP_NOTSENT_LOWAT), nullptr, false, ValueKind::bytes, 0, INT_MAX, "bytes", Stage::socket, false,
-     true, false, false, "\"16KiB\"", "net.ipv4.tcp_notsent_lowat (unlimited)",
-     "unsent bytes above which the socket stops being writable; less buffering delay"},
-    {OptionId::linger, "socket.linger", "SO_LINGER", kSocket(SO_LINGER), kSocket(SO_LINGER), nullptr, false,
-     ValueKind::linger, 0, INT_MAX, "s", Stage::socket, false, true, false, false, "5", "off",
-     "close() waits this long for unsent data (0: reset the connection); \"off\" for the default"},
-    {OptionId::maxseg, "tcp.maxseg", "TCP_MAXSEG", kTcp(TCP_MAXSEG), kTcp(TCP_MAXSEG), nullptr, false,
-     ValueKind::bytes, 88, 32767, "bytes", Stage::before_connect, false, true, false, false, "1200",
-     "from the route's MTU", "largest segment announced in the SYN (MSS clamp)"},
-    {OptionId::syncnt, "tcp.syncnt", "TCP_SYNCNT", kTcp(TCP_SYNCNT), kTcp(TCP_SYNCNT), nullptr, false,
-     ValueKind::number, 1, 127, "retries", Stage::before_connect, false, true, false, false, "3",
-     "net.ipv4.tcp_syn_retries (6)", "SYN retransmissions before connect() gives up"},
-    {OptionId::window_clamp, "tcp.window_clamp", "TCP_WINDOW_CLAMP", kTcp(TCP_WINDOW_CLAMP),
-     kTcp(TCP_WINDOW_CLAMP), nullptr, false, ValueKind::bytes, 1, INT_MAX, "bytes", Stage::before_connect,
-     false, true, false, false, "\"32KiB\"", "0 (none)", "largest receive window advertised"},
-    {OptionId::defer_accept, "tcp.defer_accept", "TCP_DEFER_ACCEPT", kTcp(TCP_DEFER_ACCEPT),
-     kTcp(TCP_DEFER_ACCEPT), nullptr, false, ValueKind::seconds, 0, INT_MAX, "s", Stage::before_listen, false,
-     true, false, false, "7", "0 (off)",
-     "listeners: accept() only once data arrived, waiting up to this long (the kernel rounds up to 1, 3, 7, 15... s)"},
-    {OptionId::fastopen, "tcp.fastopen", "TCP_FASTOPEN", kTcp(TCP_FASTOPEN), kTcp(TCP_FASTOPEN), nullptr,
-     false, ValueKind::number, 0, INT_MAX, "connections", Stage::before_listen, false, true, false, false,
-     "16", "0 (off)", "listeners: TCP Fast Open queue length (needs net.ipv4.tcp_fastopen & 2 for servers)"},
-    {OptionId::bind_address_no_port, "ip.bind_address_no_port", "IP_BIND_ADDRESS_NO_PORT",
-     kIp(IP_BIND_ADDRESS_NO_PORT), kIp(IP_BIND_ADDRESS_NO_PORT), nullptr, false, ValueKind::flag, 0, 1, "",
-     Stage::socket, false, true, false, false, "true", "off",
-     "bind() to an address with port 0 leaves the port to connect(): more outgoing connections per address"},
+    CatalogueEntry(OptionId::receive_buffer, "buffers.receive")
+        .kernel_option("SO_RCVBUF", kSocket(SO_RCVBUF))
+        .value(ValueKind::bytes).range(1, INT_MAX).in_unit("bytes")
+        .takes_effect(Stage::before_connect)
+        .flags(Udp::also, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("\"256KiB\"")
+        .by_default("autotuned")
+        .means("receive buffer; fixes the window scale of the SYN; the kernel doubles it, capped at net.core.rmem_max"),
+    CatalogueEntry(OptionId::send_buffer, "buffers.send")
+        .kernel_option("SO_SNDBUF", kSocket(SO_SNDBUF))
+        .value(ValueKind::bytes).range(1, INT_MAX).in_unit("bytes")
+        .takes_effect(Stage::before_connect)
+        .flags(Udp::also, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("131072")
+        .by_default("autotuned")
+        .means("send buffer; the kernel doubles it, capped at net.core.wmem_max"),
+    CatalogueEntry(OptionId::keepalive_idle, "keepalive.idle")
+        .kernel_option("TCP_KEEPIDLE", kTcp(TCP_KEEPIDLE))
+        .value(ValueKind::seconds).range(1, 32767).in_unit("s")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::yes, NeedsCapNetAdmin::no)
+        .for_example("30")
+        .by_default("7200 s")
+        .means("idle time before the first keepalive probe"),
+    CatalogueEntry(OptionId::keepalive_interval, "keepalive.interval")
+        .kernel_option("TCP_KEEPINTVL", kTcp(TCP_KEEPINTVL))
+        .value(ValueKind::seconds).range(1, 32767).in_unit("s")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::yes, NeedsCapNetAdmin::no)
+        .for_example("10")
+        .by_default("75 s")
+        .means("time between keepalive probes"),
+    CatalogueEntry(OptionId::keepalive_count, "keepalive.count")
+        .kernel_option("TCP_KEEPCNT", kTcp(TCP_KEEPCNT))
+        .value(ValueKind::number).range(1, 127).in_unit("probes")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::yes, NeedsCapNetAdmin::no)
+        .for_example("3")
+        .by_default("9")
+        .means("unanswered probes before the connection is dropped"),
+    CatalogueEntry(OptionId::keepalive, "keepalive.enabled")
+        .kernel_option("SO_KEEPALIVE", kSocket(SO_KEEPALIVE))
+        .value(ValueKind::flag).range(0, 1).in_unit("")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("true")
+        .by_default("off")
+        .means("keepalive probes on idle connections"),
+    CatalogueEntry(OptionId::user_timeout, "tcp.user_timeout")
+        .kernel_option("TCP_USER_TIMEOUT", kTcp(TCP_USER_TIMEOUT))
+        .value(ValueKind::milliseconds).range(0, INT_MAX).in_unit("ms")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("\"20s\"")
+        .by_default("0 (off)")
+        .means("how long data may stay unacknowledged before the connection is dropped (0: kernel default)"),
+    CatalogueEntry(OptionId::nodelay, "tcp.nodelay")
+        .kernel_option("TCP_NODELAY", kTcp(TCP_NODELAY))
+        .value(ValueKind::flag).range(0, 1).in_unit("")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("true")
+        .by_default("off")
+        .means("send small segments at once (no Nagle)"),
+    CatalogueEntry(OptionId::dscp, "ip.dscp")
+        .kernel_option("IP_TOS", kIp(IP_TOS))
+        .ipv6_option("IPV6_TCLASS", kIpv6(IPV6_TCLASS), Ipv6AlsoSetsIpv4::yes)
+        .value(ValueKind::dscp).range(0, 63).in_unit("")
+        .takes_effect(Stage::socket)
+        .flags(Udp::also, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("\"AF41\"")
+        .by_default("0 (CS0)")
+        .means("DSCP marking: a class name (\"EF\", \"AF41\", \"CS1\") or 0..63; the TOS/traffic class byte is DSCP << 2"),
+    CatalogueEntry(OptionId::priority, "socket.priority")
+        .kernel_option("SO_PRIORITY", kSocket(SO_PRIORITY))
+        .value(ValueKind::number).range(0, INT_MAX).in_unit("")
+        .takes_effect(Stage::socket)
+        .flags(Udp::also, Inherited::no, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("5")
+        .by_default("0")
+        .means("queueing priority (qdisc band); above 6 needs CAP_NET_ADMIN; reset to 0 on accepted sockets, so set again"),
+    CatalogueEntry(OptionId::mark, "socket.mark")
+        .kernel_option("SO_MARK", kSocket(SO_MARK))
+        .value(ValueKind::number).range(0, UINT32_MAX).in_unit("")
+        .takes_effect(Stage::socket)
+        .flags(Udp::also, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::yes)
+        .for_example("42")
+        .by_default("0")
+        .means("firewall mark (fwmark) for policy routing and nftables; needs CAP_NET_ADMIN or CAP_NET_RAW"),
+    CatalogueEntry(OptionId::congestion, "tcp.congestion")
+        .kernel_option("TCP_CONGESTION", kTcp(TCP_CONGESTION))
+        .value(ValueKind::name).range(1, 15).in_unit("")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("\"reno\"")
+        .by_default("net.ipv4.tcp_congestion_control")
+        .means("congestion control algorithm, one of net.ipv4.tcp_available_congestion_control (\"bbr\", \"cubic\")"),
+    CatalogueEntry(OptionId::notsent_lowat, "tcp.notsent_lowat")
+        .kernel_option("TCP_NOTSENT_LOWAT", kTcp(TCP_NOTSENT_LOWAT))
+        .value(ValueKind::bytes).range(0, INT_MAX).in_unit("bytes")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("\"16KiB\"")
+        .by_default("net.ipv4.tcp_notsent_lowat (unlimited)")
+        .means("unsent bytes above which the socket stops being writable; less buffering delay"),
+    CatalogueEntry(OptionId::linger, "socket.linger")
+        .kernel_option("SO_LINGER", kSocket(SO_LINGER))
+        .value(ValueKind::linger).range(0, INT_MAX).in_unit("s")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("5")
+        .by_default("off")
+        .means("close() waits this long for unsent data (0: reset the connection); \"off\" for the default"),
+    CatalogueEntry(OptionId::maxseg, "tcp.maxseg")
+        .kernel_option("TCP_MAXSEG", kTcp(TCP_MAXSEG))
+        .value(ValueKind::bytes).range(88, 32767).in_unit("bytes")
+        .takes_effect(Stage::before_connect)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("1200")
+        .by_default("from the route's MTU")
+        .means("largest segment announced in the SYN (MSS clamp)"),
+    CatalogueEntry(OptionId::syncnt, "tcp.syncnt")
+        .kernel_option("TCP_SYNCNT", kTcp(TCP_SYNCNT))
+        .value(ValueKind::number).range(1, 127).in_unit("retries")
+        .takes_effect(Stage::before_connect)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("3")
+        .by_default("net.ipv4.tcp_syn_retries (6)")
+        .means("SYN retransmissions before connect() gives up"),
+    CatalogueEntry(OptionId::window_clamp, "tcp.window_clamp")
+        .kernel_option("TCP_WINDOW_CLAMP", kTcp(TCP_WINDOW_CLAMP))
+        .value(ValueKind::bytes).range(1, INT_MAX).in_unit("bytes")
+        .takes_effect(Stage::before_connect)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("\"32KiB\"")
+        .by_default("0 (none)")
+        .means("largest receive window advertised"),
+    CatalogueEntry(OptionId::defer_accept, "tcp.defer_accept")
+        .kernel_option("TCP_DEFER_ACCEPT", kTcp(TCP_DEFER_ACCEPT))
+        .value(ValueKind::seconds).range(0, INT_MAX).in_unit("s")
+        .takes_effect(Stage::before_listen)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("7")
+        .by_default("0 (off)")
+        .means("listeners: accept() only once data arrived, waiting up to this long (the kernel rounds up to 1, 3, 7, 15... s)"),
+    CatalogueEntry(OptionId::fastopen, "tcp.fastopen")
+        .kernel_option("TCP_FASTOPEN", kTcp(TCP_FASTOPEN))
+        .value(ValueKind::number).range(0, INT_MAX).in_unit("connections")
+        .takes_effect(Stage::before_listen)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("16")
+        .by_default("0 (off)")
+        .means("listeners: TCP Fast Open queue length (needs net.ipv4.tcp_fastopen & 2 for servers)"),
+    CatalogueEntry(OptionId::bind_address_no_port, "ip.bind_address_no_port")
+        .kernel_option("IP_BIND_ADDRESS_NO_PORT", kIp(IP_BIND_ADDRESS_NO_PORT))
+        .value(ValueKind::flag).range(0, 1).in_unit("")
+        .takes_effect(Stage::socket)
+        .flags(Udp::tcp_only, Inherited::yes, EnablesKeepalive::no, NeedsCapNetAdmin::no)
+        .for_example("true")
+        .by_default("off")
+        .means("bind() to an address with port 0 leaves the port to connect(): more outgoing connections per address"),
 };
 
-// Every entry in OptionId order, with a key, a kernel name, a range and an
-// example: a new entry without them does not build.
+// Every entry in OptionId order, with every field given: a new entry
+// without them does not build.
 constexpr bool catalogue_is_complete() {
   for (int i = 0; i < kOptionCount; ++i) {
-    const CatalogueEntry& entry = kCatalogue[i];
-    if (static_cast<int>(entry.id) != i || !entry.key || !entry.kernel_name || !entry.example ||
-        !entry.meaning || !entry.kernel_default || !entry.unit || entry.minimum > entry.maximum) {
-      return false;
-    }
+    if (static_cast<int>(kCatalogue[i].id) != i || !kCatalogue[i].complete()) return false;
   }
   return true;
 }

@@ -7,7 +7,7 @@
 
 #include "config/address_lists.h"
 #include "config/option_catalogue.h"
-#include "config/units.h"
+#include "config/value_kinds.h"
 
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0
@@ -37,10 +37,6 @@ std::string_view section_of(const CatalogueEntry& entry) {
 std::string_view name_of(const CatalogueEntry& entry) {
   const std::string_view key = entry.key;
   return key.substr(key.find('.') + 1);
-}
-
-std::string range_text(const CatalogueEntry& entry) {
-  return std::to_string(entry.minimum) + ".." + std::to_string(entry.maximum);
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -201,117 +197,16 @@ class Loader {
     return nullptr;
   }
 
-  std::optional<bool> read_bool(const toml::node& node, const std::string& key) {
-    if (auto value = node.value_exact<bool>()) return *value;
-    wrong_value(node, key, "true or false");
-    return std::nullopt;
-  }
-
-  // Integer seconds, or a string with a unit that comes to whole seconds.
-  std::optional<int64_t> read_seconds(const toml::node& node, const std::string& key,
-                                      const CatalogueEntry& entry) {
-    const std::string expected = "seconds in " + range_text(entry) +
-                                 ", as an integer or a string such as \"30s\" or \"5m\"";
-    std::optional<int64_t> seconds = node.value_exact<int64_t>();
-    if (const auto text = node.value_exact<std::string_view>()) {
-      const std::optional<int64_t> ms = parse_duration_ms(*text);
-      if (ms && *ms % 1000 != 0) {
-        const std::string_view counted = section_of(entry) == "keepalive" ? "keepalive" : name_of(entry);
-        wrong_value(node, key,
-                    "a whole number of seconds (the kernel counts " + std::string(counted) + " in seconds)");
-        return std::nullopt;
-      }
-      if (ms) seconds = *ms / 1000;
-    }
-    if (!seconds || *seconds < entry.minimum || *seconds > entry.maximum) {
-      wrong_value(node, key, expected);
-      return std::nullopt;
-    }
-    return seconds;
-  }
-
-  // An integer, or a string that |parse_text| turns into one, in the entry's range.
-  std::optional<int64_t> read_quantity(const toml::node& node, const std::string& key,
-                                       std::optional<int64_t> (*parse_text)(std::string_view),
-                                       const CatalogueEntry& entry, std::string_view expected) {
-    std::optional<int64_t> amount = node.value_exact<int64_t>();
-    if (const auto text = node.value_exact<std::string_view>(); text && parse_text) amount = parse_text(*text);
-    if (!amount || *amount < entry.minimum || *amount > entry.maximum) {
-      wrong_value(node, key, expected);
-      return std::nullopt;
-    }
-    return amount;
-  }
-
-  // One setting's value, read as its catalogue entry says.
+  // One setting's value, read as its catalogue entry's kind says.
   std::optional<OptionValue> read_value(const CatalogueEntry& entry, const toml::node& node,
                                         const std::string& key) {
-    std::optional<int64_t> number;
-    switch (entry.kind) {
-      case ValueKind::flag:
-        if (const std::optional<bool> flag = read_bool(node, key)) number = *flag ? 1 : 0;
-        break;
-      case ValueKind::seconds:
-        number = read_seconds(node, key, entry);
-        break;
-      case ValueKind::milliseconds:
-        number = read_quantity(node, key, parse_duration_ms, entry,
-                               "milliseconds in " + range_text(entry) +
-                                   ", as an integer or a string such as \"20s\"");
-        break;
-      case ValueKind::number:
-        number = read_quantity(node, key, nullptr, entry,
-                               std::string("a whole number") + (*entry.unit ? " of " : "") + entry.unit +
-                                   " in " + range_text(entry));
-        break;
-      case ValueKind::bytes:
-        number = read_quantity(node, key, parse_size_bytes, entry,
-                               "bytes in " + range_text(entry) +
-                                   ", as an integer or a string such as \"256KiB\" or \"1MiB\"");
-        break;
-      case ValueKind::dscp: {
-        const auto text = node.value_exact<std::string_view>();
-        const int by_name = text ? dscp_from_name(*text) : -1;
-        if (by_name >= 0) {
-          number = by_name;
-        } else {
-          number = read_quantity(node, key, nullptr, entry,
-                                 "a DSCP class such as \"AF41\", \"EF\" or \"CS1\", or a number in " +
-                                     range_text(entry));
-        }
-        break;
-      }
-      case ValueKind::linger: {
-        const auto text = node.value_exact<std::string_view>();
-        const auto flag = node.value_exact<bool>();
-        if ((text && *text == "off") || (flag && !*flag)) {
-          number = -1;
-        } else if (flag || (text && !parse_duration_ms(*text))) {
-          wrong_value(node, key, "\"off\", or seconds in " + range_text(entry) +
-                                     " to wait in close() (0: reset), as an integer or a string such as \"5s\"");
-        } else {
-          number = read_seconds(node, key, entry);
-        }
-        break;
-      }
-      case ValueKind::name: {
-        const auto text = node.value_exact<std::string_view>();
-        const bool valid = text && !text->empty() && text->size() <= static_cast<size_t>(entry.maximum) &&
-                           text->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") ==
-                               std::string_view::npos;
-        if (!valid) {
-          wrong_value(node, key, "a name such as \"bbr\" or \"cubic\" (lower case, at most " +
-                                     std::to_string(entry.maximum) + " characters)");
-          return std::nullopt;
-        }
-        OptionValue value;
-        text->copy(value.text, text->size());
-        return value;
-      }
-    }
-    if (!number) return std::nullopt;
-    OptionValue value;
-    value.number = static_cast<int>(static_cast<uint32_t>(*number));  // SO_MARK is a u32
+    WrittenValue written;
+    written.flag = node.value_exact<bool>();
+    written.integer = node.value_exact<int64_t>();
+    written.text = node.value_exact<std::string_view>();
+    std::string expected;
+    std::optional<OptionValue> value = parse_value(entry, written, &expected);
+    if (!value) wrong_value(node, key, expected);
     return value;
   }
 

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <map>
 
+#include "config/value_kinds.h"
 #include "inspect/sock_diag.h"
 
 namespace sockshim {
@@ -44,23 +45,10 @@ std::string format_address(const sockaddr_storage& address) {
 // One catalogue option as getsockopt reports it; empty when it cannot be read.
 std::string read_option(int fd, const CatalogueEntry& entry, bool ipv6) {
   const LevelName where = ipv6 ? entry.ipv6 : entry.ipv4;
-  if (entry.kind == ValueKind::name) {
-    char text[32] = "";
-    socklen_t length = sizeof text - 1;
-    if (getsockopt(fd, where.level, where.name, text, &length) != 0) return "";
-    return std::string(text, strnlen(text, length));
-  }
-  if (entry.kind == ValueKind::linger) {
-    struct linger linger = {};
-    socklen_t length = sizeof linger;
-    if (getsockopt(fd, where.level, where.name, &linger, &length) != 0) return "";
-    return std::to_string(linger.l_onoff ? linger.l_linger : -1);
-  }
-  int value = 0;
-  socklen_t length = sizeof value;
-  if (getsockopt(fd, where.level, where.name, &value, &length) != 0) return "";
-  if (entry.id == OptionId::mark) return std::to_string(static_cast<uint32_t>(value));
-  return std::to_string(value);
+  alignas(8) unsigned char bytes[32] = {};
+  socklen_t length = report_capacity(entry);
+  if (getsockopt(fd, where.level, where.name, bytes, &length) != 0) return "";
+  return reported_text(entry, bytes, length);
 }
 
 // Fills |socket| from a duplicate of the descriptor; false when it is not an
