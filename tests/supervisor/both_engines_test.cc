@@ -75,6 +75,7 @@ const std::map<std::string, int> kTcpOnly = {{"sndbuf", 81920}, {"keepalive", 1}
 class BothEnginesTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(BothEnginesTest, SameReadBackForTheSameConfig) {
+  SKIP_WITHOUT_PROGRAM("python3", "Debian: python3");
   const bool supervise = GetParam();
   const ProgramResult plain = run_program({"python3", "-c", kReport});
   ASSERT_EQ(plain.exit_status, 0) << plain.err;

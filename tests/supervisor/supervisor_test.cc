@@ -227,6 +227,7 @@ for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
 )";
 
 TEST(SupervisedRawOptionsTest, SeveralRawOptionsOnEachFamilyAndProtocolAsUnderThePreload) {
+  SKIP_WITHOUT_PROGRAM("python3", "Debian: python3");
   const ProgramResult plain = run_program({"python3", "-c", kRawReport});
   ASSERT_EQ(plain.exit_status, 0) << plain.err;
   EXPECT_EQ(parse_probe_output(plain.out).at("ipv4-tcp").at("reuseport"), 0);
