@@ -18,6 +18,7 @@
 #include "inspect/process_sockets.h"
 #include "tests/support/child_process.h"
 #include "tests/support/probe_output.h"
+#include "tests/support/scratch_dir.h"
 
 namespace sockshim::testing {
 namespace {
@@ -152,7 +153,7 @@ TEST(RedisTest, ListenRuleReachesRedisListener) {
   ASSERT_FALSE(redis.empty()) << "redis-server is not installed (apt-get install redis-server)";
   const std::string port = std::to_string(free_port());
   ChildProcess child({redis, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                      "no", "--dir", ::testing::TempDir()},
+                      "no", "--dir", scratch_dir()},
                      with_shim("[[rule]]\nmatch = { direction = \"listen\", port = " + port +
                                " }\nkeepalive = { idle = 13, interval = 4, count = 5 }\n"
                                "buffers = { receive = 8192, send = 16384 }\n"));
@@ -202,7 +203,7 @@ TEST(RedisTest, EnforcedKeepaliveWinsOverRedisOnAcceptedClients) {
   for (bool enforce : {false, true}) {
     const int port = free_port();
     ChildProcess child({redis, "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-                        "--appendonly", "no", "--dir", ::testing::TempDir()},
+                        "--appendonly", "no", "--dir", scratch_dir()},
                        with_shim("[[rule]]\nmatch = { direction = \"listen\", port = " + std::to_string(port) +
                                  " }\nkeepalive = { idle = 13, interval = 4, count = 5 }\n" +
                                  (enforce ? "enforce = true\n" : "")));
@@ -234,7 +235,7 @@ TEST(NginxTest, ListenRuleReachesNginxListener) {
   const std::string nginx = find_program("nginx");
   ASSERT_FALSE(nginx.empty()) << "nginx is not installed (apt-get install nginx)";
   const std::string port = std::to_string(free_port());
-  const std::string dir = ::testing::TempDir();
+  const std::string& dir = scratch_dir();
   const std::string conf = dir + "/sockshim-nginx.conf";
   std::ofstream(conf) << "daemon off;\nmaster_process off;\npid " << dir << "/sockshim-nginx.pid;\n"
                       << "error_log " << dir << "/sockshim-nginx.err;\n"
