@@ -17,6 +17,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/probe_output.h"
+#include "tests/support/scratch_dir.h"
 
 namespace sockshim::testing {
 namespace {
@@ -32,7 +33,7 @@ ProgramResult sockshim(std::vector<std::string> args, const Environment& environ
 }
 
 std::string write_config(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path = scratch_dir() + "/" + name;
   std::ofstream(path) << text;
   return path;
 }
@@ -414,7 +415,7 @@ TEST(RunTest, RefusesWhatNeitherEngineCanRun) {
 
 // A fresh directory for the files of one test.
 std::string scratch_directory(const std::string& name) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path = scratch_dir() + "/" + name;
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
   return path;

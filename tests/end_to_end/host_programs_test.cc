@@ -19,6 +19,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/eventually.h"
 #include "tests/support/probe_output.h"
+#include "tests/support/scratch_dir.h"
 
 namespace sockshim::testing {
 namespace {
@@ -165,7 +166,7 @@ TEST(RedisTest, ListenRuleReachesRedisListener) {
   ASSERT_FALSE(redis.empty()) << "redis-server is not installed (apt-get install redis-server)";
   const std::string port = std::to_string(free_port());
   ChildProcess child({redis, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                      "no", "--dir", ::testing::TempDir()},
+                      "no", "--dir", scratch_dir()},
                      with_shim("[[rule]]\nmatch = { direction = \"listen\", port = " + port +
                                " }\nkeepalive = { idle = 13, interval = 4, count = 5 }\n"
                                "buffers = { receive = 8192, send = 16384 }\n"));
@@ -215,7 +216,7 @@ TEST(RedisTest, EnforcedKeepaliveWinsOverRedisOnAcceptedClients) {
   for (bool enforce : {false, true}) {
     const int port = free_port();
     ChildProcess child({redis, "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-                        "--appendonly", "no", "--dir", ::testing::TempDir()},
+                        "--appendonly", "no", "--dir", scratch_dir()},
                        with_shim("[[rule]]\nmatch = { direction = \"listen\", port = " + std::to_string(port) +
                                  " }\nkeepalive = { idle = 13, interval = 4, count = 5 }\n" +
                                  (enforce ? "enforce = true\n" : "")));
@@ -247,7 +248,7 @@ TEST(NginxTest, ListenRuleReachesNginxListener) {
   const std::string nginx = find_program("nginx");
   ASSERT_FALSE(nginx.empty()) << "nginx is not installed (apt-get install nginx)";
   const std::string port = std::to_string(free_port());
-  const std::string dir = ::testing::TempDir();
+  const std::string& dir = scratch_dir();
   const std::string conf = dir + "/sockshim-nginx.conf";
   std::ofstream(conf) << "daemon off;\nmaster_process off;\npid " << dir << "/sockshim-nginx.pid;\n"
                       << "error_log " << dir << "/sockshim-nginx.err;\n"

@@ -33,8 +33,13 @@ std::set<std::pair<std::string, std::string>> pairs(const std::string& text, con
 
 TEST(ContainerTestsListTest, ContainerRunsEveryBinaryThatCtestRuns) {
   // gtest_discover_tests(integration_tests TEST_PREFIX "bind_now." ...)
-  auto ctest = pairs(read_source("tests/CMakeLists.txt"),
-                     std::regex(R"re(gtest_discover_tests\((\w+) TEST_PREFIX "(\w+)\.")re"));
+  const std::string cmake = read_source("tests/CMakeLists.txt");
+  auto ctest = pairs(cmake, std::regex(R"re(gtest_discover_tests\((\w+) TEST_PREFIX "(\w+)\.")re"));
+  // register_integration_tests(bind_now "LD_BIND_NOW=1"): the integration
+  // suite's contract under another prefix.
+  for (const auto& found : pairs(cmake, std::regex(R"re(\n *register_integration_tests\((\w+)([ )]))re"))) {
+    ctest.insert({"integration_tests", found.first});
+  }
   // The portable glibc library's run of the integration suite is the host's
   // (and the distribution matrix's, in other Debian releases): the
   // containers test the builds of their own libc.

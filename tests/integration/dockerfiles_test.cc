@@ -84,7 +84,8 @@ TEST(DockerfilesTest, DebianAndAlpineHaveTheSameStagesAndSteps) {
   for (const char* stage : {"FROM ${BASE_IMAGE} AS build", "FROM build AS test", "FROM scratch AS sockshim"}) {
     EXPECT_THAT(debian, Contains(std::string(stage)));
   }
-  EXPECT_THAT(debian, Contains(std::string("RUN ctest --test-dir /build --output-on-failure")));
+  EXPECT_THAT(debian, Contains(std::string("RUN if [ \"$TEST_SET\" = contract ]; then set -- -L '^(unit|contract)$'; fi \\\n"
+                                           " && ctest --test-dir /build --parallel \"$(nproc)\" --output-on-failure \"$@\"")));
 }
 
 // The last stage: the static command and both libraries, where the command

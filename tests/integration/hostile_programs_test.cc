@@ -17,6 +17,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/probe_output.h"
+#include "tests/support/scratch_dir.h"
 
 namespace sockshim::testing {
 namespace {
@@ -68,7 +69,7 @@ ProgramResult same_as_without_shim(const std::vector<std::string>& args, const s
 }
 
 std::string fresh_log_file(const std::string& name) {
-  const std::string path = ::testing::TempDir() + "/sockshim-hostile-" + name + ".log";
+  const std::string path = scratch_dir() + "/sockshim-hostile-" + name + ".log";
   unlink(path.c_str());
   return path;
 }
@@ -160,7 +161,7 @@ TEST(HostileProgramTest, SetsockoptRefusedBySeccompGivesOneWarning) {
 // config only root may read still applies after setuid(nobody).
 TEST(HostileProgramTest, SetuidAfterStartKeepsTheConfigReadAtLoad) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to change user";
-  const std::string path = ::testing::TempDir() + "/sockshim-root-only.toml";
+  const std::string path = scratch_dir() + "/sockshim-root-only.toml";
   std::ofstream(path) << kConfig;
   chmod(path.c_str(), 0600);
   Environment environment = {{"LD_PRELOAD", shim_library_path()}, {"SOCKSHIM_CONFIG", path}};

@@ -13,6 +13,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/probe_output.h"
+#include "tests/support/scratch_dir.h"
 
 namespace sockshim::testing {
 namespace {
@@ -39,7 +40,7 @@ buffers.receive = 8192
 )";
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path = scratch_dir() + "/" + name;
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }

@@ -12,6 +12,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/probe_output.h"
+#include "tests/support/scratch_dir.h"
 
 namespace sockshim::testing {
 namespace {
@@ -210,7 +211,7 @@ TEST(ControlTest, DisableTurnsTheShimOff) {
 }
 
 TEST(ControlTest, ConfigFromAFile) {
-  const std::string path = ::testing::TempDir() + "/sockshim-file.toml";
+  const std::string path = scratch_dir() + "/sockshim-file.toml";
   FILE* file = fopen(path.c_str(), "w");
   ASSERT_NE(file, nullptr);
   fputs(kEverything, file);
@@ -236,7 +237,7 @@ TEST(ControlTest, ClampedBufferIsReportedOnceAndNothingElseChanges) {
 }
 
 TEST(ControlTest, LogLevelAndLogFile) {
-  const std::string path = ::testing::TempDir() + "/sockshim-log.txt";
+  const std::string path = scratch_dir() + "/sockshim-log.txt";
   remove(path.c_str());
   Environment environment = with_shim(kEverything);
   environment["SOCKSHIM_LOG"] = "debug";

@@ -52,7 +52,8 @@ static void print_socket(const char* label, int fd) {
   fflush(stdout);
 }
 
-static void die(const char* what) {
+/* noreturn: callers that end in die() need no return after it. */
+__attribute__((noreturn)) static void die(const char* what) {
   perror(what);
   exit(2);
 }

@@ -98,7 +98,7 @@ TEST_F(ContainerConfigsTest, TomlAnnotationThenNameThenMetadataThenDefault) {
 TEST_F(ContainerConfigsTest, RefusedConfigsGiveOneLineAndNoPolicy) {
   const ContainerConfigs configs(default_policy(), "default.toml", dir_);
   ContainerState state;
-  for (const std::string& name : {"broken", "absent", "../named", ".hidden"}) {
+  for (const char* name : {"broken", "absent", "../named", ".hidden"}) {
     state.annotations = {{"io.sockshim.config", name}};
     const ChosenConfig chosen = configs.choose(state);
     EXPECT_FALSE(chosen.policy) << name;
