@@ -197,61 +197,6 @@ TEST(SupervisedErrnoTest, ResultsAndErrnoMatchTheRunWithoutSockshim) {
   EXPECT_EQ(nonblocking.out, run_program({SOCKPROBE_PATH, "errors", "-n"}).out);
 }
 
-// Several raw options at once, on TCP and UDP sockets of both families.
-// Raw options have no catalogue entry; each must still be told apart from
-// the others when the supervisor checks what the program left untouched.
-constexpr char kRawOptions[] =
-    "[[rule]]\nmatch = { protocol = \"any\" }\n"
-    "[[rule.raw]]\nlevel = \"SOL_SOCKET\"\nname = \"SO_REUSEPORT\"\nvalue = 1\n"
-    "[[rule.raw]]\nlevel = \"IPPROTO_IP\"\nname = \"IP_TTL\"\nvalue = 33\n"
-    "[[rule.raw]]\nlevel = \"SOL_SOCKET\"\nname = \"SO_RCVLOWAT\"\nvalue = 7\n";
-
-// Python (Debian's, unmodified): a connected socket of each family and
-// protocol, and what the kernel reports for the raw options.
-constexpr char kRawReport[] = R"(
-import socket
-for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-        with socket.socket(family, kind) as server:
-            server.bind((host, 0))
-            if kind == socket.SOCK_STREAM:
-                server.listen()
-            with socket.socket(family, kind) as s:
-                s.connect(server.getsockname()[:2])
-                label = ("ipv6" if family == socket.AF_INET6 else "ipv4") + ("-udp" if kind == socket.SOCK_DGRAM else "-tcp")
-                values = [("reuseport", s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)),
-                          ("rcvlowat", s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT))]
-                if family == socket.AF_INET:
-                    values.append(("ttl", s.getsockopt(socket.IPPROTO_IP, socket.IP_TTL)))
-                print(label, " ".join(f"{k}={v}" for k, v in values))
-)";
-
-TEST(SupervisedRawOptionsTest, SeveralRawOptionsOnEachFamilyAndProtocolAsUnderThePreload) {
-  SKIP_WITHOUT_PROGRAM("python3", "Debian: python3");
-  const ProgramResult plain = run_program({"python3", "-c", kRawReport});
-  ASSERT_EQ(plain.exit_status, 0) << plain.err;
-  EXPECT_EQ(parse_probe_output(plain.out).at("ipv4-tcp").at("reuseport"), 0);
-  for (const bool supervise : {false, true}) {
-    std::vector<std::string> args = {"run"};
-    if (supervise) args.push_back("--supervise");
-    for (const std::string& arg : {std::string("-e"), std::string(kRawOptions), std::string("--"),
-                                   std::string("python3"), std::string("-c"), std::string(kRawReport)}) {
-      args.push_back(arg);
-    }
-    const ProgramResult result = sockshim(args);
-    const std::string engine = supervise ? "supervisor" : "preload";
-    ASSERT_EQ(result.exit_status, 0) << engine << ": " << result.err;
-    const auto sockets = parse_probe_output(result.out);
-    for (const char* label : {"ipv4-tcp", "ipv4-udp", "ipv6-tcp", "ipv6-udp"}) {
-      ASSERT_TRUE(sockets.count(label)) << engine << " " << label << "\n" << result.out;
-      EXPECT_EQ(sockets.at(label).at("reuseport"), 1) << engine << " " << label;
-      EXPECT_EQ(sockets.at(label).at("rcvlowat"), 7) << engine << " " << label;
-    }
-    EXPECT_EQ(sockets.at("ipv4-tcp").at("ttl"), 33) << engine;
-    EXPECT_EQ(sockets.at("ipv4-udp").at("ttl"), 33) << engine;
-  }
-}
-
 TEST(SupervisedSignalsTest, ExitStatusAndDeathBySignalPassThrough) {
   EXPECT_EQ(sockshim({"run", "--supervise", "--", "sh", "-c", "exit 7"}).exit_status, 7);
   EXPECT_EQ(sockshim({"run", "--supervise", "--", THREADED_PROGRAM_PATH, "idle"}).exit_status, 0);
