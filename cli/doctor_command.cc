@@ -11,6 +11,7 @@
 
 #include "cli/captured_run.h"
 #include "cli/exit_codes.h"
+#include "cli/kernel_engine_commands.h"
 #include "cli/kernel_facts.h"
 #include "cli/library_facts.h"
 #include "cli/preload_trial.h"
@@ -156,6 +157,7 @@ int doctor_command(int argc, char** argv) {
                 version.empty() || version == SOCKSHIM_VERSION ? "" : " (not this command's)");
   }
   report_supervisor();
+  std::printf("\nkernel engine (sockshim attach, run --engine bpf):\n  %s\n", kernel_engine_status().c_str());
   return all_load ? kExitOk : kExitFailure;
 }
 

@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "cli/explain_command.h"
 #include "cli/inspect_command.h"
+#include "cli/kernel_engine_commands.h"
 #include "cli/options_command.h"
 #include "cli/run_command.h"
 
@@ -26,6 +27,8 @@ constexpr char kUsage[] =
     "  inspect PID [--json]                    socket options in effect on a running process\n"
     "  doctor                                  kernel settings, libc loaders, libraries\n"
     "  agent --socket PATH [-c FILE]           tune every container on a node (seccomp listenerPath)\n"
+    "  attach CGROUP -c FILE                   the kernel engine (cgroup BPF) on a cgroup v2 directory\n"
+    "  detach CGROUP                           remove the kernel engine from a cgroup\n"
     "  options                                 every option sockshim can set\n"
     "  --version                               the version of this command\n"
     "\n"
@@ -44,6 +47,8 @@ constexpr Command kCommands[] = {
     {"doctor", sockshim::cli::doctor_command},
     {"options", sockshim::cli::options_command},
     {"agent", sockshim::cli::agent_command},
+    {"attach", sockshim::cli::attach_command},
+    {"detach", sockshim::cli::detach_command},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "cli/config_loading.h"
 #include "cli/exit_codes.h"
+#include "cli/kernel_engine_commands.h"
 #include "config/config_source.h"
 #include "cli/preload_list.h"
 #include "cli/program_facts.h"
@@ -25,7 +26,8 @@ namespace sockshim::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sockshim run [-c FILE | -e TOML] [--supervise] -- PROGRAM [ARGS...]\n"
+    "usage: sockshim run [-c FILE | -e TOML] [--supervise | --engine bpf [--skip-unsupported]]\n"
+    "                    -- PROGRAM [ARGS...]\n"
     "\n"
     "Runs PROGRAM under sockshim, with one of two engines:\n"
     "- the preload, for dynamically linked programs: picks the glibc or the\n"
@@ -39,6 +41,10 @@ constexpr char kUsage[] =
     "  SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH, reaps\n"
     "  orphans (it may run as a container's PID 1), and ends when the program's\n"
     "  last process does. Needs Linux 5.9+; accept rules are refused.\n"
+    "With --engine bpf, the kernel engine instead: PROGRAM runs in a transient\n"
+    "child cgroup (of this command's cgroup v2 directory) with the engine\n"
+    "attached, removed when PROGRAM ends; signals and exit status as under the\n"
+    "supervisor (see `sockshim attach --help` for what it needs).\n"
     "Config:\n"
     "  -c FILE   SOCKSHIM_CONFIG=FILE (checked first)\n"
     "  -e TOML   SOCKSHIM_CONFIG_TOML=TOML (checked first)\n"
@@ -112,6 +118,8 @@ int run_supervised(const std::string& config_file, const std::string& config_tom
 int run_command(int argc, char** argv) {
   std::string config_file, config_toml;
   bool supervise = false;
+  bool kernel_engine = false;
+  bool skip_unsupported = false;
   int i = 0;
   for (; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -124,6 +132,11 @@ int run_command(int argc, char** argv) {
       config_toml = argv[++i];
     } else if (arg == "--supervise") {
       supervise = true;
+    } else if (arg == "--engine" && i + 1 < argc && std::strcmp(argv[i + 1], "bpf") == 0) {
+      kernel_engine = true;
+      ++i;
+    } else if (arg == "--skip-unsupported") {
+      skip_unsupported = true;
     } else if (arg == "--") {
       ++i;
       break;
@@ -131,9 +144,13 @@ int run_command(int argc, char** argv) {
       break;
     }
   }
-  if (i >= argc || (!config_file.empty() && !config_toml.empty())) {
+  if (i >= argc || (!config_file.empty() && !config_toml.empty()) || (kernel_engine && supervise) ||
+      (skip_unsupported && !kernel_engine)) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
+  }
+  if (kernel_engine) {
+    return run_in_kernel_engine(supervisor_policy(config_file, config_toml), skip_unsupported, argc - i, argv + i);
   }
   const std::string program = argv[i];
   // The file execvp would start; a file with neither an ELF header nor #!

@@ -29,8 +29,10 @@ ensure_packages() {
 }
 
 # scdoc: the man pages (docs/CMakeLists.txt), which `cmake --install` installs.
+# clang, bpftool, libbpf-dev: the kernel engine's BPF programs and their
+# light skeleton (bpf/CMakeLists.txt; left out without them).
 BUILD_PACKAGES=(cmake ninja-build g++ libtomlplusplus-dev libgtest-dev libgmock-dev googletest
-                binutils python3 curl iproute2 scdoc)
+                binutils python3 curl iproute2 scdoc clang bpftool libbpf-dev)
 
 # build_glibc [-DCMAKE_ARG...] [TARGET...]: the glibc build, everything or
 # only the TARGETs. scripts/test adds -DSOCKSHIM_WERROR=ON; the demo's build

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The maps the kernel engine shares between user space (bpf_engine/, which
+ * writes them) and the BPF programs (bpf/sockshim.bpf.c, which only reads
+ * them): their keys and values, in types both compilers see alike. C, so
+ * that clang -target bpf and the C++ of bpf_engine/ include the same text. */
+#ifndef SOCKSHIM_BPF_MAP_LAYOUT_H
+#define SOCKSHIM_BPF_MAP_LAYOUT_H
+
+#include <linux/types.h>
+
+/* Two generations of every table: attaching again writes the one not in
+ * use, then flips engine_state.generation, so that a socket sees either the
+ * old config or the new one, never a mix. */
+#define SOCKSHIM_GENERATIONS 2
+
+/* A table is one (direction, family, protocol). */
+enum sockshim_direction { SOCKSHIM_CONNECT = 0, SOCKSHIM_LISTEN = 1, SOCKSHIM_ACCEPT = 2 };
+#define SOCKSHIM_TABLES 12 /* direction * 4 + ipv6 * 2 + udp */
+#define SOCKSHIM_TABLE(direction, ipv6, udp) ((direction) * 4 + (ipv6) * 2 + (udp))
+
+/* port_classes: per generation and table, the class of each port, four
+ * ports to an element (an array map rounds values up to 8 bytes). */
+#define SOCKSHIM_PORTS_PER_ELEMENT 4
+#define SOCKSHIM_PORT_ELEMENTS (SOCKSHIM_GENERATIONS * SOCKSHIM_TABLES * 65536 / SOCKSHIM_PORTS_PER_ELEMENT)
+struct sockshim_port_classes {
+  __u16 class_of[SOCKSHIM_PORTS_PER_ELEMENT];
+};
+static inline __u32 sockshim_port_index(__u32 generation, __u32 table, __u32 port) {
+  return (generation * SOCKSHIM_TABLES + table) * 65536 + port;
+}
+
+/* programs: a task name (comm, 16 bytes with its NUL) → the index of the
+ * config narrowed to it; names no rule gives have index 0. */
+struct sockshim_program_key {
+  __u32 generation;
+  char comm[16];
+};
+
+/* regions: an LPM trie. The fixed part (generation, table, program, port
+ * class: SOCKSHIM_FIXED_KEY_BITS) is always matched whole, then the
+ * address (IPv4 in the first four bytes). */
+#define SOCKSHIM_FIXED_KEY_BITS 64
+struct sockshim_region_key {
+  __u32 prefixlen;
+  __u8 generation;
+  __u8 table;
+  __u8 program;
+  __u8 zero;
+  __u16 port_class;
+  __u16 zero2;
+  __u8 address[16];
+};
+#define SOCKSHIM_MAX_REGIONS 262144
+
+/* option_lists: what to set on a socket of a region, in the catalogue's
+ * order. */
+#define SOCKSHIM_MAX_OPTIONS 32
+#define SOCKSHIM_OPTION_ENFORCED 1u   /* the program's own setsockopt does not change it */
+#define SOCKSHIM_OPTION_AT_SOCKET 2u  /* socket()'s: skipped when the program set it itself */
+struct sockshim_planned_option {
+  __s32 level;
+  __s32 name;
+  __u32 length; /* 1..16 bytes of value */
+  __u32 flags;  /* SOCKSHIM_OPTION_* */
+  __u8 value[16];
+};
+struct sockshim_option_list {
+  __u32 count;
+  __u32 zero;
+  struct sockshim_planned_option items[SOCKSHIM_MAX_OPTIONS];
+};
+#define SOCKSHIM_LISTS_PER_GENERATION 1024
+#define SOCKSHIM_MAX_LISTS (SOCKSHIM_GENERATIONS * SOCKSHIM_LISTS_PER_GENERATION)
+
+/* engine_state: one element. */
+struct sockshim_engine_state {
+  __u32 generation;
+  __u32 configured; /* 0 until the first config is written */
+};
+
+#endif

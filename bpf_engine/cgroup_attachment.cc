@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bpf_engine/cgroup_attachment.h"
+
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "bpf_engine/bpf_syscalls.h"
+#include "bpf_engine/cgroup_facts.h"
+#include "bpf_engine/map_writer.h"
+#include "bpf_engine/skeleton_loader.h"
+
+namespace sockshim::bpf_engine {
+namespace {
+
+constexpr char kBpfFs[] = "/sys/fs/bpf";
+
+// The pinned objects, by file name.
+constexpr const char* kMapPins[] = {"engine_state", "port_classes", "programs", "regions", "option_lists"};
+constexpr char kLinkPin[] = "link_sock_ops";
+
+std::string with_errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// bpffs at /sys/fs/bpf, mounted when it is not.
+bool ensure_bpffs(std::string* error) {
+  struct statfs filesystem;
+  if (statfs(kBpfFs, &filesystem) == 0 && filesystem.f_type == BPF_FS_MAGIC) return true;
+  if (mount("bpf", kBpfFs, "bpf", 0, nullptr) != 0) {
+    *error = with_errno(std::string("cannot mount bpffs at ") + kBpfFs);
+    return false;
+  }
+  return true;
+}
+
+void remove_pins(const std::string& directory) {
+  unlink((directory + "/" + kLinkPin).c_str());
+  for (const char* name : kMapPins) unlink((directory + "/" + name).c_str());
+  rmdir(directory.c_str());
+}
+
+struct Descriptors {
+  std::vector<int> fds;
+  ~Descriptors() {
+    for (int fd : fds) {
+      if (fd >= 0) close(fd);
+    }
+  }
+};
+
+}  // namespace
+
+std::string pin_directory(const std::string& cgroup) {
+  return std::string(kBpfFs) + "/sockshim/" + std::to_string(cgroup_id(cgroup));
+}
+
+bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::string* error) {
+  if (std::string why = not_a_cgroup2_directory(cgroup); !why.empty()) {
+    *error = why;
+    return false;
+  }
+  if (std::string why = missing_privileges(); !why.empty()) {
+    *error = why;
+    return false;
+  }
+  if (!ensure_bpffs(error)) return false;
+  const std::string directory = pin_directory(cgroup);
+  Descriptors open;
+  MapDescriptors descriptors;
+  int* map_fds[] = {&descriptors.engine_state, &descriptors.port_classes, &descriptors.programs,
+                    &descriptors.regions, &descriptors.option_lists};
+
+  // Attached already: a new config is a map update.
+  if (access((directory + "/" + kLinkPin).c_str(), F_OK) == 0) {
+    for (size_t i = 0; i < std::size(kMapPins); ++i) {
+      *map_fds[i] = object_get((directory + "/" + kMapPins[i]).c_str());
+      open.fds.push_back(*map_fds[i]);
+      if (*map_fds[i] < 0) {
+        *error = with_errno("opening the pinned map " + directory + "/" + kMapPins[i]);
+        return false;
+      }
+    }
+    return write_maps(descriptors, maps, error);
+  }
+
+  sockshim_bpf_objects objects;
+  const char* step = "";
+  if (const int result = sockshim_bpf_load(&objects, &step); result != 0) {
+    errno = -result;
+    *error = with_errno(std::string("the kernel refused the engine's programs (") + step +
+                        "; the engine needs Linux 5.15+ with cgroup sock_ops)");
+    return false;
+  }
+  open.fds = {objects.sock_ops_program, objects.engine_state, objects.port_classes, objects.programs,
+              objects.regions, objects.option_lists};
+  descriptors = MapDescriptors{objects.engine_state, objects.port_classes, objects.programs, objects.regions,
+                               objects.option_lists};
+  if (!write_maps(descriptors, maps, error)) return false;
+
+  const int cgroup_fd = ::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup_fd < 0) {
+    *error = with_errno(cgroup);
+    return false;
+  }
+  open.fds.push_back(cgroup_fd);
+  mkdir((std::string(kBpfFs) + "/sockshim").c_str(), 0700);
+  if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+    *error = with_errno("cannot make " + directory);
+    return false;
+  }
+  for (size_t i = 0; i < std::size(kMapPins); ++i) {
+    if (object_pin(*map_fds[i], (directory + "/" + kMapPins[i]).c_str()) != 0) {
+      *error = with_errno("cannot pin " + directory + "/" + kMapPins[i]);
+      remove_pins(directory);
+      return false;
+    }
+  }
+  const int link = link_create(objects.sock_ops_program, cgroup_fd, BPF_CGROUP_SOCK_OPS);
+  if (link < 0) {
+    *error = with_errno("cannot attach to " + cgroup);
+    remove_pins(directory);
+    return false;
+  }
+  open.fds.push_back(link);
+  if (object_pin(link, (directory + "/" + kLinkPin).c_str()) != 0) {
+    *error = with_errno("cannot pin " + directory + "/" + kLinkPin);
+    remove_pins(directory);
+    return false;
+  }
+  return true;
+}
+
+bool detach_from_cgroup(const std::string& cgroup, std::string* error) {
+  if (std::string why = not_a_cgroup2_directory(cgroup); !why.empty()) {
+    *error = why;
+    return false;
+  }
+  if (std::string why = missing_privileges(); !why.empty()) {
+    *error = why;
+    return false;
+  }
+  const std::string directory = pin_directory(cgroup);
+  if (access(directory.c_str(), F_OK) != 0) {
+    *error = "sockshim is not attached to " + cgroup + " (no " + directory + ")";
+    return false;
+  }
+  remove_pins(directory);
+  if (access(directory.c_str(), F_OK) == 0) {
+    *error = with_errno("cannot remove " + directory);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace sockshim::bpf_engine

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// Attaching the kernel engine to a cgroup v2 directory and detaching it.
+// Everything lives under /sys/fs/bpf/sockshim/<cgroup id>/ (bpffs is
+// mounted there when it is not): the maps and the BPF link, pinned, so that
+// the engine stays after the command exits, a second attach only writes the
+// maps (map_writer.h), and detach removes the pins, which ends the link and
+// frees the programs and maps.
+#pragma once
+
+#include <string>
+
+#include "bpf_engine/map_compiler.h"
+
+namespace sockshim::bpf_engine {
+
+// The pin directory of the engine on |cgroup|.
+std::string pin_directory(const std::string& cgroup);
+
+// False with one line in |error|; nothing is left attached or pinned then
+// (a second attach that fails keeps the config already there).
+bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::string* error);
+
+// False with one line in |error| (nothing attached there, or a pin that
+// could not be removed).
+bool detach_from_cgroup(const std::string& cgroup, std::string* error);
+
+}  // namespace sockshim::bpf_engine

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel engine (cgroup BPF) on real programs: `sockshim attach` on a
+// cgroup v2 directory the test makes, programs moved into it, and what the
+// kernel reports for their sockets read back (getsockopt in the program,
+// or from outside through pidfd_getfd). Skipped, with the reason, where
+// the engine cannot run: not root, no cgroup v2, or a kernel that refuses
+// its programs.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "bpf_engine/cgroup_facts.h"
+#include "inspect/process_sockets.h"
+#include "tests/support/child_process.h"
+#include "tests/support/eventually.h"
+#include "tests/support/probe_output.h"
+#include "tests/support/scratch_dir.h"
+
+namespace sockshim::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const char kPython[] = "/usr/bin/python3";
+
+std::string write_config(const std::string& name, const std::string& toml) {
+  const std::string path = scratch_dir() + "/" + name;
+  std::ofstream(path) << toml;
+  return path;
+}
+
+std::string socket_report_script() { return std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/socket_report.py"; }
+
+// A cgroup v2 directory of the test's own, removed (engine detached) at the end.
+class KernelEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "the kernel engine needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)";
+    const std::string mount = bpf_engine::cgroup2_mount();
+    if (mount.empty()) GTEST_SKIP() << "cgroup v2 is not mounted here";
+    static int counter = 0;
+    cgroup_ = mount + "/sockshim-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+    ASSERT_EQ(mkdir(cgroup_.c_str(), 0755), 0) << cgroup_ << ": " << std::strerror(errno);
+    if (std::string why = bpf_engine::programs_do_not_load(); !why.empty()) GTEST_SKIP() << why;
+  }
+  void TearDown() override {
+    if (cgroup_.empty()) return;
+    run_program({SOCKSHIM_CLI_PATH, "detach", cgroup_});
+    // Its processes have ended; the kernel frees an emptied cgroup shortly after.
+    eventually([&] { return rmdir(cgroup_.c_str()) == 0 || errno == ENOENT; });
+  }
+
+  ProgramResult attach(const std::string& toml, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {SOCKSHIM_CLI_PATH, "attach", cgroup_, "-c", write_config("engine.toml", toml)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_program(argv);
+  }
+  // |argv| run inside the cgroup (moved there before it execs).
+  std::vector<std::string> in_cgroup(const std::vector<std::string>& argv) const {
+    std::vector<std::string> shell = {"/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", cgroup_};
+    shell.insert(shell.end(), argv.begin(), argv.end());
+    return shell;
+  }
+
+  std::string cgroup_;
+};
+
+constexpr char kTopLevel[] =
+    "keepalive = { idle = 25, interval = 5, count = 4 }\n"
+    "buffers = { receive = \"128KiB\", send = \"64KiB\" }\n"
+    "tcp = { user_timeout = \"15s\", nodelay = true }\n";
+
+void expect_top_level(const std::map<std::string, SocketReport>& sockets, const std::string& out) {
+  for (const char* label : {"listener", "client", "accepted"}) {
+    ASSERT_TRUE(sockets.count(label)) << out;
+    const SocketReport& s = sockets.at(label);
+    EXPECT_EQ(s.at("keepalive"), 1) << label;
+    EXPECT_EQ(s.at("idle"), 25) << label;
+    EXPECT_EQ(s.at("interval"), 5) << label;
+    EXPECT_EQ(s.at("count"), 4) << label;
+    EXPECT_EQ(s.at("rcvbuf"), 2 * 131072) << label;
+    EXPECT_EQ(s.at("sndbuf"), 2 * 65536) << label;
+    EXPECT_EQ(s.at("user_timeout"), 15000) << label;
+    EXPECT_EQ(s.at("nodelay"), 1) << label;
+  }
+}
+
+TEST_F(KernelEngineTest, Python3ListenerClientAndAcceptedGetTheTopLevel) {
+  const ProgramResult attached = attach(kTopLevel);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{}, {"-6"}}) {
+    std::vector<std::string> argv = {kPython, socket_report_script()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const ProgramResult result = run_program(in_cgroup(argv));
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    expect_top_level(parse_probe_output(result.out), result.out);
+  }
+  // Outside the cgroup: untouched.
+  const ProgramResult outside = run_program({kPython, socket_report_script()});
+  EXPECT_THAT(outside.out, HasSubstr("client keepalive=0"));
+}
+
+TEST_F(KernelEngineTest, RunWithTheEngineAttachesToATransientCgroupAndRemovesIt) {
+  const std::string config = write_config("run.toml", kTopLevel);
+  const ProgramResult result =
+      run_program({SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", config, "--", kPython, socket_report_script()});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.err, "");
+  expect_top_level(parse_probe_output(result.out), result.out);
+  // Its exit status and signals, as the other runs give them.
+  EXPECT_EQ(run_program({SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", config, "--", "/bin/sh", "-c", "exit 7"})
+                .exit_status,
+            7);
+  EXPECT_EQ(run_program({SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", config, "--", "/bin/sh", "-c",
+                         "kill -TERM $$"})
+                .exit_status,
+            128 + SIGTERM);
+  const ProgramResult missing =
+      run_program({SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", config, "--", "/nonexistent/program"});
+  EXPECT_EQ(missing.exit_status, 127);
+  EXPECT_THAT(missing.err, HasSubstr("/nonexistent/program"));
+  // Nothing of the transient cgroups stays.
+  const ProgramResult left = run_program({"/bin/sh", "-c", "ls /sys/fs/bpf/sockshim 2>/dev/null; find " +
+                                                               bpf_engine::cgroup2_mount() +
+                                                               " -maxdepth 3 -name 'sockshim-run-*'"});
+  EXPECT_EQ(left.out, "");
+}
+
+// Rules by address prefix and by port: the longest prefix's region, and a
+// listener's port.
+TEST_F(KernelEngineTest, RulesByAddressPrefixAndPort) {
+  const ProgramResult attached = attach(
+      "tcp = { user_timeout = \"3s\" }\n"
+      "[[rule]]\nname = \"loopback\"\nmatch = { direction = \"connect\", remote = [\"127.0.0.0/8\"] }\n"
+      "tcp = { user_timeout = \"5s\" }\n"
+      "[[rule]]\nname = \"one host\"\nmatch = { direction = \"connect\", remote = [\"127.0.0.2\"] }\n"
+      "tcp = { user_timeout = \"7s\" }\n"
+      "[[rule]]\nname = \"service port\"\nmatch = { direction = \"listen\", port = \"41000-41999\" }\n"
+      "keepalive = { idle = 77 }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const char* script = R"(
+import socket
+def ut(s): return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT)
+def idle(s): return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE)
+server = socket.socket()
+for port in range(41000, 42000):
+    try:
+        server.bind(("0.0.0.0", port)); break
+    except OSError: pass
+server.listen()
+other = socket.socket(); other.bind(("0.0.0.0", 0)); other.listen()
+for host in ["127.0.0.1", "127.0.0.2"]:
+    c = socket.create_connection((host, server.getsockname()[1]))
+    print(host, "user_timeout", ut(c))
+print("service listener idle", idle(server), "ka", server.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+print("other listener idle", idle(other), "ka", other.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+a, _ = server.accept()
+print("accepted idle", idle(a))
+)";
+  const ProgramResult result = run_program(in_cgroup({kPython, "-c", script}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("127.0.0.1 user_timeout 5000"));
+  EXPECT_THAT(result.out, HasSubstr("127.0.0.2 user_timeout 7000"));
+  EXPECT_THAT(result.out, HasSubstr("service listener idle 77 ka 1"));
+  EXPECT_THAT(result.out, HasSubstr("other listener idle 7200 ka 0"));
+  EXPECT_THAT(result.out, HasSubstr("accepted idle 77"));
+}
+
+// curl, read from outside the process while it waits for an answer.
+TEST_F(KernelEngineTest, CurlsSocketHasTheConfiguredValues) {
+  SKIP_WITHOUT_PROGRAM("curl", "curl");
+  const ProgramResult attached = attach(kTopLevel);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(server, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(listen(server, 4), 0);  // never answers: curl waits
+  getsockname(server, reinterpret_cast<sockaddr*>(&address), &length);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/";
+  ChildProcess child(in_cgroup({find_in_path("curl"), "-s", "--max-time", "120", url}), {});
+  std::optional<InspectedSocket> found;
+  eventually([&] {
+    std::vector<InspectedSocket> sockets;
+    std::string error;
+    if (!inspect_process_sockets(child.pid(), &sockets, &error)) return false;
+    for (const InspectedSocket& socket : sockets) {
+      if (!socket.remote.empty() && !socket.listening) found = socket;
+    }
+    return found.has_value();
+  });
+  kill(child.pid(), SIGTERM);
+  child.finish();
+  close(server);
+  ASSERT_TRUE(found.has_value()) << "curl never connected";
+  EXPECT_EQ(found->receive_buffer, 2 * 131072);
+  EXPECT_EQ(found->send_buffer, 2 * 65536);
+  EXPECT_EQ(found->user_timeout_ms, 15000);
+  EXPECT_EQ(found->keepalive_count, 4);
+}
+
+// Detach leaves no program, link or pin behind, as bpftool sees it.
+TEST_F(KernelEngineTest, DetachLeavesNothingBehind) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  const ProgramResult attached = attach(kTopLevel);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const std::string bpftool = find_in_path("bpftool");
+  const ProgramResult shown = run_program({bpftool, "cgroup", "show", cgroup_});
+  ASSERT_THAT(shown.out, HasSubstr("sock_ops"));
+  const std::string program_id = shown.out.substr(shown.out.find_first_of("0123456789", shown.out.find('\n')));
+  const std::string id = program_id.substr(0, program_id.find_first_not_of("0123456789"));
+  ASSERT_EQ(run_program({bpftool, "prog", "show", "id", id}).exit_status, 0);
+  struct stat status;
+  ASSERT_EQ(stat(cgroup_.c_str(), &status), 0);
+  const std::string pins = "/sys/fs/bpf/sockshim/" + std::to_string(status.st_ino);
+  ASSERT_EQ(access(pins.c_str(), F_OK), 0);
+
+  const ProgramResult detached = run_program({SOCKSHIM_CLI_PATH, "detach", cgroup_});
+  ASSERT_EQ(detached.exit_status, 0) << detached.err;
+  EXPECT_THAT(run_program({bpftool, "cgroup", "show", cgroup_}).out, Not(HasSubstr("sock_ops")));
+  EXPECT_NE(access(pins.c_str(), F_OK), 0);
+  // The kernel frees a program once its last reference (the link) is gone.
+  EXPECT_TRUE(eventually([&] { return run_program({bpftool, "prog", "show", "id", id}).exit_status != 0; }));
+  // Attaching again replaces nothing and works from scratch.
+  const ProgramResult again = run_program({SOCKSHIM_CLI_PATH, "detach", cgroup_});
+  EXPECT_NE(again.exit_status, 0);
+  EXPECT_THAT(again.err, HasSubstr("not attached"));
+}
+
+// A second attach replaces the config: the maps are rewritten, no second
+// program is attached.
+TEST_F(KernelEngineTest, AttachingAgainReplacesTheConfig) {
+  ASSERT_EQ(attach(kTopLevel).exit_status, 0);
+  const ProgramResult second = attach("tcp = { user_timeout = \"9s\" }\n");
+  ASSERT_EQ(second.exit_status, 0) << second.err;
+  const ProgramResult result = run_program(in_cgroup({kPython, socket_report_script()}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  const auto sockets = parse_probe_output(result.out);
+  ASSERT_TRUE(sockets.count("client")) << result.out;
+  EXPECT_EQ(sockets.at("client").at("user_timeout"), 9000);
+  EXPECT_EQ(sockets.at("client").at("keepalive"), 0);  // the first config's keepalive is gone
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  const ProgramResult shown = run_program({find_in_path("bpftool"), "cgroup", "show", cgroup_});
+  EXPECT_EQ(std::count(shown.out.begin(), shown.out.end(), '\n'), 2) << shown.out;  // header and one program
+}
+
+}  // namespace
+}  // namespace sockshim::testing
