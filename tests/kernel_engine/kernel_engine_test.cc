@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <string>
 
 #include "bpf_engine/cgroup_facts.h"
@@ -257,6 +258,158 @@ TEST_F(KernelEngineTest, AttachingAgainReplacesTheConfig) {
   SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
   const ProgramResult shown = run_program({find_in_path("bpftool"), "cgroup", "show", cgroup_});
   EXPECT_EQ(std::count(shown.out.begin(), shown.out.end(), '\n'), 2) << shown.out;  // header and one program
+}
+
+
+// "wscale:S,R" of the established socket whose local port is |port|: R.
+std::optional<int> receive_window_scale(int port) {
+  const ProgramResult ss =
+      run_program({"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
+  std::smatch match;
+  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
+  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
+  return std::stoi(match[2]);
+}
+
+// The window scale offered in the SYN (client) and the SYN-ACK (accepted,
+// from its listener's buffer) proves the buffer was set before either.
+TEST_F(KernelEngineTest, TheWindowScaleShowsTheBuffersCameFirst) {
+  SKIP_WITHOUT_PROGRAM("ss", "iproute2");
+  for (auto [buffer, scale] : {std::pair{"64KiB", 1}, std::pair{"1MiB", 5}}) {
+    const ProgramResult attached = attach(std::string("buffers.receive = \"") + buffer + "\"\n");
+    ASSERT_EQ(attached.exit_status, 0) << attached.err;
+    ChildProcess held(in_cgroup({SOCKPROBE_PATH, "hold"}), {});
+    const HeldConnection ports = read_held_ports(held);
+    ASSERT_NE(ports.client_port, 0);
+    EXPECT_EQ(receive_window_scale(ports.client_port), scale) << buffer << ", client";
+    EXPECT_EQ(receive_window_scale(ports.server_port), scale) << buffer << ", accepted";
+    held.finish();
+  }
+  // Without the engine the default buffer gives a larger scale.
+  ChildProcess plain({SOCKPROBE_PATH, "hold"}, {});
+  const HeldConnection ports = read_held_ports(plain);
+  EXPECT_GT(receive_window_scale(ports.client_port).value_or(0), 5);
+  plain.finish();
+}
+
+// An accept rule for one peer: only the connections from that peer get it.
+// The supervisor refuses accept rules; the kernel sees each accepted
+// connection (PASSIVE_ESTABLISHED).
+TEST_F(KernelEngineTest, AcceptRulePerPeer) {
+  const ProgramResult attached = attach(
+      "tcp = { user_timeout = \"3s\" }\n"
+      "[[rule]]\nname = \"from .2\"\nmatch = { direction = \"accept\", remote = [\"127.0.0.2/32\"] }\n"
+      "tcp = { user_timeout = \"4s\" }\nkeepalive = { idle = 31 }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const char* script = R"(
+import socket
+server = socket.socket(); server.bind(("0.0.0.0", 0)); server.listen()
+for source in ["127.0.0.1", "127.0.0.2"]:
+    c = socket.socket(); c.bind((source, 0)); c.connect(("127.0.0.1", server.getsockname()[1]))
+    a, peer = server.accept()
+    print("from", peer[0], "user_timeout", a.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+          "idle", a.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+          "ka", a.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+)";
+  const ProgramResult result = run_program(in_cgroup({kPython, "-c", script}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("from 127.0.0.1 user_timeout 3000 idle 7200 ka 0"));
+  EXPECT_THAT(result.out, HasSubstr("from 127.0.0.2 user_timeout 4000 idle 31 ka 1"));
+}
+
+class KernelEngineErrorTest : public KernelEngineTest {
+ protected:
+  // No pin directory and no program on the cgroup.
+  void expect_nothing_attached() {
+    EXPECT_EQ(run_program({"/bin/sh", "-c", "ls /sys/fs/bpf/sockshim 2>/dev/null"}).out.find(cgroup_id()),
+              std::string::npos);
+    if (!find_in_path("bpftool").empty()) {
+      EXPECT_THAT(run_program({find_in_path("bpftool"), "cgroup", "show", cgroup_}).out, Not(HasSubstr("sock_ops")));
+    }
+  }
+  std::string cgroup_id() const {
+    struct stat status;
+    return stat(cgroup_.c_str(), &status) == 0 ? std::to_string(status.st_ino) : "?";
+  }
+  // Exactly one line on stderr, with |words|, exit status 1.
+  static void expect_one_line(const ProgramResult& result, const std::string& words) {
+    EXPECT_EQ(result.exit_status, 1);
+    EXPECT_THAT(result.err, HasSubstr(words));
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+};
+
+TEST_F(KernelEngineErrorTest, ACgroupPathThatDoesNotExist) {
+  const std::string config = write_config("e.toml", kTopLevel);
+  expect_one_line(run_program({SOCKSHIM_CLI_PATH, "attach", cgroup_ + "/missing", "-c", config}),
+                  cgroup_ + "/missing: No such file or directory");
+  expect_nothing_attached();
+}
+
+TEST_F(KernelEngineErrorTest, ADirectoryThatIsNotACgroupV2) {
+  const std::string config = write_config("e.toml", kTopLevel);
+  const ProgramResult result = run_program({SOCKSHIM_CLI_PATH, "attach", scratch_dir(), "-c", config});
+  expect_one_line(result, scratch_dir() + " is not a cgroup v2 directory (cgroup v2 is mounted at " +
+                              bpf_engine::cgroup2_mount() + ")");
+  expect_nothing_attached();
+}
+
+TEST_F(KernelEngineErrorTest, MissingPrivileges) {
+  const std::string config = write_config("e.toml", kTopLevel);
+  expect_one_line(run_program({SOCKSHIM_CLI_PATH, "attach", cgroup_, "-c", config},
+                              {{"SOCKSHIM_TEST_NO_BPF_PRIVILEGES", "1"}}),
+                  "missing privileges: needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (or CAP_SYS_ADMIN)");
+  expect_nothing_attached();
+  // A real unprivileged user.
+  if (!setpriv_accepts({"--reuid=65534", "--regid=65534", "--clear-groups"})) return;
+  chmod(config.c_str(), 0644);
+  chmod(scratch_dir().c_str(), 0755);
+  const ProgramResult nobody = run_program({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                            SOCKSHIM_CLI_PATH, "attach", cgroup_, "-c", config});
+  expect_one_line(nobody, "missing privileges");
+  expect_nothing_attached();
+}
+
+TEST_F(KernelEngineErrorTest, OptionsTheKernelCannotSetAreNamedAndRefusedUnlessSkipped) {
+  const std::string toml =
+      "tcp = { user_timeout = \"6s\" }\nsocket = { linger = 5 }\n"
+      "[[rule]]\nname = \"web\"\nmatch = { direction = \"listen\", port = 8080 }\n"
+      "tcp = { fastopen = 16, defer_accept = \"5s\" }\n";
+  const ProgramResult refused = attach(toml);
+  expect_one_line(refused, "the kernel engine cannot do: top level: socket.linger; rule \"web\": ");
+  EXPECT_THAT(refused.err, HasSubstr("tcp.fastopen"));
+  EXPECT_THAT(refused.err, HasSubstr("tcp.defer_accept"));
+  EXPECT_THAT(refused.err, HasSubstr("--skip-unsupported"));
+  expect_nothing_attached();
+  const ProgramResult skipped = attach(toml, {"--skip-unsupported"});
+  ASSERT_EQ(skipped.exit_status, 0) << skipped.err;
+  const ProgramResult result = run_program(in_cgroup({kPython, socket_report_script()}));
+  EXPECT_THAT(result.out, HasSubstr("user_timeout=6000"));
+}
+
+TEST_F(KernelEngineErrorTest, ProgramGlobsAreRefused) {
+  const ProgramResult refused =
+      attach("[[rule]]\nname = \"py\"\nmatch = { program = \"py*\" }\ntcp = { user_timeout = 1000 }\n");
+  expect_one_line(refused, "rule \"py\": program glob \"py*\"");
+  expect_nothing_attached();
+}
+
+// A program rule matches the task's name (comm) at connect and listen.
+TEST_F(KernelEngineTest, ProgramRulesMatchTheTaskName) {
+  const ProgramResult attached = attach(
+      "tcp = { user_timeout = \"3s\" }\n"
+      "[[rule]]\nname = \"python\"\nmatch = { program = \"python3\" }\ntcp = { user_timeout = \"8s\" }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const ProgramResult python = run_program(in_cgroup({kPython, socket_report_script()}));
+  ASSERT_EQ(python.exit_status, 0) << python.err;
+  EXPECT_EQ(parse_probe_output(python.out).at("client").at("user_timeout"), 8000) << python.out;
+  EXPECT_EQ(parse_probe_output(python.out).at("listener").at("user_timeout"), 8000) << python.out;
+  // Another program (task name "sockprobe") in the same cgroup.
+  const ProgramResult other = run_program(in_cgroup({SOCKPROBE_PATH, "pair"}));
+  ASSERT_EQ(other.exit_status, 0) << other.err;
+  const auto sockets = parse_probe_output(other.out);
+  ASSERT_TRUE(sockets.count("client")) << other.out;
+  EXPECT_EQ(sockets.at("client").at("user_timeout"), 3000) << other.out;
 }
 
 }  // namespace
