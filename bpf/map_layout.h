@@ -72,6 +72,30 @@ struct sockshim_option_list {
 #define SOCKSHIM_LISTS_PER_GENERATION 1024
 #define SOCKSHIM_MAX_LISTS (SOCKSHIM_GENERATIONS * SOCKSHIM_LISTS_PER_GENERATION)
 
+/* socket_lists: per generation, program, family and protocol, 1 + the
+ * option list socket() gives (its enforced options are enforced from the
+ * socket's creation on); 0: none. */
+#define SOCKSHIM_MAX_PROGRAMS 256
+#define SOCKSHIM_SOCKET_LISTS (SOCKSHIM_GENERATIONS * SOCKSHIM_MAX_PROGRAMS * 4)
+static inline __u32 sockshim_socket_list_index(__u32 generation, __u32 program, __u32 ipv6, __u32 udp) {
+  return ((generation * SOCKSHIM_MAX_PROGRAMS + program) * 2 + ipv6) * 2 + udp;
+}
+
+/* socket_state: per-socket storage (cloned to accepted sockets). What the
+ * program set itself (the untouched rule), and the lists applied to it,
+ * whose enforced options its own setsockopt does not change. */
+#define SOCKSHIM_REMEMBERED_OPTIONS 16
+struct sockshim_socket_state {
+  __u32 list;           /* 1 + the list applied at connect/listen/accept; 0: none yet */
+  __u32 inherited_list; /* accepted: 1 + its listener's list */
+  __u32 udp_done;       /* UDP: the list was applied once */
+  __u32 count;          /* used entries of set_by_program */
+  struct {
+    __s32 level;
+    __s32 name;
+  } set_by_program[SOCKSHIM_REMEMBERED_OPTIONS];
+};
+
 /* engine_state: one element. */
 struct sockshim_engine_state {
   __u32 generation;

@@ -16,6 +16,8 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -53,14 +55,42 @@ struct {
   __type(value, struct sockshim_option_list);
 } option_lists SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, SOCKSHIM_SOCKET_LISTS);
+  __type(key, __u32);
+  __type(value, __u32);
+} socket_lists SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+  __type(key, int);
+  __type(value, struct sockshim_socket_state);
+} socket_state SEC(".maps");
+
+static __always_inline struct sockshim_engine_state *configured_state(void) {
+  __u32 zero = 0;
+  struct sockshim_engine_state *state = bpf_map_lookup_elem(&engine_state, &zero);
+  return state && state->configured ? state : 0;
+}
+
+/* The config index of the current task's name (0: a name no rule gives). */
+static __always_inline __u32 current_program(__u32 generation) {
+  struct sockshim_program_key name = {.generation = generation};
+  if (bpf_get_current_comm(name.comm, sizeof name.comm) != 0) return 0;
+  __u32 *index = bpf_map_lookup_elem(&programs, &name);
+  return index ? *index : 0;
+}
+
 /* The option list of (direction, family, protocol, port, address); null
  * when no config is written. |with_program|: the current task is the
  * program (connect, listen), so its name selects the config narrowed to it. */
 static __always_inline struct sockshim_option_list *find_list(__u32 direction, int ipv6, int udp, __u32 port,
-                                                              const __u32 *address_words, int with_program) {
-  __u32 zero = 0;
-  struct sockshim_engine_state *state = bpf_map_lookup_elem(&engine_state, &zero);
-  if (!state || !state->configured) return 0;
+                                                              const __u32 *address_words, int with_program,
+                                                              __u32 *found_index) {
+  struct sockshim_engine_state *state = configured_state();
+  if (!state) return 0;
   __u32 generation = state->generation & 1;
   __u32 table = SOCKSHIM_TABLE(direction, ipv6, udp);
 
@@ -70,14 +100,7 @@ static __always_inline struct sockshim_option_list *find_list(__u32 direction, i
   if (!classes) return 0;
   __u16 port_class = classes->class_of[port_index % SOCKSHIM_PORTS_PER_ELEMENT];
 
-  __u32 program = 0;
-  if (with_program) {
-    struct sockshim_program_key name = {.generation = generation};
-    if (bpf_get_current_comm(name.comm, sizeof name.comm) == 0) {
-      __u32 *index = bpf_map_lookup_elem(&programs, &name);
-      if (index) program = *index;
-    }
-  }
+  __u32 program = with_program ? current_program(generation) : 0;
 
   struct sockshim_region_key key = {};
   key.generation = generation;
@@ -93,18 +116,48 @@ static __always_inline struct sockshim_option_list *find_list(__u32 direction, i
   }
   __u32 *list_index = bpf_map_lookup_elem(&regions, &key);
   if (!list_index) return 0;
+  *found_index = *list_index;
   return bpf_map_lookup_elem(&option_lists, list_index);
 }
 
+/* Whether the program set (level, name) itself. */
+static __always_inline int set_by_program(const struct sockshim_socket_state *socket, __s32 level, __s32 name) {
+  if (!socket) return 0;
+  for (__u32 i = 0; i < SOCKSHIM_REMEMBERED_OPTIONS; ++i) {
+    if (i >= socket->count) break;
+    if (socket->set_by_program[i].level == level && socket->set_by_program[i].name == name) return 1;
+  }
+  return 0;
+}
+
+/* Whether list |index_plus_one| enforces (level, name). */
+static __always_inline int list_enforces(__u32 index_plus_one, __s32 level, __s32 name) {
+  if (index_plus_one == 0) return 0;
+  __u32 index = index_plus_one - 1;
+  struct sockshim_option_list *list = bpf_map_lookup_elem(&option_lists, &index);
+  if (!list) return 0;
+  for (__u32 i = 0; i < SOCKSHIM_MAX_OPTIONS; ++i) {
+    if (i >= list->count) break;
+    if (list->items[i].level == level && list->items[i].name == name)
+      return (list->items[i].flags & SOCKSHIM_OPTION_ENFORCED) != 0;
+  }
+  return 0;
+}
+
 /* Sets each option of |list| on the socket of |ctx| (bpf_setsockopt takes
- * sock_ops and sock_addr contexts alike). */
-#define REPLAY(ctx, list)                                                                   \
+ * sock_ops and sock_addr contexts alike), but socket()'s options that the
+ * program set itself (|socket|), unless enforced: the untouched rule. */
+#define REPLAY(ctx, list, socket)                                                           \
   do {                                                                                      \
     for (__u32 i = 0; i < SOCKSHIM_MAX_OPTIONS; ++i) {                                      \
       if (i >= (list)->count) break;                                                        \
       struct sockshim_planned_option *option = &(list)->items[i];                           \
       __u32 length = option->length;                                                        \
       if (length == 0 || length > sizeof option->value) continue;                           \
+      if ((option->flags & (SOCKSHIM_OPTION_AT_SOCKET | SOCKSHIM_OPTION_ENFORCED)) ==       \
+              SOCKSHIM_OPTION_AT_SOCKET &&                                                  \
+          set_by_program((socket), option->level, option->name))                            \
+        continue;                                                                           \
       /* 1..16 in a form the verifier can bound */                                          \
       bpf_setsockopt((ctx), option->level, option->name, option->value, ((length - 1) & 15) + 1); \
     }                                                                                       \
@@ -152,9 +205,60 @@ int sockshim_sock_ops(struct bpf_sock_ops *skops) {
     address[0] = direction == SOCKSHIM_LISTEN ? local4 : remote4;
     address[1] = address[2] = address[3] = 0;
   }
-  struct sockshim_option_list *list = find_list(direction, ipv6, 0, port, address, with_program);
+  __u32 list_index = 0;
+  struct sockshim_option_list *list = find_list(direction, ipv6, 0, port, address, with_program, &list_index);
   if (!list) return 1;
-  REPLAY(skops, list);
+  struct bpf_sock *sk = skops->sk;
+  struct sockshim_socket_state *socket = 0;
+  if (sk) socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+  REPLAY(skops, list, socket);
+  if (socket) {
+    if (direction == SOCKSHIM_ACCEPT) {
+      socket->inherited_list = socket->list; /* cloned from its listener */
+      socket->count = 0;                     /* the listener's own calls were not this socket's */
+    }
+    socket->list = list_index + 1;
+  }
+  return 1;
+}
+
+/* The program's own setsockopt, before the kernel's: remembered (the
+ * untouched rule), or, for an option the config enforces on this socket,
+ * answered with success and not passed on. */
+SEC("cgroup/setsockopt")
+int sockshim_setsockopt(struct bpf_sockopt *ctx) {
+  struct bpf_sock *sk = ctx->sk;
+  /* Over a page the program sees only the first: pass the call on as it is. */
+  if (ctx->optlen > 4096) ctx->optlen = 0;
+  if (!sk) return 1;
+  if (sk->family != AF_INET && sk->family != AF_INET6) return 1;
+  if (sk->protocol != IPPROTO_TCP && sk->protocol != IPPROTO_UDP) return 1;
+  struct sockshim_engine_state *state = configured_state();
+  if (!state) return 1;
+  struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+  if (!socket) return 1;
+  __s32 level = ctx->level;
+  __s32 name = ctx->optname;
+  int enforced;
+  if (socket->list || socket->inherited_list) {
+    enforced = list_enforces(socket->list, level, name) || list_enforces(socket->inherited_list, level, name);
+  } else {
+    __u32 generation = state->generation & 1;
+    __u32 index = sockshim_socket_list_index(generation, current_program(generation) & (SOCKSHIM_MAX_PROGRAMS - 1),
+                                             sk->family == AF_INET6, sk->protocol == IPPROTO_UDP);
+    __u32 *list = bpf_map_lookup_elem(&socket_lists, &index);
+    enforced = list && list_enforces(*list, level, name);
+  }
+  if (enforced) {
+    ctx->optlen = -1; /* the kernel's handler is skipped; the call succeeds */
+    return 1;
+  }
+  __u32 count = socket->count;
+  if (count < SOCKSHIM_REMEMBERED_OPTIONS && !set_by_program(socket, level, name)) {
+    socket->set_by_program[count & (SOCKSHIM_REMEMBERED_OPTIONS - 1)].level = level;
+    socket->set_by_program[count & (SOCKSHIM_REMEMBERED_OPTIONS - 1)].name = name;
+    socket->count = count + 1;
+  }
   return 1;
 }
 

@@ -24,8 +24,10 @@ namespace {
 constexpr char kBpfFs[] = "/sys/fs/bpf";
 
 // The pinned objects, by file name.
-constexpr const char* kMapPins[] = {"engine_state", "port_classes", "programs", "regions", "option_lists"};
+constexpr const char* kMapPins[] = {"engine_state", "port_classes", "programs", "regions", "option_lists",
+                                    "socket_lists"};
 constexpr char kLinkPin[] = "link_sock_ops";
+constexpr char kSetsockoptLinkPin[] = "link_setsockopt";
 
 std::string with_errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -42,6 +44,7 @@ bool ensure_bpffs(std::string* error) {
 
 void remove_pins(const std::string& directory) {
   unlink((directory + "/" + kLinkPin).c_str());
+  unlink((directory + "/" + kSetsockoptLinkPin).c_str());
   for (const char* name : kMapPins) unlink((directory + "/" + name).c_str());
   rmdir(directory.c_str());
 }
@@ -75,7 +78,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
   Descriptors open;
   MapDescriptors descriptors;
   int* map_fds[] = {&descriptors.engine_state, &descriptors.port_classes, &descriptors.programs,
-                    &descriptors.regions, &descriptors.option_lists};
+                    &descriptors.regions, &descriptors.option_lists, &descriptors.socket_lists};
 
   // Attached already: a new config is a map update.
   if (access((directory + "/" + kLinkPin).c_str(), F_OK) == 0) {
@@ -98,10 +101,10 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
                         "; the engine needs Linux 5.15+ with cgroup sock_ops)");
     return false;
   }
-  open.fds = {objects.sock_ops_program, objects.engine_state, objects.port_classes, objects.programs,
-              objects.regions, objects.option_lists};
+  open.fds = {objects.sock_ops_program, objects.setsockopt_program, objects.engine_state, objects.port_classes,
+              objects.programs, objects.regions, objects.option_lists, objects.socket_lists};
   descriptors = MapDescriptors{objects.engine_state, objects.port_classes, objects.programs, objects.regions,
-                               objects.option_lists};
+                               objects.option_lists, objects.socket_lists};
   if (!write_maps(descriptors, maps, error)) return false;
 
   const int cgroup_fd = ::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -122,17 +125,27 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
       return false;
     }
   }
-  const int link = link_create(objects.sock_ops_program, cgroup_fd, BPF_CGROUP_SOCK_OPS);
-  if (link < 0) {
-    *error = with_errno("cannot attach to " + cgroup);
-    remove_pins(directory);
-    return false;
-  }
-  open.fds.push_back(link);
-  if (object_pin(link, (directory + "/" + kLinkPin).c_str()) != 0) {
-    *error = with_errno("cannot pin " + directory + "/" + kLinkPin);
-    remove_pins(directory);
-    return false;
+  // The program's own setsockopt first, so that no call between the two
+  // links goes unseen once sockets are tuned.
+  const struct {
+    int program;
+    int attach_type;
+    const char* pin;
+  } links[] = {{objects.setsockopt_program, BPF_CGROUP_SETSOCKOPT, kSetsockoptLinkPin},
+               {objects.sock_ops_program, BPF_CGROUP_SOCK_OPS, kLinkPin}};
+  for (const auto& wanted : links) {
+    const int link = link_create(wanted.program, cgroup_fd, wanted.attach_type);
+    if (link < 0) {
+      *error = with_errno("cannot attach to " + cgroup);
+      remove_pins(directory);
+      return false;
+    }
+    open.fds.push_back(link);
+    if (object_pin(link, (directory + "/" + wanted.pin).c_str()) != 0) {
+      *error = with_errno("cannot pin " + directory + "/" + wanted.pin);
+      remove_pins(directory);
+      return false;
+    }
   }
   return true;
 }

@@ -95,7 +95,7 @@ std::string programs_do_not_load() {
     return std::string("the kernel refused the engine's programs (") + step + ": " + std::strerror(-result) +
            "); the engine needs Linux 5.15 or later (BPF_PROG_TYPE_SYSCALL) with cgroup sock_ops";
   }
-  for (int fd : {objects.sock_ops_program, objects.engine_state, objects.port_classes, objects.programs,
+  for (int fd : {objects.sock_ops_program, objects.setsockopt_program, objects.socket_lists, objects.engine_state, objects.port_classes, objects.programs,
                  objects.regions, objects.option_lists}) {
     close(fd);
   }

@@ -199,7 +199,12 @@ PlannedList plan(const CompiledPolicy& compiled, const PolicySummary& summary, c
   const Endpoint at_address = endpoint_of(address, kind.ipv6, port);
   uint32_t enforced = 0;
   std::vector<RecordedOption> recorded;
-  if (direction == SOCKSHIM_CONNECT) {
+  if (direction < 0) {  // socket() alone
+    RecordingSocketOps ops(kind, wildcard, Endpoint(), wildcard);
+    SocketEngine engine(ops, compiled, summary, program);
+    enforced |= engine.created(RecordingSocketOps::kSocket, kind).enforced;
+    recorded = ops.recorded();
+  } else if (direction == SOCKSHIM_CONNECT) {
     RecordingSocketOps ops(kind, wildcard, at_address, wildcard);
     SocketEngine engine(ops, compiled, summary, program);
     enforced |= engine.created(RecordingSocketOps::kSocket, kind).enforced;
@@ -286,6 +291,19 @@ bool compile_maps(const Policy& policy, CompiledMaps* maps, std::string* error) 
     const CompiledPolicy compiled(for_program(policy, name.c_str()));
     PolicySummary summary;
     summarise(compiled.policy(), name.c_str(), &summary);
+    auto list_index = [&](const PlannedList& list) {
+      auto [found, inserted] = list_of_bytes.emplace(list_bytes(list), static_cast<uint32_t>(maps->lists.size()));
+      if (inserted) maps->lists.push_back(list);
+      return found->second;
+    };
+    auto& socket_lists = maps->socket_lists.emplace_back();
+    for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
+      for (int udp = 0; udp < 2; ++udp) {
+        const uint8_t none[16] = {};
+        socket_lists[ipv6][udp] =
+            1 + list_index(plan(compiled, summary, name.c_str(), -1, SocketKind{ipv6 != 0, udp != 0}, none, 0));
+      }
+    }
     for (int direction = SOCKSHIM_CONNECT; direction <= SOCKSHIM_ACCEPT; ++direction) {
       for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
         const int udp = 0;  // TCP: the sock_ops events
@@ -300,16 +318,13 @@ bool compile_maps(const Policy& policy, CompiledMaps* maps, std::string* error) 
           for (size_t port_class = 0; port_class < representatives.size(); ++port_class) {
             const PlannedList list = plan(compiled, summary, name.c_str(), direction, SocketKind{ipv6 != 0, udp != 0},
                                           address->bytes, representatives[port_class]);
-            auto [found, inserted] =
-                list_of_bytes.emplace(list_bytes(list), static_cast<uint32_t>(maps->lists.size()));
-            if (inserted) maps->lists.push_back(list);
             Region region;
             region.table = static_cast<uint8_t>(table);
             region.program = static_cast<uint8_t>(program);
             region.port_class = static_cast<uint16_t>(port_class);
             std::memcpy(region.address, prefix.bytes, sizeof region.address);
             region.prefix_bits = prefix.bits;
-            region.list = found->second;
+            region.list = list_index(list);
             maps->regions.push_back(region);
           }
         }

@@ -12,6 +12,7 @@
 // no longer prefix covers: every address of the region gets that answer.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ struct CompiledMaps {
   std::vector<uint16_t> port_classes[SOCKSHIM_TABLES];  // 65536 each
   std::vector<PlannedList> lists;                        // distinct
   std::vector<Region> regions;
+  // By program, [ipv6][udp]: 1 + the list socket() gives; 0: none.
+  std::vector<std::array<std::array<uint32_t, 2>, 2>> socket_lists;
 };
 
 // The maps for |policy|, which the engine can do whole (unsupported_by_bpf

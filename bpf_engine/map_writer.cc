@@ -100,6 +100,17 @@ bool write_maps(const MapDescriptors& descriptors, const CompiledMaps& maps, std
     if (map_update(descriptors.regions, &key, &index) != 0) return failed("writing the address regions", error);
   }
 
+  for (size_t program = 0; program < maps.socket_lists.size(); ++program) {
+    for (uint32_t ipv6 = 0; ipv6 < 2; ++ipv6) {
+      for (uint32_t udp = 0; udp < 2; ++udp) {
+        const uint32_t key = sockshim_socket_list_index(generation, static_cast<uint32_t>(program), ipv6, udp);
+        const uint32_t list = maps.socket_lists[program][ipv6][udp];
+        const uint32_t value = list == 0 ? 0 : generation * SOCKSHIM_LISTS_PER_GENERATION + list;
+        if (map_update(descriptors.socket_lists, &key, &value) != 0) return failed("writing socket()'s lists", error);
+      }
+    }
+  }
+
   const bool had_config = state.configured != 0;
   state.generation = generation;
   state.configured = 1;

@@ -17,6 +17,7 @@ struct MapDescriptors {
   int programs = -1;
   int regions = -1;
   int option_lists = -1;
+  int socket_lists = -1;
 };
 
 // False with |error| (the bpf() call that failed and why).

@@ -13,11 +13,13 @@ extern "C" {
 /* Descriptors of the loaded programs and maps; the caller closes them. */
 struct sockshim_bpf_objects {
   int sock_ops_program;
+  int setsockopt_program;
   int engine_state;
   int port_classes;
   int programs;
   int regions;
   int option_lists;
+  int socket_lists;
 };
 
 /* 0, or -errno with |*error| saying which step failed. */

@@ -233,7 +233,9 @@ TEST_F(KernelEngineTest, DetachLeavesNothingBehind) {
 
   const ProgramResult detached = run_program({SOCKSHIM_CLI_PATH, "detach", cgroup_});
   ASSERT_EQ(detached.exit_status, 0) << detached.err;
-  EXPECT_THAT(run_program({bpftool, "cgroup", "show", cgroup_}).out, Not(HasSubstr("sock_ops")));
+  const ProgramResult after = run_program({bpftool, "cgroup", "show", cgroup_});
+  EXPECT_THAT(after.out, Not(HasSubstr("sock_ops")));
+  EXPECT_THAT(after.out, Not(HasSubstr("setsockopt")));
   EXPECT_NE(access(pins.c_str(), F_OK), 0);
   // The kernel frees a program once its last reference (the link) is gone.
   EXPECT_TRUE(eventually([&] { return run_program({bpftool, "prog", "show", "id", id}).exit_status != 0; }));
@@ -257,7 +259,14 @@ TEST_F(KernelEngineTest, AttachingAgainReplacesTheConfig) {
   EXPECT_EQ(sockets.at("client").at("keepalive"), 0);  // the first config's keepalive is gone
   SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
   const ProgramResult shown = run_program({find_in_path("bpftool"), "cgroup", "show", cgroup_});
-  EXPECT_EQ(std::count(shown.out.begin(), shown.out.end(), '\n'), 2) << shown.out;  // header and one program
+  // One program at each hook, as after the first attach.
+  auto count = [&](const std::string& word) {
+    size_t n = 0;
+    for (size_t at = shown.out.find(word); at != std::string::npos; at = shown.out.find(word, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("sockshim_sock_ops"), 1u) << shown.out;
+  EXPECT_EQ(count("sockshim_setsockopt"), 1u) << shown.out;
 }
 
 
@@ -410,6 +419,127 @@ TEST_F(KernelEngineTest, ProgramRulesMatchTheTaskName) {
   const auto sockets = parse_probe_output(other.out);
   ASSERT_TRUE(sockets.count("client")) << other.out;
   EXPECT_EQ(sockets.at("client").at("user_timeout"), 3000) << other.out;
+}
+
+
+// The first connected socket |pid| has, read from outside the process.
+std::optional<InspectedSocket> connected_socket(pid_t pid, const std::string& remote) {
+  std::optional<InspectedSocket> found;
+  eventually([&] {
+    std::vector<InspectedSocket> sockets;
+    std::string error;
+    if (!inspect_process_sockets(pid, &sockets, &error)) return false;
+    for (const InspectedSocket& socket : sockets) {
+      if (socket.remote == remote && !socket.listening) found = socket;
+    }
+    return found.has_value();
+  });
+  return found;
+}
+
+// curl sets keepalive 60 s/60 s on its socket before connect(): the
+// untouched rule keeps curl's values; enforce replaces them (its own
+// setsockopt succeeds without effect).
+TEST_F(KernelEngineTest, CurlsOwnKeepaliveStaysUnlessEnforced) {
+  SKIP_WITHOUT_PROGRAM("curl", "curl");
+  for (bool enforce : {false, true}) {
+    const ProgramResult attached = attach(std::string("keepalive = { idle = 7, interval = 3, count = 2 }\n") +
+                                          "tcp = { user_timeout = \"11s\" }\n" +
+                                          (enforce ? "enforce = [\"keepalive\"]\n" : ""));
+    ASSERT_EQ(attached.exit_status, 0) << attached.err;
+    const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(bind(server, reinterpret_cast<sockaddr*>(&address), length), 0);
+    ASSERT_EQ(listen(server, 4), 0);
+    getsockname(server, reinterpret_cast<sockaddr*>(&address), &length);
+    const std::string remote = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    ChildProcess child(in_cgroup({find_in_path("curl"), "-s", "--max-time", "120", "http://" + remote + "/"}), {});
+    const std::optional<InspectedSocket> found = connected_socket(child.pid(), remote);
+    kill(child.pid(), SIGTERM);
+    child.finish();
+    close(server);
+    ASSERT_TRUE(found.has_value()) << "curl never connected";
+    EXPECT_EQ(found->keepalive, 1);
+    EXPECT_EQ(found->keepalive_idle_s, enforce ? 7 : 60) << "enforce " << enforce;
+    EXPECT_EQ(found->keepalive_interval_s, enforce ? 3 : 60) << "enforce " << enforce;
+    EXPECT_EQ(found->keepalive_count, 2);  // curl does not set it
+    EXPECT_EQ(found->user_timeout_ms, 11000);
+  }
+}
+
+// A program's own value set before connect() stays; a connect rule's value
+// is set at connect() over it, as the preload does.
+TEST_F(KernelEngineTest, TheUntouchedRuleKeepsTheProgramsOwnValueBeforeConnect) {
+  const ProgramResult attached = attach(
+      "tcp = { user_timeout = \"3s\" }\nkeepalive = { idle = 50 }\n"
+      "[[rule]]\nname = \"loopback\"\nmatch = { direction = \"connect\", remote = [\"127.0.0.0/8\"] }\n"
+      "keepalive = { idle = 60 }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const char* script = R"(
+import socket
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+c = socket.socket()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 1234)
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 99)
+c.connect(server.getsockname())
+print("user_timeout", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+      "idle", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE))
+)";
+  const ProgramResult result = run_program(in_cgroup({kPython, "-c", script}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("user_timeout 1234 idle 60"));
+}
+
+// redis sets keepalive 300 s on every client it accepts: an enforced listen
+// rule's values win on accepted sockets (their per-socket storage is
+// cloned from the listener's).
+TEST_F(KernelEngineTest, EnforcedListenRuleWinsOverRedisOnAcceptedClients) {
+  SKIP_WITHOUT_PROGRAM("redis-server", "redis-server");
+  for (bool enforce : {false, true}) {
+    const int port = 42000 + getpid() % 1000 + (enforce ? 1000 : 0);
+    const ProgramResult attached =
+        attach("[[rule]]\nmatch = { direction = \"listen\", port = " + std::to_string(port) +
+               " }\nkeepalive = { idle = 13, interval = 4, count = 5 }\n" + (enforce ? "enforce = true\n" : ""));
+    ASSERT_EQ(attached.exit_status, 0) << attached.err;
+    ChildProcess redis(in_cgroup({find_in_path("redis-server"), "--port", std::to_string(port), "--bind",
+                                  "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", scratch_dir()}),
+                       {});
+    std::optional<InspectedSocket> accepted;
+    int client = -1;
+    eventually([&] {
+      if (client < 0) {
+        client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<uint16_t>(port));
+        if (connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+          close(client);
+          client = -1;
+          return false;
+        }
+        // A command makes sure redis has set up the client (and its keepalive).
+        char reply[64];
+        if (write(client, "PING\r\n", 6) != 6 || read(client, reply, sizeof reply) <= 0) return false;
+      }
+      std::vector<InspectedSocket> sockets;
+      std::string error;
+      if (!inspect_process_sockets(redis.pid(), &sockets, &error)) return false;
+      for (const InspectedSocket& socket : sockets) {
+        if (!socket.listening && !socket.remote.empty()) accepted = socket;
+      }
+      return accepted.has_value();
+    });
+    if (client >= 0) close(client);
+    kill(redis.pid(), SIGTERM);
+    redis.finish();
+    ASSERT_TRUE(accepted.has_value()) << "redis accepted nothing";
+    EXPECT_EQ(accepted->keepalive_idle_s, enforce ? 13 : 300) << "enforce " << enforce;
+    EXPECT_EQ(accepted->keepalive_count, enforce ? 5 : 3) << "enforce " << enforce;
+  }
 }
 
 }  // namespace
