@@ -88,7 +88,8 @@ static inline __u32 sockshim_socket_list_index(__u32 generation, __u32 program, 
 struct sockshim_socket_state {
   __u32 list;           /* 1 + the list applied at connect/listen/accept; 0: none yet */
   __u32 inherited_list; /* accepted: 1 + its listener's list */
-  __u32 udp_done;       /* UDP: the list was applied once */
+  __u16 udp_done;       /* UDP: the list was applied once */
+  __u16 yielded;        /* a listener of an inner engine's cgroup: its accepted sockets are that engine's */
   __u32 count;          /* used entries of set_by_program */
   struct {
     __s32 level;
@@ -100,6 +101,15 @@ struct sockshim_socket_state {
 struct sockshim_engine_state {
   __u32 generation;
   __u32 configured; /* 0 until the first config is written */
+  __u64 cgroup_id;  /* the cgroup this engine is attached to */
+  __u32 level;      /* its depth below the cgroup v2 root (the root: 0) */
+  __u32 zero;
 };
+
+/* inner_engines: the cgroup ids of the other engines attached on this
+ * host. A task in a cgroup below one of them between it and this engine's
+ * cgroup is that engine's: the innermost config wins. */
+#define SOCKSHIM_MAX_ENGINES 1024
+#define SOCKSHIM_MAX_NESTING 32
 
 #endif

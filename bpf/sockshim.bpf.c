@@ -69,6 +69,25 @@ struct {
   __type(value, struct sockshim_socket_state);
 } socket_state SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, SOCKSHIM_MAX_ENGINES);
+  __type(key, __u64);
+  __type(value, __u32);
+} inner_engines SEC(".maps");
+
+/* Whether the current task is in the cgroup of another engine attached
+ * below this one (or below it): that engine alone tunes its sockets. Only
+ * in process context (not at PASSIVE_ESTABLISHED). */
+static __always_inline int inner_engine_owns_task(const struct sockshim_engine_state *state) {
+  for (__u32 i = 1; i <= SOCKSHIM_MAX_NESTING; ++i) {
+    __u64 id = bpf_get_current_ancestor_cgroup_id(state->level + i);
+    if (id == 0) return 0;
+    if (bpf_map_lookup_elem(&inner_engines, &id)) return 1;
+  }
+  return 0;
+}
+
 static __always_inline struct sockshim_engine_state *configured_state(void) {
   __u32 zero = 0;
   struct sockshim_engine_state *state = bpf_map_lookup_elem(&engine_state, &zero);
@@ -205,12 +224,20 @@ int sockshim_sock_ops(struct bpf_sock_ops *skops) {
     address[0] = direction == SOCKSHIM_LISTEN ? local4 : remote4;
     address[1] = address[2] = address[3] = 0;
   }
-  __u32 list_index = 0;
-  struct sockshim_option_list *list = find_list(direction, ipv6, 0, port, address, with_program, &list_index);
-  if (!list) return 1;
   struct bpf_sock *sk = skops->sk;
   struct sockshim_socket_state *socket = 0;
   if (sk) socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+  struct sockshim_engine_state *state = configured_state();
+  if (!state) return 1;
+  if (direction == SOCKSHIM_ACCEPT) {
+    if (socket && socket->yielded) return 1; /* its listener's engine is an inner one */
+  } else if (inner_engine_owns_task(state)) {
+    if (socket) socket->yielded = 1;
+    return 1;
+  }
+  __u32 list_index = 0;
+  struct sockshim_option_list *list = find_list(direction, ipv6, 0, port, address, with_program, &list_index);
+  if (!list) return 1;
   REPLAY(skops, list, socket);
   if (socket) {
     if (direction == SOCKSHIM_ACCEPT) {
@@ -234,7 +261,7 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
   if (sk->family != AF_INET && sk->family != AF_INET6) return 1;
   if (sk->protocol != IPPROTO_TCP && sk->protocol != IPPROTO_UDP) return 1;
   struct sockshim_engine_state *state = configured_state();
-  if (!state) return 1;
+  if (!state || inner_engine_owns_task(state)) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket) return 1;
   __s32 level = ctx->level;
@@ -261,5 +288,87 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
   }
   return 1;
 }
+
+/* UDP: sock_ops sees TCP only. The events of a UDP socket are its bind()
+ * (the "listen" direction, on the address asked for), its connect() and,
+ * for a socket never bound or connected, its first sendmsg() (socket()'s
+ * options, as the preload sets them at socket()). Each event's list is
+ * applied once per socket. */
+#define UDP_BOUND 1u
+#define UDP_CONNECTED 2u
+#define UDP_SENT 4u
+
+static __always_inline int udp_event(struct bpf_sock_addr *ctx, __u32 direction, int ipv6, const __u32 *address,
+                                     __u32 port) {
+  struct bpf_sock *sk = ctx->sk;
+  if (!sk) return 1;
+  struct sockshim_engine_state *state = configured_state();
+  if (!state || inner_engine_owns_task(state)) return 1;
+  struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+  if (!socket) return 1;
+  __u32 done = direction == SOCKSHIM_LISTEN ? UDP_BOUND : UDP_CONNECTED;
+  if (socket->udp_done & done) return 1;
+  socket->udp_done |= done | UDP_SENT;
+  __u32 list_index = 0;
+  struct sockshim_option_list *list = find_list(direction, ipv6, 1, port, address, 1, &list_index);
+  if (!list) return 1;
+  REPLAY(ctx, list, socket);
+  socket->list = list_index + 1;
+  return 1;
+}
+
+static __always_inline int udp_first_send(struct bpf_sock_addr *ctx, int ipv6) {
+  struct bpf_sock *sk = ctx->sk;
+  if (!sk) return 1;
+  struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+  if (!socket || (socket->udp_done & UDP_SENT)) return 1;
+  struct sockshim_engine_state *state = configured_state();
+  if (!state || inner_engine_owns_task(state)) return 1;
+  socket->udp_done |= UDP_SENT;
+  __u32 generation = state->generation & 1;
+  __u32 index = sockshim_socket_list_index(generation, current_program(generation) & (SOCKSHIM_MAX_PROGRAMS - 1),
+                                           ipv6, 1);
+  __u32 *list_plus_one = bpf_map_lookup_elem(&socket_lists, &index);
+  if (!list_plus_one || *list_plus_one == 0) return 1;
+  __u32 list_index = *list_plus_one - 1;
+  struct sockshim_option_list *list = bpf_map_lookup_elem(&option_lists, &list_index);
+  if (!list) return 1;
+  REPLAY(ctx, list, socket);
+  return 1;
+}
+
+SEC("cgroup/connect4")
+int sockshim_connect4(struct bpf_sock_addr *ctx) {
+  if (ctx->protocol != IPPROTO_UDP) return 1;
+  __u32 address[4] = {ctx->user_ip4, 0, 0, 0};
+  return udp_event(ctx, SOCKSHIM_CONNECT, 0, address, bpf_ntohs((__u16)ctx->user_port));
+}
+
+SEC("cgroup/connect6")
+int sockshim_connect6(struct bpf_sock_addr *ctx) {
+  if (ctx->protocol != IPPROTO_UDP) return 1;
+  __u32 address[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+  return udp_event(ctx, SOCKSHIM_CONNECT, 1, address, bpf_ntohs((__u16)ctx->user_port));
+}
+
+SEC("cgroup/bind4")
+int sockshim_bind4(struct bpf_sock_addr *ctx) {
+  if (ctx->protocol != IPPROTO_UDP) return 1;
+  __u32 address[4] = {ctx->user_ip4, 0, 0, 0};
+  return udp_event(ctx, SOCKSHIM_LISTEN, 0, address, bpf_ntohs((__u16)ctx->user_port));
+}
+
+SEC("cgroup/bind6")
+int sockshim_bind6(struct bpf_sock_addr *ctx) {
+  if (ctx->protocol != IPPROTO_UDP) return 1;
+  __u32 address[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+  return udp_event(ctx, SOCKSHIM_LISTEN, 1, address, bpf_ntohs((__u16)ctx->user_port));
+}
+
+SEC("cgroup/sendmsg4")
+int sockshim_sendmsg4(struct bpf_sock_addr *ctx) { return udp_first_send(ctx, 0); }
+
+SEC("cgroup/sendmsg6")
+int sockshim_sendmsg6(struct bpf_sock_addr *ctx) { return udp_first_send(ctx, 1); }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

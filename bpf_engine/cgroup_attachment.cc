@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bpf_engine/cgroup_attachment.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/magic.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -26,8 +28,36 @@ constexpr char kBpfFs[] = "/sys/fs/bpf";
 // The pinned objects, by file name.
 constexpr const char* kMapPins[] = {"engine_state", "port_classes", "programs", "regions", "option_lists",
                                     "socket_lists"};
-constexpr char kLinkPin[] = "link_sock_ops";
-constexpr char kSetsockoptLinkPin[] = "link_setsockopt";
+// The last link attached: present when the engine is attached whole.
+constexpr char kLinkPin[] = "link_sendmsg6";
+
+constexpr char kEnginesDirectory[] = "/sys/fs/bpf/sockshim";
+constexpr char kInnerEnginesPin[] = "inner_engines";
+
+// Every engine knows the cgroups of all the others (inner_engines): its
+// programs yield to one attached between a task's cgroup and its own.
+// |id|'s engine is added to (or removed from) the others, and theirs to
+// |own_map| when given.
+void introduce_engine(uint64_t id, int own_map, bool add) {
+  DIR* engines = opendir(kEnginesDirectory);
+  if (!engines) return;
+  const uint32_t present = 1;
+  while (const dirent* entry = readdir(engines)) {
+    if (entry->d_name[0] == '.') continue;
+    const uint64_t other = std::strtoull(entry->d_name, nullptr, 10);
+    if (other == 0 || other == id) continue;
+    const int map = object_get((std::string(kEnginesDirectory) + "/" + entry->d_name + "/" + kInnerEnginesPin).c_str());
+    if (map < 0) continue;
+    if (add) {
+      map_update(map, &id, &present);
+      if (own_map >= 0) map_update(own_map, &other, &present);
+    } else {
+      map_delete(map, &id);
+    }
+    close(map);
+  }
+  closedir(engines);
+}
 
 std::string with_errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -43,8 +73,13 @@ bool ensure_bpffs(std::string* error) {
 }
 
 void remove_pins(const std::string& directory) {
-  unlink((directory + "/" + kLinkPin).c_str());
-  unlink((directory + "/" + kSetsockoptLinkPin).c_str());
+  // The links (any file left is a map or a link: each is removed).
+  if (DIR* pins = opendir(directory.c_str())) {
+    while (const dirent* entry = readdir(pins)) {
+      if (entry->d_name[0] != '.') unlinkat(dirfd(pins), entry->d_name, 0);
+    }
+    closedir(pins);
+  }
   for (const char* name : kMapPins) unlink((directory + "/" + name).c_str());
   rmdir(directory.c_str());
 }
@@ -101,10 +136,20 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
                         "; the engine needs Linux 5.15+ with cgroup sock_ops)");
     return false;
   }
-  open.fds = {objects.sock_ops_program, objects.setsockopt_program, objects.engine_state, objects.port_classes,
-              objects.programs, objects.regions, objects.option_lists, objects.socket_lists};
-  descriptors = MapDescriptors{objects.engine_state, objects.port_classes, objects.programs, objects.regions,
+  open.fds = {objects.engine_state, objects.port_classes, objects.programs_by_name,
+              objects.regions, objects.option_lists, objects.socket_lists};
+  for (const sockshim_bpf_program& program : objects.programs) open.fds.push_back(program.fd);
+  descriptors = MapDescriptors{objects.engine_state, objects.port_classes, objects.programs_by_name, objects.regions,
                                objects.option_lists, objects.socket_lists};
+  open.fds.push_back(objects.inner_engines);
+  const uint32_t zero = 0;
+  sockshim_engine_state state{};
+  state.cgroup_id = cgroup_id(cgroup);
+  state.level = static_cast<uint32_t>(cgroup_level(cgroup));
+  if (map_update(objects.engine_state, &zero, &state) != 0) {
+    *error = with_errno("writing the engine's state");
+    return false;
+  }
   if (!write_maps(descriptors, maps, error)) return false;
 
   const int cgroup_fd = ::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -125,24 +170,24 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
       return false;
     }
   }
-  // The program's own setsockopt first, so that no call between the two
-  // links goes unseen once sockets are tuned.
-  const struct {
-    int program;
-    int attach_type;
-    const char* pin;
-  } links[] = {{objects.setsockopt_program, BPF_CGROUP_SETSOCKOPT, kSetsockoptLinkPin},
-               {objects.sock_ops_program, BPF_CGROUP_SOCK_OPS, kLinkPin}};
-  for (const auto& wanted : links) {
-    const int link = link_create(wanted.program, cgroup_fd, wanted.attach_type);
+  if (object_pin(objects.inner_engines, (directory + "/" + kInnerEnginesPin).c_str()) != 0) {
+    *error = with_errno("cannot pin " + directory + "/" + kInnerEnginesPin);
+    remove_pins(directory);
+    return false;
+  }
+  introduce_engine(state.cgroup_id, objects.inner_engines, true);
+  for (const sockshim_bpf_program& program : objects.programs) {
+    const int link = link_create(program.fd, cgroup_fd, program.attach_type);
     if (link < 0) {
       *error = with_errno("cannot attach to " + cgroup);
+      introduce_engine(state.cgroup_id, -1, false);
       remove_pins(directory);
       return false;
     }
     open.fds.push_back(link);
-    if (object_pin(link, (directory + "/" + wanted.pin).c_str()) != 0) {
-      *error = with_errno("cannot pin " + directory + "/" + wanted.pin);
+    if (object_pin(link, (directory + "/" + program.pin).c_str()) != 0) {
+      *error = with_errno("cannot pin " + directory + "/" + program.pin);
+      introduce_engine(state.cgroup_id, -1, false);
       remove_pins(directory);
       return false;
     }
@@ -164,6 +209,7 @@ bool detach_from_cgroup(const std::string& cgroup, std::string* error) {
     *error = "sockshim is not attached to " + cgroup + " (no " + directory + ")";
     return false;
   }
+  introduce_engine(cgroup_id(cgroup), -1, false);
   remove_pins(directory);
   if (access(directory.c_str(), F_OK) == 0) {
     *error = with_errno("cannot remove " + directory);

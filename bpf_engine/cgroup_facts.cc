@@ -54,6 +54,18 @@ uint64_t cgroup_id(const std::string& path) {
   return stat(path.c_str(), &status) == 0 ? status.st_ino : 0;
 }
 
+int cgroup_level(const std::string& path) {
+  char resolved[4096], root[4096];
+  const std::string mount = cgroup2_mount();
+  if (mount.empty() || !realpath(path.c_str(), resolved) || !realpath(mount.c_str(), root)) return -1;
+  const std::string relative = resolved;
+  const std::string base = root;
+  if (relative.compare(0, base.size(), base) != 0) return -1;
+  int level = 0;
+  for (size_t i = base.size(); i < relative.size(); ++i) level += relative[i] == '/';
+  return level;
+}
+
 std::string own_cgroup2_directory() {
   const std::string mount = cgroup2_mount();
   if (mount.empty()) return "";
@@ -95,10 +107,7 @@ std::string programs_do_not_load() {
     return std::string("the kernel refused the engine's programs (") + step + ": " + std::strerror(-result) +
            "); the engine needs Linux 5.15 or later (BPF_PROG_TYPE_SYSCALL) with cgroup sock_ops";
   }
-  for (int fd : {objects.sock_ops_program, objects.setsockopt_program, objects.socket_lists, objects.engine_state, objects.port_classes, objects.programs,
-                 objects.regions, objects.option_lists}) {
-    close(fd);
-  }
+  sockshim_bpf_close(&objects);
   return "";
 }
 

@@ -19,6 +19,9 @@ std::string not_a_cgroup2_directory(const std::string& path);
 // The cgroup's id (its inode number on cgroup2), as bpftool shows it.
 uint64_t cgroup_id(const std::string& path);
 
+// Its depth below the cgroup v2 root (the root: 0); -1 when not below it.
+int cgroup_level(const std::string& path);
+
 // The calling process's own cgroup v2 directory; empty when unknown.
 std::string own_cgroup2_directory();
 

@@ -306,26 +306,28 @@ bool compile_maps(const Policy& policy, CompiledMaps* maps, std::string* error) 
     }
     for (int direction = SOCKSHIM_CONNECT; direction <= SOCKSHIM_ACCEPT; ++direction) {
       for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
-        const int udp = 0;  // TCP: the sock_ops events
-        const int table = SOCKSHIM_TABLE(direction, ipv6, udp);
-        std::vector<uint16_t> representatives;
-        table_port_classes(policy, direction, ipv6, udp, &maps->port_classes[table], &representatives);
-        const std::vector<Prefix> prefixes = table_prefixes(policy, direction, ipv6, udp);
-        const int total_bits = ipv6 ? 128 : 32;
-        for (const Prefix& prefix : prefixes) {
-          const std::optional<Prefix> address = representative(prefix, prefixes, total_bits);
-          if (!address) continue;  // longer prefixes cover it all: never the longest match
-          for (size_t port_class = 0; port_class < representatives.size(); ++port_class) {
-            const PlannedList list = plan(compiled, summary, name.c_str(), direction, SocketKind{ipv6 != 0, udp != 0},
-                                          address->bytes, representatives[port_class]);
-            Region region;
-            region.table = static_cast<uint8_t>(table);
-            region.program = static_cast<uint8_t>(program);
-            region.port_class = static_cast<uint16_t>(port_class);
-            std::memcpy(region.address, prefix.bytes, sizeof region.address);
-            region.prefix_bits = prefix.bits;
-            region.list = list_index(list);
-            maps->regions.push_back(region);
+        for (int udp = 0; udp < 2; ++udp) {
+          if (udp && direction == SOCKSHIM_ACCEPT) continue;  // UDP accepts nothing
+          const int table = SOCKSHIM_TABLE(direction, ipv6, udp);
+          std::vector<uint16_t> representatives;
+          table_port_classes(policy, direction, ipv6, udp, &maps->port_classes[table], &representatives);
+          const std::vector<Prefix> prefixes = table_prefixes(policy, direction, ipv6, udp);
+          const int total_bits = ipv6 ? 128 : 32;
+          for (const Prefix& prefix : prefixes) {
+            const std::optional<Prefix> address = representative(prefix, prefixes, total_bits);
+            if (!address) continue;  // longer prefixes cover it all: never the longest match
+            for (size_t port_class = 0; port_class < representatives.size(); ++port_class) {
+              const PlannedList list = plan(compiled, summary, name.c_str(), direction, SocketKind{ipv6 != 0, udp != 0},
+                                            address->bytes, representatives[port_class]);
+              Region region;
+              region.table = static_cast<uint8_t>(table);
+              region.program = static_cast<uint8_t>(program);
+              region.port_class = static_cast<uint16_t>(port_class);
+              std::memcpy(region.address, prefix.bytes, sizeof region.address);
+              region.prefix_bits = prefix.bits;
+              region.list = list_index(list);
+              maps->regions.push_back(region);
+            }
           }
         }
       }

@@ -2,6 +2,7 @@
 #include "bpf_engine/skeleton_loader.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "sockshim.lskel.h"
 
@@ -18,15 +19,36 @@ int sockshim_bpf_load(struct sockshim_bpf_objects *objects, const char **error) 
     sockshim_bpf__destroy(skeleton);
     return result ? result : -EINVAL;
   }
-  objects->sock_ops_program = skeleton->progs.sockshim_sock_ops.prog_fd;
-  objects->setsockopt_program = skeleton->progs.sockshim_setsockopt.prog_fd;
+  const struct sockshim_bpf_program programs[SOCKSHIM_BPF_PROGRAM_COUNT] = {
+      {skeleton->progs.sockshim_setsockopt.prog_fd, BPF_CGROUP_SETSOCKOPT, "link_setsockopt"},
+      {skeleton->progs.sockshim_sock_ops.prog_fd, BPF_CGROUP_SOCK_OPS, "link_sock_ops"},
+      {skeleton->progs.sockshim_connect4.prog_fd, BPF_CGROUP_INET4_CONNECT, "link_connect4"},
+      {skeleton->progs.sockshim_connect6.prog_fd, BPF_CGROUP_INET6_CONNECT, "link_connect6"},
+      {skeleton->progs.sockshim_bind4.prog_fd, BPF_CGROUP_INET4_BIND, "link_bind4"},
+      {skeleton->progs.sockshim_bind6.prog_fd, BPF_CGROUP_INET6_BIND, "link_bind6"},
+      {skeleton->progs.sockshim_sendmsg4.prog_fd, BPF_CGROUP_UDP4_SENDMSG, "link_sendmsg4"},
+      {skeleton->progs.sockshim_sendmsg6.prog_fd, BPF_CGROUP_UDP6_SENDMSG, "link_sendmsg6"},
+  };
+  for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) objects->programs[i] = programs[i];
   objects->engine_state = skeleton->maps.engine_state.map_fd;
   objects->port_classes = skeleton->maps.port_classes.map_fd;
-  objects->programs = skeleton->maps.programs.map_fd;
+  objects->programs_by_name = skeleton->maps.programs.map_fd;
   objects->regions = skeleton->maps.regions.map_fd;
   objects->option_lists = skeleton->maps.option_lists.map_fd;
   objects->socket_lists = skeleton->maps.socket_lists.map_fd;
+  objects->inner_engines = skeleton->maps.inner_engines.map_fd;
   close(skeleton->maps.socket_state.map_fd); /* the programs hold it */
-  skel_free(skeleton); /* the descriptors are the caller's now */
+  skel_free(skeleton);                       /* the descriptors are the caller's now */
   return 0;
+}
+
+void sockshim_bpf_close(struct sockshim_bpf_objects *objects) {
+  for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) close(objects->programs[i].fd);
+  close(objects->engine_state);
+  close(objects->port_classes);
+  close(objects->programs_by_name);
+  close(objects->regions);
+  close(objects->option_lists);
+  close(objects->socket_lists);
+  close(objects->inner_engines);
 }

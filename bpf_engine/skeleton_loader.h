@@ -10,20 +10,34 @@
 extern "C" {
 #endif
 
+/* One program and where it goes: the cgroup hook and its link's pin name. */
+struct sockshim_bpf_program {
+  int fd;
+  int attach_type; /* enum bpf_attach_type */
+  const char *pin;
+};
+
+/* In the order they are attached: the program's own setsockopt first, so
+ * that none of its calls goes unseen once sockets are tuned. */
+#define SOCKSHIM_BPF_PROGRAM_COUNT 8
+
 /* Descriptors of the loaded programs and maps; the caller closes them. */
 struct sockshim_bpf_objects {
-  int sock_ops_program;
-  int setsockopt_program;
+  struct sockshim_bpf_program programs[SOCKSHIM_BPF_PROGRAM_COUNT];
   int engine_state;
   int port_classes;
-  int programs;
+  int programs_by_name;
   int regions;
   int option_lists;
   int socket_lists;
+  int inner_engines;
 };
 
 /* 0, or -errno with |*error| saying which step failed. */
 int sockshim_bpf_load(struct sockshim_bpf_objects *objects, const char **error);
+
+/* Closes every descriptor of |objects|. */
+void sockshim_bpf_close(struct sockshim_bpf_objects *objects);
 
 #ifdef __cplusplus
 }

@@ -236,6 +236,7 @@ TEST_F(KernelEngineTest, DetachLeavesNothingBehind) {
   const ProgramResult after = run_program({bpftool, "cgroup", "show", cgroup_});
   EXPECT_THAT(after.out, Not(HasSubstr("sock_ops")));
   EXPECT_THAT(after.out, Not(HasSubstr("setsockopt")));
+  EXPECT_THAT(after.out, Not(HasSubstr("sockshim_")));  // connect, bind, sendmsg too
   EXPECT_NE(access(pins.c_str(), F_OK), 0);
   // The kernel frees a program once its last reference (the link) is gone.
   EXPECT_TRUE(eventually([&] { return run_program({bpftool, "prog", "show", "id", id}).exit_status != 0; }));
@@ -539,6 +540,70 @@ TEST_F(KernelEngineTest, EnforcedListenRuleWinsOverRedisOnAcceptedClients) {
     ASSERT_TRUE(accepted.has_value()) << "redis accepted nothing";
     EXPECT_EQ(accepted->keepalive_idle_s, enforce ? 13 : 300) << "enforce " << enforce;
     EXPECT_EQ(accepted->keepalive_count, enforce ? 5 : 3) << "enforce " << enforce;
+  }
+}
+
+
+// UDP sockets get their buffers (and the other options bpf_setsockopt
+// takes on them) at bind(), connect(), or an unconnected socket's first
+// sendmsg(), as their rules say.
+TEST_F(KernelEngineTest, UdpSocketsGetTheirBuffers) {
+  const ProgramResult attached = attach(
+      "[[rule]]\nname = \"every udp\"\nmatch = { protocol = \"udp\" }\n"
+      "buffers = { receive = \"256KiB\", send = \"128KiB\" }\n"
+      "[[rule]]\nname = \"dns\"\nmatch = { protocol = \"udp\", direction = \"connect\", port = 53 }\n"
+      "socket = { priority = 5 }\n"
+      "[[rule]]\nname = \"server\"\nmatch = { protocol = \"udp\", direction = \"listen\", port = \"43000-43999\" }\n"
+      "buffers = { receive = \"512KiB\" }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const char* script = R"(
+import socket
+def show(label, s):
+    print(label, "rcvbuf", s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+          "sndbuf", s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+          "priority", s.getsockopt(socket.SOL_SOCKET, socket.SO_PRIORITY))
+connected = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); connected.connect(("127.0.0.1", 53)); show("connected", connected)
+six = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); six.connect(("::1", 9)); show("connected6", six)
+sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); sender.sendto(b"x", ("127.0.0.1", 9)); show("sender", sender)
+server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in range(43000, 44000):
+    try:
+        server.bind(("127.0.0.1", port)); break
+    except OSError: pass
+show("bound", server)
+)";
+  const ProgramResult result = run_program(in_cgroup({kPython, "-c", script}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("connected rcvbuf 524288 sndbuf 262144 priority 5"));
+  EXPECT_THAT(result.out, HasSubstr("connected6 rcvbuf 524288 sndbuf 262144 priority 0"));
+  EXPECT_THAT(result.out, HasSubstr("sender rcvbuf 524288 sndbuf 262144 priority 0"));
+  EXPECT_THAT(result.out, HasSubstr("bound rcvbuf 1048576 sndbuf 262144 priority 0"));
+}
+
+// The engine on a parent and on a child cgroup: a socket made in the
+// child gets the child's config (the innermost wins), one made in the
+// parent the parent's.
+TEST_F(KernelEngineTest, NestedCgroupsTheInnermostConfigWins) {
+  const ProgramResult parent = attach("tcp = { user_timeout = \"3s\" }\nkeepalive = { idle = 33 }\n");
+  ASSERT_EQ(parent.exit_status, 0) << parent.err;
+  const std::string child = cgroup_ + "/child";
+  ASSERT_EQ(mkdir(child.c_str(), 0755), 0);
+  const ProgramResult attached = run_program(
+      {SOCKSHIM_CLI_PATH, "attach", child, "-c", write_config("child.toml", "tcp = { user_timeout = \"8s\" }\n")});
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const std::vector<std::string> in_child = {"/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", child,
+                                             kPython, socket_report_script()};
+  const ProgramResult inner = run_program(in_child);
+  const ProgramResult outer = run_program(in_cgroup({kPython, socket_report_script()}));
+  EXPECT_EQ(run_program({SOCKSHIM_CLI_PATH, "detach", child}).exit_status, 0);
+  eventually([&] { return rmdir(child.c_str()) == 0; });
+  ASSERT_EQ(inner.exit_status, 0) << inner.err;
+  ASSERT_EQ(outer.exit_status, 0) << outer.err;
+  for (const char* label : {"listener", "client", "accepted"}) {
+    EXPECT_EQ(parse_probe_output(inner.out).at(label).at("user_timeout"), 8000) << label << inner.out;
+    EXPECT_EQ(parse_probe_output(inner.out).at(label).at("idle"), 7200) << label << inner.out;
+    EXPECT_EQ(parse_probe_output(outer.out).at(label).at("user_timeout"), 3000) << label << outer.out;
+    EXPECT_EQ(parse_probe_output(outer.out).at(label).at("idle"), 33) << label << outer.out;
   }
 }
 
