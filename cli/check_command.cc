@@ -12,6 +12,7 @@
 #include "config/compiled_policy.h"
 #include "config/config_source.h"
 #include "cli/exit_codes.h"
+#include "cli/kernel_engine_commands.h"
 #include "cli/kernel_facts.h"
 #include "cli/settings_report.h"
 #include "config/middlebox_timeout.h"
@@ -167,6 +168,7 @@ int check_command(int argc, char** argv) {
     }
   }
   if (nat_timeout_s) print_middlebox_summary(*policy, defaults, *nat_timeout_s);
+  print_kernel_engine_limits(*policy);
   return kExitOk;
 }
 

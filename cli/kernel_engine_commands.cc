@@ -47,8 +47,11 @@ constexpr char kAttachUsage[] =
 constexpr char kDetachUsage[] =
     "usage: sockshim detach CGROUP\n"
     "\n"
-    "Removes the kernel engine from CGROUP: its link, programs, maps and pins.\n"
-    "Sockets already made keep the options they were given.\n";
+    "Removes the kernel engine from CGROUP: its links, programs, maps and pins.\n"
+    "Sockets already made keep the options they were given.\n"
+    "\n"
+    "Exit status: 0 detached; 1 nothing attached there, or it cannot be\n"
+    "removed (one line says why); 2 usage error.\n";
 
 #ifndef SOCKSHIM_BPF_ENGINE
 constexpr char kNotBuilt[] =
@@ -222,6 +225,17 @@ int run_in_kernel_engine(const std::optional<Policy>& policy, bool skip_unsuppor
     std::fprintf(stderr, "sockshim run: %s stays: %s\n", cgroup.c_str(), std::strerror(errno));
   }
   return exit_code;
+#endif
+}
+
+void print_kernel_engine_limits(const Policy& policy) {
+#ifdef SOCKSHIM_BPF_ENGINE
+  const std::vector<std::string> unsupported = bpf_engine::unsupported_by_bpf(policy);
+  if (unsupported.empty()) return;
+  std::printf("\nthe kernel engine (sockshim attach, run --engine bpf) cannot do:\n");
+  for (const std::string& section : unsupported) std::printf("  %s\n", section.c_str());
+#else
+  (void)policy;
 #endif
 }
 

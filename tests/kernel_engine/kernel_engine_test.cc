@@ -133,11 +133,16 @@ TEST_F(KernelEngineTest, RunWithTheEngineAttachesToATransientCgroupAndRemovesIt)
       run_program({SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", config, "--", "/nonexistent/program"});
   EXPECT_EQ(missing.exit_status, 127);
   EXPECT_THAT(missing.err, HasSubstr("/nonexistent/program"));
-  // Nothing of the transient cgroups stays.
-  const ProgramResult left = run_program({"/bin/sh", "-c", "ls /sys/fs/bpf/sockshim 2>/dev/null; find " +
-                                                               bpf_engine::cgroup2_mount() +
-                                                               " -maxdepth 3 -name 'sockshim-run-*'"});
-  EXPECT_EQ(left.out, "");
+  // Nothing of the transient cgroup stays: the program names it and its id.
+  const ProgramResult named = run_program({SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", config, "--", "/bin/sh",
+                                           "-c", "d=\"$0$(sed -n 's/^0:://p' /proc/self/cgroup)\"; stat -c '%i %n' \"$d\"",
+                                           bpf_engine::cgroup2_mount()});
+  ASSERT_EQ(named.exit_status, 0) << named.err;
+  const std::string id = named.out.substr(0, named.out.find(' '));
+  const std::string directory = named.out.substr(named.out.find(' ') + 1, named.out.size() - named.out.find(' ') - 2);
+  EXPECT_THAT(directory, HasSubstr("/sockshim-run-"));
+  EXPECT_NE(access(directory.c_str(), F_OK), 0) << directory;
+  EXPECT_NE(access(("/sys/fs/bpf/sockshim/" + id).c_str(), F_OK), 0) << id;
 }
 
 // Rules by address prefix and by port: the longest prefix's region, and a
@@ -391,6 +396,11 @@ TEST_F(KernelEngineErrorTest, OptionsTheKernelCannotSetAreNamedAndRefusedUnlessS
   EXPECT_THAT(refused.err, HasSubstr("tcp.defer_accept"));
   EXPECT_THAT(refused.err, HasSubstr("--skip-unsupported"));
   expect_nothing_attached();
+  // check names them for this engine, section by section.
+  const ProgramResult checked = run_program({SOCKSHIM_CLI_PATH, "check", write_config("check.toml", toml)});
+  EXPECT_EQ(checked.exit_status, 0) << checked.err;
+  EXPECT_THAT(checked.out, HasSubstr("the kernel engine (sockshim attach, run --engine bpf) cannot do:\n"
+                                     "  top level: socket.linger\n  rule \"web\": tcp.defer_accept, tcp.fastopen\n"));
   const ProgramResult skipped = attach(toml, {"--skip-unsupported"});
   ASSERT_EQ(skipped.exit_status, 0) << skipped.err;
   const ProgramResult result = run_program(in_cgroup({kPython, socket_report_script()}));
@@ -604,6 +614,55 @@ TEST_F(KernelEngineTest, NestedCgroupsTheInnermostConfigWins) {
     EXPECT_EQ(parse_probe_output(inner.out).at(label).at("idle"), 7200) << label << inner.out;
     EXPECT_EQ(parse_probe_output(outer.out).at(label).at("user_timeout"), 3000) << label << outer.out;
     EXPECT_EQ(parse_probe_output(outer.out).at(label).at("idle"), 33) << label << outer.out;
+  }
+}
+
+
+// A statically linked program, and one whose client socket is made and
+// connected through io_uring: no preload and no system call filter sees
+// either, the kernel's hooks do.
+TEST_F(KernelEngineTest, StaticAndIoUringProgramsGetTheConfig) {
+  const ProgramResult attached = attach(kTopLevel);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  const ProgramResult statically = run_program(in_cgroup({KERNEL_PROBE_STATIC_PATH}));
+  ASSERT_EQ(statically.exit_status, 0) << statically.err;
+  expect_top_level(parse_probe_output(statically.out), statically.out);
+  if (std::string(KERNEL_PROBE_URING_PATH).empty()) GTEST_SKIP() << "built without liburing (liburing-dev)";
+  const ProgramResult uring = run_program(in_cgroup({KERNEL_PROBE_URING_PATH, "uring"}));
+  if (uring.err.find("IORING_OP_SOCKET: Invalid argument") != std::string::npos) {
+    GTEST_SKIP() << "this kernel has no IORING_OP_SOCKET (Linux 5.19+)";
+  }
+  ASSERT_EQ(uring.exit_status, 0) << uring.err;
+  expect_top_level(parse_probe_output(uring.out), uring.out);
+  // Without the engine the io_uring client has the kernel's defaults.
+  const ProgramResult plain = run_program({KERNEL_PROBE_URING_PATH, "uring"});
+  EXPECT_THAT(plain.out, HasSubstr("client keepalive=0"));
+}
+
+
+// Go switches keepalive on with idle = interval = 15 s after connect and
+// accept: without enforce Go's values stay (as under the other engines);
+// with it the config's replace them on the dialed and the accepted
+// connection (Go's own setsockopt succeeds without effect).
+TEST_F(KernelEngineTest, GosOwnKeepaliveIsReplacedWithEnforce) {
+  if (std::string(GOPROBE_PATH).empty() || access(GOPROBE_PATH, X_OK) != 0) {
+    GTEST_SKIP() << "no Go toolchain at build time (Debian: golang-go)";
+  }
+  for (bool enforce : {false, true}) {
+    const ProgramResult attached =
+        attach(std::string("keepalive = { idle = 23, interval = 6, count = 5 }\ntcp = { user_timeout = \"3s\" }\n") +
+               (enforce ? "enforce = [\"keepalive\"]\n" : ""));
+    ASSERT_EQ(attached.exit_status, 0) << attached.err;
+    const ProgramResult result = run_program(in_cgroup({GOPROBE_PATH, "pair"}));
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    const auto sockets = parse_probe_output(result.out);
+    for (const char* label : {"client", "server"}) {
+      ASSERT_TRUE(sockets.count(label)) << result.out;
+      EXPECT_EQ(sockets.at(label).at("idle"), enforce ? 23 : 15) << label << " enforce " << enforce;
+      EXPECT_EQ(sockets.at(label).at("interval"), enforce ? 6 : 15) << label << " enforce " << enforce;
+      EXPECT_EQ(sockets.at(label).at("count"), 5) << label;
+      EXPECT_EQ(sockets.at(label).at("user_timeout"), 3000) << label;
+    }
   }
 }
 
