@@ -398,6 +398,19 @@ int main(int argc, char** argv) {
       {"glibc, preload, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions}), {}},
       {"glibc, supervisor, six options", with({}), supervise},
   };
+  // The kernel engine (cgroup BPF) on the same programs, when it runs here
+  // (root, cgroup v2): its work is in the kernel, in the program's own
+  // system calls, so the program's wall time per cycle counts all of it.
+  const std::vector<std::string> kernel_engine = {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", kSixOptions,
+                                                  "--"};
+  const bool kernel_engine_here =
+      run(command({"", with({}), kernel_engine}, {"/bin/echo", "ran"}), with({})).find("ran") != std::string::npos;
+  if (kernel_engine_here) {
+    supervised_variants.push_back({"static, kernel engine, six options", with({}), kernel_engine});
+    supervised_variants.push_back({"glibc, kernel engine, six options", with({}), kernel_engine});
+  } else {
+    std::printf("\n(the kernel engine cannot run here: not measured; sockshim doctor says why)\n");
+  }
   // The same static program as a container of the agent's, beside 19
   // others it serves meanwhile.
   constexpr int kAgentContainers = 20;
@@ -419,6 +432,15 @@ int main(int argc, char** argv) {
   std::printf("  added per trapped call: static %.1f us over no sockshim; glibc %.1f us over the preload\n",
               paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
               paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"));
+  if (kernel_engine_here) {
+    std::printf("  kernel engine: static %.2f us added per connection (x%.3f of no sockshim); glibc %.2f us "
+                "(x%.3f of no sockshim, preload x%.3f)\n",
+                paired_difference_us(supervised_ns, "static, kernel engine, six options", "static, no sockshim"),
+                paired_ratio(supervised_ns, "static, kernel engine, six options", "static, no sockshim"),
+                paired_difference_us(supervised_ns, "glibc, kernel engine, six options", "static, no sockshim"),
+                paired_ratio(supervised_ns, "glibc, kernel engine, six options", "static, no sockshim"),
+                paired_ratio(supervised_ns, "glibc, preload, six options", "static, no sockshim"));
+  }
   if (agent.ready()) {
     std::printf("  added per trapped call: static under the agent (%d containers) %.1f us over no sockshim\n",
                 kAgentContainers, paired_difference_us(supervised_ns, agent_variant, "static, no sockshim"));
