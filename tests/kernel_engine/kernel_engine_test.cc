@@ -666,5 +666,21 @@ TEST_F(KernelEngineTest, GosOwnKeepaliveIsReplacedWithEnforce) {
   }
 }
 
+
+TEST_F(KernelEngineErrorTest, AKernelThatRefusesThePrograms) {
+  const std::string config = write_config("e.toml", kTopLevel);
+  expect_one_line(run_program({SOCKSHIM_CLI_PATH, "attach", cgroup_, "-c", config},
+                              {{"SOCKSHIM_TEST_REFUSE_BPF_PROGRAMS", "1"}}),
+                  "the kernel refused the engine's programs (loading the programs; the engine needs Linux 5.15+ "
+                  "with cgroup sock_ops): Invalid argument");
+  expect_nothing_attached();
+  const ProgramResult doctor =
+      run_program({SOCKSHIM_CLI_PATH, "doctor"}, {{"SOCKSHIM_TEST_REFUSE_BPF_PROGRAMS", "1"}});
+  EXPECT_THAT(doctor.out, HasSubstr("kernel engine (sockshim attach, run --engine bpf):\n  cannot run here: "
+                                    "the kernel refused the engine's programs"));
+  EXPECT_THAT(run_program({SOCKSHIM_CLI_PATH, "doctor"}).out,
+              HasSubstr("kernel engine (sockshim attach, run --engine bpf):\n  can run here"));
+}
+
 }  // namespace
 }  // namespace sockshim::testing
