@@ -15,6 +15,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -680,6 +682,94 @@ TEST_F(KernelEngineErrorTest, AKernelThatRefusesThePrograms) {
                                     "the kernel refused the engine's programs"));
   EXPECT_THAT(run_program({SOCKSHIM_CLI_PATH, "doctor"}).out,
               HasSubstr("kernel engine (sockshim attach, run --engine bpf):\n  can run here"));
+}
+
+
+// Dead peers under the kernel engine, as tests/end_to_end/dead_peer_test.cc
+// checks them under the preload (which also shows the clients without
+// sockshim still waiting): two network namespaces of the test's own joined
+// by a veth pair; the server's address is taken away, and the clients,
+// in the engine's cgroup, see ETIMEDOUT within the config's bounds.
+class TestNamespaces {
+ public:
+  TestNamespaces() {
+    const std::string suffix = std::to_string(getpid());
+    client_ = "sockshim-kclient-" + suffix;
+    server_ = "sockshim-kserver-" + suffix;
+    link_ = "skc" + suffix;
+    server_link_ = "sks" + suffix;
+    auto quiet = [](const std::vector<std::string>& argv) { return run_program(argv).exit_status == 0; };
+    ok_ = quiet({"ip", "netns", "add", client_}) && quiet({"ip", "netns", "add", server_}) &&
+          quiet({"ip", "link", "add", link_, "type", "veth", "peer", "name", server_link_}) &&
+          quiet({"ip", "link", "set", link_, "netns", client_}) &&
+          quiet({"ip", "link", "set", server_link_, "netns", server_}) &&
+          quiet({"ip", "-n", client_, "addr", "add", "10.98.0.1/24", "dev", link_}) &&
+          quiet({"ip", "-n", server_, "addr", "add", "10.98.0.2/24", "dev", server_link_}) &&
+          quiet({"ip", "-n", client_, "link", "set", link_, "up"}) &&
+          quiet({"ip", "-n", server_, "link", "set", server_link_, "up"});
+  }
+  ~TestNamespaces() {
+    run_program({"ip", "netns", "del", client_});
+    run_program({"ip", "netns", "del", server_});
+  }
+  bool ok() const { return ok_; }
+  std::vector<std::string> in(bool server, std::vector<std::string> argv) const {
+    argv.insert(argv.begin(), {"ip", "netns", "exec", server ? server_ : client_});
+    return argv;
+  }
+  bool silence_server() const {
+    return run_program({"ip", "-n", server_, "addr", "del", "10.98.0.2/24", "dev", server_link_}).exit_status == 0;
+  }
+
+ private:
+  std::string client_, server_, link_, server_link_;
+  bool ok_ = false;
+};
+
+TEST_F(KernelEngineTest, DeadPeersAreFoundWithinTheConfigsBounds) {
+  TestNamespaces namespaces;
+  if (!namespaces.ok()) GTEST_SKIP() << "this machine cannot create network namespaces and veth links";
+  const ProgramResult attached = attach(
+      "[[rule]]\nname = \"idle\"\nmatch = { direction = \"connect\", port = 5071 }\n"
+      "keepalive = { idle = 1, interval = 1, count = 2 }\nenforce = [\"keepalive\"]\n"
+      "[[rule]]\nname = \"in flight\"\nmatch = { direction = \"connect\", port = 5072 }\n"
+      "tcp = { user_timeout = 3000 }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  ChildProcess idle_server(namespaces.in(true, {PEER_PROGRAM_PATH, "serve", "10.98.0.2", "5071"}), {});
+  ChildProcess inflight_server(namespaces.in(true, {PEER_PROGRAM_PATH, "serve", "10.98.0.2", "5072"}), {});
+  ASSERT_EQ(idle_server.read_line(kEventuallyMs), "listening");
+  ASSERT_EQ(inflight_server.read_line(kEventuallyMs), "listening");
+  ChildProcess idle(in_cgroup(namespaces.in(false, {PEER_PROGRAM_PATH, "idle", "10.98.0.2", "5071"})), {});
+  ChildProcess inflight(in_cgroup(namespaces.in(false, {PEER_PROGRAM_PATH, "inflight", "10.98.0.2", "5072"})), {});
+  ASSERT_EQ(idle.read_line(kEventuallyMs), "connected");
+  ASSERT_EQ(inflight.read_line(kEventuallyMs), "connected");
+  std::unique_ptr<ChildProcess> go;
+  if (!std::string(GOPROBE_PATH).empty() && access(GOPROBE_PATH, X_OK) == 0) {
+    // Go's own keepalive (15 s) after connect: replaced, as enforced.
+    go = std::make_unique<ChildProcess>(
+        in_cgroup(namespaces.in(false, {GOPROBE_PATH, "idle-go-keepalive", "10.98.0.2", "5071"})), Environment{});
+    ASSERT_EQ(go->read_line(kEventuallyMs), "connected");
+  }
+  ASSERT_TRUE(namespaces.silence_server());
+  const auto silenced = std::chrono::steady_clock::now();
+  const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - silenced).count(); };
+  inflight.close_stdin();  // send what will never be acknowledged
+  // Bounds as in dead_peer_test.cc: idle 1 + 1 x 2 s, user timeout 3 s,
+  // with room for a loaded machine, below what the kernel's defaults give.
+  const std::string idle_result = idle.read_line(20000);
+  EXPECT_THAT(idle_result, ::testing::StartsWith("recv result=-1 errno=ETIMEDOUT"));
+  EXPECT_LE(seconds(), 1 + 1 * 2 + 5) << idle_result;
+  if (go) {
+    EXPECT_THAT(go->read_line(20000), HasSubstr("connection timed out")) << "Go client";
+    EXPECT_LE(seconds(), 1 + 1 * 2 + 5);
+  }
+  const std::string inflight_result = inflight.read_line(20000);
+  EXPECT_THAT(inflight_result, ::testing::StartsWith("recv result=-1 errno=ETIMEDOUT"));
+  const auto report = parse_probe_output(inflight_result);
+  if (report.count("recv")) {
+    EXPECT_GE(report.at("recv").at("after_ms"), 2500);
+    EXPECT_LE(report.at("recv").at("after_ms"), 3000 + 7000);
+  }
 }
 
 }  // namespace
