@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel engine's map compiler without a kernel engine: the regions and
+// port classes it makes, the option lists the engine layer gives them, and
+// what it refuses. No root needed.
+#include "bpf_engine/map_compiler.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "bpf_engine/unsupported_options.h"
+#include "config/policy_loader.h"
+
+namespace sockshim::bpf_engine {
+namespace {
+
+using ::testing::ElementsAre;
+
+Policy load(const std::string& toml) {
+  LoadResult result = load_policy(toml, "test");
+  EXPECT_TRUE(result.policy) << (result.errors.empty() ? "" : result.errors[0].message);
+  return result.policy ? *result.policy : Policy();
+}
+
+CompiledMaps compile(const std::string& toml) {
+  CompiledMaps maps;
+  std::string error;
+  EXPECT_TRUE(compile_maps(load(toml), &maps, &error)) << error;
+  return maps;
+}
+
+// The user timeout a region's list sets, or -1.
+int user_timeout(const CompiledMaps& maps, const Region& region) {
+  for (const PlannedOption& planned : maps.lists[region.list]) {
+    if (planned.option.level == IPPROTO_TCP && planned.option.name == TCP_USER_TIMEOUT) return planned.option.value;
+  }
+  return -1;
+}
+
+const Region* find(const CompiledMaps& maps, int table, const char* address, int bits) {
+  uint8_t bytes[4];
+  inet_pton(AF_INET, address, bytes);
+  for (const Region& region : maps.regions) {
+    if (region.table == table && region.prefix_bits == bits && std::memcmp(region.address, bytes, 4) == 0) {
+      return &region;
+    }
+  }
+  return nullptr;
+}
+
+TEST(MapCompilerTest, EachPrefixIsPlannedForAnAddressNoLongerPrefixCovers) {
+  const CompiledMaps maps = compile(
+      "[[rule]]\nmatch = { direction = \"connect\", remote = [\"10.0.0.0/8\"] }\ntcp.user_timeout = 5000\n"
+      "[[rule]]\nmatch = { direction = \"connect\", remote = [\"10.0.0.0/9\", \"10.128.0.0/9\"] }\n"
+      "tcp.user_timeout = 7000\n");
+  const int table = SOCKSHIM_TABLE(SOCKSHIM_CONNECT, 0, 0);
+  // 10.0.0.0/8 is covered whole by its two halves: never the longest match.
+  EXPECT_EQ(find(maps, table, "10.0.0.0", 8), nullptr);
+  ASSERT_NE(find(maps, table, "10.0.0.0", 9), nullptr);
+  EXPECT_EQ(user_timeout(maps, *find(maps, table, "10.0.0.0", 9)), 7000);
+  EXPECT_EQ(user_timeout(maps, *find(maps, table, "10.128.0.0", 9)), 7000);
+  ASSERT_NE(find(maps, table, "0.0.0.0", 0), nullptr);
+  EXPECT_EQ(user_timeout(maps, *find(maps, table, "0.0.0.0", 0)), -1);
+}
+
+TEST(MapCompilerTest, PortsThatEveryRuleTreatsAlikeShareAClass) {
+  const CompiledMaps maps = compile(
+      "[[rule]]\nmatch = { direction = \"connect\", port = \"5000-6000\" }\ntcp.user_timeout = 5000\n"
+      "[[rule]]\nmatch = { direction = \"connect\", port = [5432, 7000] }\ntcp.user_timeout = 7000\n");
+  const std::vector<uint16_t>& classes = maps.port_classes[SOCKSHIM_TABLE(SOCKSHIM_CONNECT, 0, 0)];
+  ASSERT_EQ(classes.size(), 65536u);
+  EXPECT_EQ(classes[80], classes[6001]);    // no rule
+  EXPECT_EQ(classes[5000], classes[6000]);  // the range alone
+  EXPECT_EQ(classes[5432 + 1], classes[5000]);
+  EXPECT_NE(classes[5432], classes[5000]);  // both rules
+  EXPECT_NE(classes[7000], classes[80]);    // the second rule alone
+  EXPECT_NE(classes[7000], classes[5432]);
+  // Listen tables have no port rules here: one class.
+  const std::vector<uint16_t>& listen = maps.port_classes[SOCKSHIM_TABLE(SOCKSHIM_LISTEN, 0, 0)];
+  EXPECT_EQ(listen[5432], listen[80]);
+}
+
+TEST(MapCompilerTest, ListsKeepTheCatalogueOrderAndMarkEnforcedAndSocketOptions) {
+  const CompiledMaps maps = compile(
+      "keepalive = { idle = 30 }\nbuffers = { receive = \"64KiB\" }\nenforce = [\"keepalive\"]\n"
+      "[[rule]]\nmatch = { direction = \"connect\", remote = [\"10.0.0.0/8\"] }\ntcp.user_timeout = 5000\n");
+  const Region* region = find(maps, SOCKSHIM_TABLE(SOCKSHIM_CONNECT, 0, 0), "10.0.0.0", 8);
+  ASSERT_NE(region, nullptr);
+  std::vector<std::string> names;
+  for (const PlannedOption& planned : maps.lists[region->list]) {
+    names.push_back(std::string(option_name(planned.option)) + (planned.enforced ? " enforced" : "") +
+                    (planned.at_socket ? " at socket" : ""));
+  }
+  EXPECT_THAT(names, ElementsAre("SO_RCVBUF at socket", "TCP_KEEPIDLE enforced at socket",
+                                 "SO_KEEPALIVE enforced at socket", "TCP_USER_TIMEOUT"));
+  // socket()'s own list, for the program's setsockopt before connect.
+  ASSERT_EQ(maps.socket_lists.size(), 1u);
+  EXPECT_NE(maps.socket_lists[0][0][0], 0u);
+}
+
+TEST(MapCompilerTest, ProgramNamesGetAConfigOfTheirOwnByTaskName) {
+  const CompiledMaps maps = compile(
+      "[[rule]]\nmatch = { program = \"a-very-long-program-name\" }\ntcp.user_timeout = 5000\n");
+  EXPECT_THAT(maps.programs, ElementsAre("a-very-long-pro"));
+}
+
+TEST(MapCompilerTest, WhatTheKernelEngineCannotDoIsNamedBySection) {
+  const Policy policy = load(
+      "socket = { linger = 5 }\ntcp = { user_timeout = 1000 }\n"
+      "[[rule]]\nname = \"web\"\nmatch = { direction = \"listen\", port = 80 }\ntcp = { fastopen = 16 }\n"
+      "[[rule]]\nname = \"py\"\nmatch = { program = \"py*\" }\ntcp = { nodelay = true }\n"
+      "[[rule]]\nname = \"fine\"\nmatch = { program = \"python3\" }\ntcp = { nodelay = true }\n");
+  EXPECT_THAT(unsupported_by_bpf(policy),
+              ElementsAre("top level: socket.linger", "rule \"web\": tcp.fastopen",
+                          "rule \"py\": program glob \"py*\" (only exact names, of 15 characters at most)"));
+  EXPECT_THAT(unsupported_by_bpf(without_unsupported_options(policy)),
+              ElementsAre("rule \"py\": program glob \"py*\" (only exact names, of 15 characters at most)"));
+}
+
+}  // namespace
+}  // namespace sockshim::bpf_engine
