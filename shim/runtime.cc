@@ -11,6 +11,7 @@
 #include <string>
 #include <type_traits>
 
+#include "config/compiled_file.h"
 #include "config/config_source.h"
 #include "config/enforce.h"
 #include "config/policy_loader.h"
@@ -94,6 +95,29 @@ void read_environment_and_config() {
   errno = saved_errno;
 }
 
+// The policy from the config's compiled file (`sockshim compile`) when it
+// was made from exactly |text|, else parsed from |text|. A compiled file
+// that is there but cannot be used is named, with why, in one line.
+LoadResult load_compiled_or_parse(std::string_view text, const FoundConfig& found, bool* compiled) {
+  *compiled = false;
+  if (found.from_file) {
+    const std::string path = compiled_file_path(found.source);
+    Policy policy;
+    const CompiledFileVerdict verdict = load_compiled_file(path.c_str(), library_file_checks(), text, &policy);
+    if (verdict == CompiledFileVerdict::used) {
+      LoadResult loaded;
+      loaded.policy = std::move(policy);
+      *compiled = true;
+      return loaded;
+    }
+    if (verdict != CompiledFileVerdict::missing) {
+      log_message(LogLevel::warn, "%s: ignored, %s; parsing %s (run `sockshim compile %s` again)", path.c_str(),
+                  describe_verdict(verdict), found.source, found.source);
+    }
+  }
+  return load_policy(text, found.source);
+}
+
 // Phase two, at the first socket (or at load under SOCKSHIM_STRICT=1):
 // parsing costs more than everything else at start-up, and most processes
 // of a container never open a socket. A config that could not be read is
@@ -116,7 +140,9 @@ void parse_config() {
     g_parse.restart_if_interrupted();
   });
   const PendingConfig& pending = g_pending;
-  LoadResult loaded = load_policy(std::string_view(pending.text, pending.found.length), pending.found.source);
+  const std::string_view text(pending.text, pending.found.length);
+  bool compiled = false;
+  LoadResult loaded = load_compiled_or_parse(text, pending.found, &compiled);
   if (!loaded.policy) {
     // One line per error (at most kMaxReportedErrors, then how many more);
     // the last says what happens next.
@@ -138,8 +164,8 @@ void parse_config() {
     summarise(policy, g_runtime.program, &g_runtime.summary);
     if (!enforceable_options(policy).empty()) start_enforcing();
     g_runtime.policy = policy.empty() ? nullptr : compiled;
-    log_message(LogLevel::info, "sockshim %s loaded %s: %zu rule(s), %zu for program \"%s\"", kVersion,
-                pending.found.source,
+    log_message(LogLevel::info, "sockshim %s loaded %s%s: %zu rule(s), %zu for program \"%s\"", kVersion,
+                pending.found.source, compiled ? " (from its compiled file)" : "",
                 rule_count, policy.rules.size(), g_runtime.program);
   }
   g_pending.text = nullptr;
