@@ -7,7 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+
+#include "config/byte_stream.h"
+#include "config/decide.h"
 
 namespace sockshim {
 namespace {
@@ -44,84 +48,13 @@ uint64_t mix(uint64_t value) {
   return value;
 }
 
-class Writer {
- public:
-  explicit Writer(std::string* out) : out_(out) {}
-  template <typename T>
-  void put(T value) {
-    char bytes[sizeof value];
-    std::memcpy(bytes, &value, sizeof value);
-    out_->append(bytes, sizeof value);
-  }
-  void put_bytes(const void* data, size_t length) { out_->append(static_cast<const char*>(data), length); }
-  void put_string(const std::string& text) {
-    put(static_cast<uint32_t>(text.size()));
-    put_bytes(text.data(), text.size());
-  }
-
- private:
-  std::string* out_;
-};
-
-// Every read is checked against the end: a truncated or damaged payload
-// stops the reader, never reads past the buffer.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  template <typename T>
-  bool get(T* value) {
-    if (bytes_.size() - at_ < sizeof *value) return fail();
-    std::memcpy(value, bytes_.data() + at_, sizeof *value);
-    at_ += sizeof *value;
-    return true;
-  }
-  bool get_bytes(void* data, size_t length) {
-    if (bytes_.size() - at_ < length) return fail();
-    std::memcpy(data, bytes_.data() + at_, length);
-    at_ += length;
-    return true;
-  }
-  bool get_string(std::string* text, size_t limit) {
-    uint32_t length = 0;
-    if (!get(&length) || length > limit || bytes_.size() - at_ < length) return fail();
-    text->assign(bytes_.data() + at_, length);
-    at_ += length;
-    return true;
-  }
-  // A count of items of at least |item_bytes| each, no more than |limit|
-  // and no more than what is left to read (so a damaged count cannot make
-  // the reader reserve gigabytes).
-  bool get_count(uint32_t* count, size_t limit, size_t item_bytes) {
-    if (!get(count) || *count > limit || (bytes_.size() - at_) / item_bytes < *count) return fail();
-    return true;
-  }
-  template <typename Enum>
-  bool get_enum(Enum* value, uint8_t last) {
-    uint8_t raw = 0;
-    if (!get(&raw) || raw > last) return fail();
-    *value = static_cast<Enum>(raw);
-    return true;
-  }
-  bool at_end() const { return at_ == bytes_.size(); }
-  bool failed() const { return failed_; }
-
- private:
-  bool fail() {
-    failed_ = true;
-    return false;
-  }
-  std::string_view bytes_;
-  size_t at_ = 0;
-  bool failed_ = false;
-};
-
 // Enough for any config the loader accepts (policy_loader.h's limits).
 constexpr size_t kMaxNameBytes = 1 << 16;
 constexpr size_t kMaxListItems = 1 << 20;
 constexpr size_t kMaxRuleCount = 1 << 16;
 constexpr size_t kAddressBytes = 2 + 16;
 
-void put_settings(Writer& out, const SocketSettings& settings) {
+void put_settings(ByteWriter& out, const SocketSettings& settings) {
   for (const std::optional<OptionValue>& value : settings.values) {
     out.put(static_cast<uint8_t>(value.has_value()));
     if (!value) continue;
@@ -141,7 +74,7 @@ void put_settings(Writer& out, const SocketSettings& settings) {
   }
 }
 
-bool get_settings(Reader& in, SocketSettings* settings) {
+bool get_settings(ByteReader& in, SocketSettings* settings) {
   for (std::optional<OptionValue>& value : settings->values) {
     uint8_t present = 0;
     if (!in.get(&present) || present > 1) return false;
@@ -174,7 +107,7 @@ bool get_settings(Reader& in, SocketSettings* settings) {
   return true;
 }
 
-void put_addresses(Writer& out, const std::vector<AddressRange>& ranges) {
+void put_addresses(ByteWriter& out, const std::vector<AddressRange>& ranges) {
   out.put(static_cast<uint32_t>(ranges.size()));
   for (const AddressRange& range : ranges) {
     out.put(static_cast<uint8_t>(range.base.is_v6));
@@ -183,23 +116,26 @@ void put_addresses(Writer& out, const std::vector<AddressRange>& ranges) {
   }
 }
 
-bool get_addresses(Reader& in, std::vector<AddressRange>* ranges) {
+bool get_addresses(ByteReader& in, std::vector<AddressRange>* ranges) {
   uint32_t count = 0;
   if (!in.get_count(&count, kMaxListItems, kAddressBytes)) return false;
+  const char* bytes = in.take(count * kAddressBytes);
+  if (!bytes) return false;
   ranges->resize(count);
+  // One bounds check for the list; 10,000 prefixes are common.
   for (AddressRange& range : *ranges) {
-    uint8_t is_v6 = 0, prefix_bits = 0;
-    if (!in.get(&is_v6) || is_v6 > 1 || !in.get(&prefix_bits) || prefix_bits > (is_v6 ? 128 : 32) ||
-        !in.get_bytes(range.base.bytes, sizeof range.base.bytes)) {
-      return false;
-    }
+    const uint8_t is_v6 = static_cast<uint8_t>(bytes[0]);
+    const uint8_t prefix_bits = static_cast<uint8_t>(bytes[1]);
+    if (is_v6 > 1 || prefix_bits > (is_v6 ? 128 : 32)) return false;
     range.base.is_v6 = is_v6;
     range.prefix_bits = prefix_bits;
+    std::memcpy(range.base.bytes, bytes + 2, sizeof range.base.bytes);
+    bytes += kAddressBytes;
   }
   return true;
 }
 
-void put_payload(Writer& out, const Policy& policy) {
+void put_payload(ByteWriter& out, const Policy& policy) {
   put_settings(out, policy.defaults);
   out.put(static_cast<uint32_t>(policy.rules.size()));
   for (const Rule& rule : policy.rules) {
@@ -219,7 +155,8 @@ void put_payload(Writer& out, const Policy& policy) {
   }
 }
 
-bool get_payload(Reader& in, Policy* policy) {
+// The policy as the loader gave it (program globs included).
+bool get_payload(ByteReader& in, Policy* policy) {
   if (!get_settings(in, &policy->defaults)) return false;
   uint32_t rule_count = 0;
   if (!in.get_count(&rule_count, kMaxRuleCount, 8)) return false;
@@ -241,10 +178,10 @@ bool get_payload(Reader& in, Policy* policy) {
     }
     if (!in.get_string(&match.program_glob, kMaxNameBytes) || !get_settings(in, &rule.settings)) return false;
   }
-  return in.at_end();
+  return true;
 }
 
-void put_header(Writer& out, const Header& header) {
+void put_header(ByteWriter& out, const Header& header) {
   out.put_bytes(header.magic, sizeof header.magic);
   out.put(header.byte_order);
   out.put(header.format_version);
@@ -257,7 +194,7 @@ void put_header(Writer& out, const Header& header) {
   out.put(header.payload_hash);
 }
 
-bool get_header(Reader& in, Header* header) {
+bool get_header(ByteReader& in, Header* header) {
   return in.get_bytes(header->magic, sizeof header->magic) && in.get(&header->byte_order) &&
          in.get(&header->format_version) && in.get_bytes(header->library_version, sizeof header->library_version) &&
          in.get(&header->option_count) && in.get(&header->reserved) && in.get(&header->config_hash) &&
@@ -280,13 +217,18 @@ uint64_t content_hash(std::string_view bytes) {
   constexpr uint64_t kMultiplier = 0x9fb21c651e98df25ULL;
   uint64_t lanes[4] = {0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL, bytes.size()};
   size_t i = 0;
+  const auto step = [](uint64_t lane, const char* at) {
+    uint64_t word;
+    std::memcpy(&word, at, sizeof word);
+    const uint64_t product = (lane ^ word) * kMultiplier;
+    return product << 29 | product >> 35;
+  };
   for (; i + 32 <= bytes.size(); i += 32) {
-    for (int lane = 0; lane < 4; ++lane) {
-      uint64_t word;
-      std::memcpy(&word, bytes.data() + i + 8 * lane, sizeof word);
-      const uint64_t product = (lanes[lane] ^ word) * kMultiplier;
-      lanes[lane] = product << 29 | product >> 35;
-    }
+    const char* at = bytes.data() + i;
+    lanes[0] = step(lanes[0], at);
+    lanes[1] = step(lanes[1], at + 8);
+    lanes[2] = step(lanes[2], at + 16);
+    lanes[3] = step(lanes[3], at + 24);
   }
   uint64_t hash = mix(lanes[0]) ^ mix(lanes[1] + 1) ^ mix(lanes[2] + 2) ^ mix(lanes[3] + 3);
   for (; i < bytes.size(); ++i) hash = (hash ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ULL;
@@ -295,8 +237,15 @@ uint64_t content_hash(std::string_view bytes) {
 
 std::string encode_compiled_file(const Policy& policy, std::string_view config_text) {
   std::string payload;
-  Writer payload_writer(&payload);
+  ByteWriter payload_writer(&payload);
   put_payload(payload_writer, policy);
+  // The lookup structures too, when they are the same for every program
+  // (no rule names one): building them is most of what is left to do.
+  const bool same_for_every_program = std::none_of(policy.rules.begin(), policy.rules.end(), [](const Rule& rule) {
+    return !rule.match.program_glob.empty();
+  });
+  payload_writer.put(static_cast<uint8_t>(same_for_every_program));
+  if (same_for_every_program) CompiledPolicy(policy).save(payload_writer);
 
   Header header{};
   std::memcpy(header.magic, kMagic, sizeof kMagic);
@@ -310,13 +259,14 @@ std::string encode_compiled_file(const Policy& policy, std::string_view config_t
   header.payload_hash = content_hash(payload);
   std::string file;
   file.reserve(kHeaderBytes + payload.size());
-  Writer writer(&file);
+  ByteWriter writer(&file);
   put_header(writer, header);
   return file + payload;
 }
 
-CompiledFileVerdict decode_compiled_file(std::string_view file, std::string_view config_text, Policy* policy) {
-  Reader header_reader(file.substr(0, kHeaderBytes));
+CompiledFileVerdict decode_compiled_file(std::string_view file, std::string_view config_text, const char* program,
+                                         CompiledFile* out) {
+  ByteReader header_reader(file.substr(0, kHeaderBytes));
   Header header{};
   if (!get_header(header_reader, &header) || std::memcmp(header.magic, kMagic, sizeof kMagic) != 0) {
     return CompiledFileVerdict::not_compiled;
@@ -334,15 +284,26 @@ CompiledFileVerdict decode_compiled_file(std::string_view file, std::string_view
   if (header.payload_length != payload.size() || header.payload_hash != content_hash(payload)) {
     return CompiledFileVerdict::corrupt;
   }
-  Policy read;
-  Reader reader(payload);
-  if (!get_payload(reader, &read)) return CompiledFileVerdict::corrupt;
-  *policy = std::move(read);
+  Policy policy;
+  ByteReader reader(payload);
+  uint8_t has_lookups = 0;
+  if (!get_payload(reader, &policy) || !reader.get(&has_lookups) || has_lookups > 1) {
+    return CompiledFileVerdict::corrupt;
+  }
+  CompiledFile read;
+  read.rules_in_config = policy.rules.size();
+  if (has_lookups) {
+    if (!CompiledPolicy::restore(std::move(policy), reader, &read.policy)) return CompiledFileVerdict::corrupt;
+  } else {
+    read.policy = CompiledPolicy(for_program(std::move(policy), program));
+  }
+  if (!reader.at_end()) return CompiledFileVerdict::corrupt;
+  *out = std::move(read);
   return CompiledFileVerdict::used;
 }
 
 CompiledFileVerdict load_compiled_file(const char* path, const FileReadOptions& options,
-                                       std::string_view config_text, Policy* policy) {
+                                       std::string_view config_text, const char* program, CompiledFile* out) {
   const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return errno == ENOENT ? CompiledFileVerdict::missing : CompiledFileVerdict::unreadable;
   struct stat info;
@@ -354,7 +315,8 @@ CompiledFileVerdict load_compiled_file(const char* path, const FileReadOptions& 
   close(fd);
   if (mapped == MAP_FAILED) return CompiledFileVerdict::unreadable;
   const CompiledFileVerdict verdict = decode_compiled_file(
-      std::string_view(static_cast<const char*>(mapped), static_cast<size_t>(info.st_size)), config_text, policy);
+      std::string_view(static_cast<const char*>(mapped), static_cast<size_t>(info.st_size)), config_text, program,
+      out);
   munmap(mapped, static_cast<size_t>(info.st_size));
   return verdict;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/compiled_policy.h"
 #include "config/config_file.h"
 #include "config/policy.h"
 
@@ -39,16 +40,25 @@ enum class CompiledFileVerdict {
   corrupt,            // the checksum or the content does not hold
 };
 
-// |policy| from |file| when it was made from exactly |config_text| by this
-// version; otherwise the verdict says why and |policy| is untouched.
-CompiledFileVerdict decode_compiled_file(std::string_view file, std::string_view config_text, Policy* policy);
+struct CompiledFile {
+  CompiledPolicy policy;       // for_program()'s policy, compiled for matching
+  size_t rules_in_config = 0;  // before for_program() kept the program's
+};
+
+// The policy of |file| for |program|, when the file was made from exactly
+// |config_text| by this version; otherwise the verdict says why and |out|
+// is untouched. What CompiledPolicy(for_program(load_policy(config_text),
+// program)) gives, with the lookup structures read rather than built when
+// the file has them (no rule of the config names a program).
+CompiledFileVerdict decode_compiled_file(std::string_view file, std::string_view config_text, const char* program,
+                                         CompiledFile* out);
 
 constexpr size_t kMaxCompiledFileBytes = 64 << 20;
 
 // The same from the file at |path|, read with the checks the config itself
 // gets (|options|).
 CompiledFileVerdict load_compiled_file(const char* path, const FileReadOptions& options,
-                                       std::string_view config_text, Policy* policy);
+                                       std::string_view config_text, const char* program, CompiledFile* out);
 
 // "made from another config text (run `sockshim compile` again)", ...
 const char* describe_verdict(CompiledFileVerdict verdict);

@@ -84,8 +84,8 @@ class CompiledConfigTest : public ::testing::Test {
                          config_text(port_, 30));
     compiled_ = config_ + ".compiled";
     std::string err;
-    parsed_ = probe(config_, port_, "", &err);
-    EXPECT_EQ(err, "");
+    parsed_ = probe(config_, port_, "info", &err);
+    EXPECT_THAT(err, HasSubstr("loaded " + config_ + ": 3 rule(s)"));
     ASSERT_TRUE(parsed_.count("client"));
     // What the config says, read back from the kernel.
     EXPECT_EQ(parsed_.at("client").at("idle"), 30);

@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "config/byte_stream.h"
+#include "config/decide.h"
 #include "config/policy_loader.h"
 
 namespace sockshim {
@@ -57,10 +60,13 @@ Policy loaded(const std::string& text) {
 TEST(CompiledFileTest, APolicyComesBackAsItWasSaved) {
   const Policy policy = loaded(kConfig);
   const std::string file = encode_compiled_file(policy, kConfig);
-  Policy read;
-  ASSERT_EQ(decode_compiled_file(file, kConfig, &read), CompiledFileVerdict::used);
-  // Saved again, the same bytes: every field the format holds came back.
-  EXPECT_EQ(encode_compiled_file(read, kConfig), file);
+  CompiledFile compiled;
+  ASSERT_EQ(decode_compiled_file(file, kConfig, "nginx", &compiled), CompiledFileVerdict::used);
+  EXPECT_EQ(compiled.rules_in_config, 3u);
+  const Policy& read = compiled.policy.policy();
+  // Saved again, the same bytes as the program's policy: every field the
+  // format holds came back.
+  EXPECT_EQ(encode_compiled_file(read, kConfig), encode_compiled_file(for_program(policy, "nginx"), kConfig));
   ASSERT_EQ(read.rules.size(), 3u);
   EXPECT_EQ(read.rules[0].name, "database");
   EXPECT_EQ(read.rules[0].match.remote.size(), 3u);
@@ -68,7 +74,6 @@ TEST(CompiledFileTest, APolicyComesBackAsItWasSaved) {
   EXPECT_EQ(read.rules[0].match.remote[1].prefix_bits, 8);
   EXPECT_EQ(read.rules[0].match.ports[1].first, 6379);
   EXPECT_EQ(read.rules[0].match.ports[1].last, 6380);
-  EXPECT_EQ(read.rules[1].match.program_glob, "nginx*");
   EXPECT_EQ(read.rules[1].match.direction, Direction::listen);
   EXPECT_EQ(read.rules[1].settings.raw_count, 1);
   EXPECT_TRUE(read.rules[1].settings.raw[0].listeners_only);
@@ -79,25 +84,85 @@ TEST(CompiledFileTest, APolicyComesBackAsItWasSaved) {
   EXPECT_STREQ(read.defaults.get(OptionId::congestion)->text, "cubic");
   EXPECT_EQ(read.defaults.enforced, policy.defaults.enforced);
   EXPECT_NE(read.defaults.enforced, 0u);
+  // The rule of another program is not this one's.
+  CompiledFile other;
+  ASSERT_EQ(decode_compiled_file(file, kConfig, "curl", &other), CompiledFileVerdict::used);
+  EXPECT_EQ(other.rules_in_config, 3u);
+  ASSERT_EQ(other.policy.policy().rules.size(), 2u);
+  EXPECT_EQ(other.policy.policy().rules[1].match.family, Family::ipv6);
+}
+
+std::string saved_lookups(const CompiledPolicy& compiled) {
+  std::string bytes;
+  ByteWriter out(&bytes);
+  compiled.save(out);
+  return bytes;
+}
+
+// Many rules with ranges that nest and overlap, remote and local, IPv4 and
+// IPv6, ports and listener ports: every lookup structure has content.
+std::string many_rules_config() {
+  std::string text = "keepalive.idle = 60\n";
+  const char* directions[] = {"connect", "listen", "accept", "any"};
+  for (int rule = 0; rule < 200; ++rule) {
+    const std::string direction = directions[rule % 4];
+    text += "[[rule]]\nmatch = { direction = \"" + direction + "\"";
+    if (rule % 3 == 0 && direction != "listen") {
+      text += ", remote = [\"10." + std::to_string(rule % 7) + ".0.0/16\", \"10." + std::to_string(rule % 7) + "." +
+              std::to_string(rule) + ".0/24\", \"fd00:" + std::to_string(rule % 5) + "::/32\"]";
+    }
+    if (rule % 5 == 1 && direction != "connect") text += ", local = \"127.0.0." + std::to_string(rule % 9) + "/30\"";
+    if (rule % 2 == 1) text += ", port = [" + std::to_string(1000 + rule % 13) + ", \"2000-" + std::to_string(2000 + rule) + "\"]";
+    text += " }\nkeepalive.count = " + std::to_string(1 + rule % 9) + "\n";
+  }
+  return text;
+}
+
+TEST(CompiledFileTest, TheLookupStructuresComeBackAsBuilt) {
+  const std::string text = many_rules_config();
+  const Policy policy = loaded(text);
+  CompiledFile read;
+  ASSERT_EQ(decode_compiled_file(encode_compiled_file(policy, text), text, "any", &read), CompiledFileVerdict::used);
+  const CompiledPolicy built(policy);
+  EXPECT_EQ(saved_lookups(read.policy), saved_lookups(built));
+  EXPECT_EQ(read.policy.size().prefixes, built.size().prefixes);
+  // And they find the same rules.
+  for (int kind = 1; kind < 4; ++kind) {
+    for (int host = 0; host < 40; ++host) {
+      SocketEvent event;
+      event.kind = static_cast<SocketEventKind>(kind);
+      event.remote.known = event.local.known = true;
+      const uint8_t remote[4] = {10, static_cast<uint8_t>(host % 7), static_cast<uint8_t>(host * 5), 1};
+      const uint8_t local[4] = {127, 0, 0, static_cast<uint8_t>(host % 9)};
+      event.remote.address = IpAddress::v4(remote);
+      event.local.address = IpAddress::v4(local);
+      event.remote.port = event.local.port = static_cast<uint16_t>(host % 2 ? 1000 + host % 13 : 2000 + host);
+      std::vector<uint32_t> from_file, from_built;
+      read.policy.for_each_match(event, Endpoint(), [&](uint32_t i) { return from_file.push_back(i), true; });
+      built.for_each_match(event, Endpoint(), [&](uint32_t i) { return from_built.push_back(i), true; });
+      EXPECT_EQ(from_file, from_built) << kind << " " << host;
+    }
+  }
 }
 
 TEST(CompiledFileTest, AnEmptyPolicyToo) {
   const Policy policy = loaded("# nothing\n");
-  Policy read;
-  read.rules.resize(2);
-  ASSERT_EQ(decode_compiled_file(encode_compiled_file(policy, "# nothing\n"), "# nothing\n", &read),
+  CompiledFile read;
+  read.rules_in_config = 2;
+  ASSERT_EQ(decode_compiled_file(encode_compiled_file(policy, "# nothing\n"), "# nothing\n", "any", &read),
             CompiledFileVerdict::used);
-  EXPECT_TRUE(read.empty());
+  EXPECT_TRUE(read.policy.policy().empty());
+  EXPECT_EQ(read.rules_in_config, 0u);
 }
 
 TEST(CompiledFileTest, AFileMadeFromAnotherTextIsRefused) {
   const std::string file = encode_compiled_file(loaded(kConfig), kConfig);
   std::string changed = kConfig;
   changed[changed.find("idle = 30")] = 'I';  // same length, one byte apart
-  Policy read;
-  EXPECT_EQ(decode_compiled_file(file, changed, &read), CompiledFileVerdict::other_config);
-  EXPECT_EQ(decode_compiled_file(file, std::string(kConfig) + "\n", &read), CompiledFileVerdict::other_config);
-  EXPECT_TRUE(read.rules.empty()) << "a refused file leaves the policy untouched";
+  CompiledFile read;
+  EXPECT_EQ(decode_compiled_file(file, changed, "any", &read), CompiledFileVerdict::other_config);
+  EXPECT_EQ(decode_compiled_file(file, std::string(kConfig) + "\n", "any", &read), CompiledFileVerdict::other_config);
+  EXPECT_TRUE(read.policy.policy().rules.empty()) << "a refused file leaves the policy untouched";
 }
 
 TEST(CompiledFileTest, AnotherVersionOrFormatIsRefused) {
@@ -106,25 +171,25 @@ TEST(CompiledFileTest, AnotherVersionOrFormatIsRefused) {
   ASSERT_NE(version_at, std::string::npos);
   std::string other = file;
   other[version_at] = other[version_at] == '9' ? '8' : '9';
-  Policy read;
-  EXPECT_EQ(decode_compiled_file(other, kConfig, &read), CompiledFileVerdict::other_version);
+  CompiledFile read;
+  EXPECT_EQ(decode_compiled_file(other, kConfig, "any", &read), CompiledFileVerdict::other_version);
   other = file;
   other[12] ^= 1;  // the format version, after the magic and the byte order
-  EXPECT_EQ(decode_compiled_file(other, kConfig, &read), CompiledFileVerdict::other_version);
+  EXPECT_EQ(decode_compiled_file(other, kConfig, "any", &read), CompiledFileVerdict::other_version);
 }
 
 TEST(CompiledFileTest, WhatIsNotACompiledFileIsSaidSo) {
-  Policy read;
-  EXPECT_EQ(decode_compiled_file("", kConfig, &read), CompiledFileVerdict::not_compiled);
-  EXPECT_EQ(decode_compiled_file(kConfig, kConfig, &read), CompiledFileVerdict::not_compiled);
+  CompiledFile read;
+  EXPECT_EQ(decode_compiled_file("", kConfig, "any", &read), CompiledFileVerdict::not_compiled);
+  EXPECT_EQ(decode_compiled_file(kConfig, kConfig, "any", &read), CompiledFileVerdict::not_compiled);
 }
 
 TEST(CompiledFileTest, EveryTruncationIsRefused) {
   const std::string file = encode_compiled_file(loaded(kConfig), kConfig);
   for (size_t length = 0; length < file.size(); ++length) {
-    Policy read;
-    EXPECT_NE(decode_compiled_file(file.substr(0, length), kConfig, &read), CompiledFileVerdict::used) << length;
-    EXPECT_TRUE(read.rules.empty()) << length;
+    CompiledFile read;
+    EXPECT_NE(decode_compiled_file(file.substr(0, length), kConfig, "any", &read), CompiledFileVerdict::used) << length;
+    EXPECT_TRUE(read.policy.policy().rules.empty()) << length;
   }
 }
 
@@ -135,8 +200,8 @@ TEST(CompiledFileTest, EveryDamagedPayloadByteIsRefused) {
   for (size_t at = kHeaderBytes; at < file.size(); ++at) {
     std::string damaged = file;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x40);
-    Policy read;
-    EXPECT_EQ(decode_compiled_file(damaged, kConfig, &read), CompiledFileVerdict::corrupt) << at;
+    CompiledFile read;
+    EXPECT_EQ(decode_compiled_file(damaged, kConfig, "any", &read), CompiledFileVerdict::corrupt) << at;
   }
 }
 
