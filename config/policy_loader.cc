@@ -7,16 +7,14 @@
 
 #include "config/address_lists.h"
 #include "config/option_catalogue.h"
+#include "config/plain_float.h"
 #include "config/value_kinds.h"
 
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0
 #define TOML_ENABLE_FORMATTERS 0
-#if defined(__GLIBCXX__)
-// libstdc++'s from_chars keeps iostreams and locales out of the library;
-// libc++ (the musl build) has no floating-point from_chars yet.
+// from_chars keeps iostreams and locales out of the library (plain_float.h).
 #define TOML_FLOAT_CHARCONV 1
-#endif
 #include <toml++/toml.h>
 
 namespace sockshim {

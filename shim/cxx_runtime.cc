@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "config/plain_float.h"
+
 namespace {
 
 [[noreturn]] void fail(const char* what) {
@@ -84,42 +86,12 @@ void __glibcxx_assert_fail(const char*, int, const char*, const char* condition)
 #if defined(__GLIBCXX__)
 
 // toml++ reads floating-point values with std::from_chars. libstdc++'s
-// version pulls in libm (fesetround) as a needed library of the preload. No
-// sockshim setting is a float — the loader only ever reports "got a
-// floating-point number" — so the value need not be exact: this one consumes
-// the token that toml++ has already validated and computes it plainly.
+// version pulls in libm (fesetround) as a needed library of the preload:
+// this one replaces it (config/plain_float.h). libc++ has none; the config
+// library defines it there.
 namespace std {
 from_chars_result from_chars(const char* first, const char* last, double& value, chars_format) noexcept {
-  const char* cursor = first;
-  const bool negative = cursor < last && *cursor == '-';
-  if (cursor < last && (*cursor == '-' || *cursor == '+')) ++cursor;
-  double mantissa = 0;
-  int exponent = 0;
-  bool digits = false;
-  for (; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor, digits = true) {
-    mantissa = mantissa * 10 + (*cursor - '0');
-  }
-  if (cursor < last && *cursor == '.') {
-    for (++cursor; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor, digits = true) {
-      mantissa = mantissa * 10 + (*cursor - '0');
-      --exponent;
-    }
-  }
-  if (!digits) return {first, errc::invalid_argument};
-  if (cursor < last && (*cursor == 'e' || *cursor == 'E')) {
-    ++cursor;
-    const bool negative_exponent = cursor < last && *cursor == '-';
-    if (cursor < last && (*cursor == '-' || *cursor == '+')) ++cursor;
-    int written = 0;
-    for (; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor) {
-      if (written < 10000) written = written * 10 + (*cursor - '0');
-    }
-    exponent += negative_exponent ? -written : written;
-  }
-  for (; exponent > 0 && mantissa < 1e308; --exponent) mantissa *= 10;
-  for (; exponent < 0 && mantissa > 0; ++exponent) mantissa /= 10;
-  value = negative ? -mantissa : mantissa;
-  return {cursor, errc{}};
+  return sockshim::parse_plain_double(first, last, value);
 }
 }  // namespace std
 #endif
