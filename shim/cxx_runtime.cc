@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <new>
+#include <string>
 
 #include "config/plain_float.h"
 
@@ -94,4 +95,32 @@ from_chars_result from_chars(const char* first, const char* last, double& value,
   return sockshim::parse_plain_double(first, last, value);
 }
 }  // namespace std
+#endif
+
+#if defined(_LIBCPP_VERSION)
+// libc++ defines std::to_string in the same object as std::stoi and the
+// rest, which throw: linking it brought libc++abi's exception machinery and
+// the unwinder into the preload. These are all the library uses; and
+// std::string's members, which libc++ declares extern templates defined
+// there, are instantiated here.
+namespace {
+template <typename Integer>
+std::string integer_text(Integer value) {
+  char digits[24];
+  const std::to_chars_result written = std::to_chars(digits, digits + sizeof digits, value);
+  return std::string(digits, written.ptr);
+}
+}  // namespace
+
+_LIBCPP_BEGIN_NAMESPACE_STD
+string to_string(int value) { return integer_text(value); }
+string to_string(unsigned value) { return integer_text(value); }
+string to_string(long value) { return integer_text(value); }
+string to_string(unsigned long value) { return integer_text(value); }
+string to_string(long long value) { return integer_text(value); }
+string to_string(unsigned long long value) { return integer_text(value); }
+_LIBCPP_END_NAMESPACE_STD
+
+template class std::basic_string<char>;
+template std::string std::operator+(const char*, const std::string&);
 #endif
