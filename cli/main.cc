@@ -5,6 +5,7 @@
 
 #include "cli/agent_command.h"
 #include "cli/check_command.h"
+#include "cli/compile_command.h"
 #include "cli/doctor_command.h"
 #include "cli/exit_codes.h"
 #include "cli/explain_command.h"
@@ -21,6 +22,8 @@ constexpr char kUsage[] =
     "commands:\n"
     "  check [FILE]                            validate a config (default: what the\n"
     "                                            library would load) and say what it does\n"
+    "  compile FILE                            save FILE's policy in binary to\n"
+    "                                            FILE.compiled, read instead of FILE\n"
     "  explain FILE --connect HOST:PORT |      which rules match one socket, and where\n"
     "               --listen [ADDR]:PORT         each final option comes from\n"
     "  run [-c FILE | -e TOML] -- PROGRAM ...  run a program under the shim of its libc\n"
@@ -41,6 +44,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"check", sockshim::cli::check_command},
+    {"compile", sockshim::cli::compile_command},
     {"explain", sockshim::cli::explain_command},
     {"run", sockshim::cli::run_command},
     {"inspect", sockshim::cli::inspect_command},

@@ -58,18 +58,25 @@ class PositionCounter {
       if (!found) break;
       ++line_;
       counted_ = line_start_ = static_cast<size_t>(static_cast<const char*>(found) - text.data()) + 1;
+      characters_ = 0;
+      characters_end_ = line_start_;
     }
     counted_ = offset;
-    uint32_t characters = 0;
-    for (size_t j = line_start_; j < offset; ++j) characters += (static_cast<unsigned char>(text[j]) & 0xc0) != 0x80;
+    // Characters are counted on from the last position asked on this line,
+    // not from its start: a line may hold many lists (or one of 10,000).
+    for (; characters_end_ < offset; ++characters_end_) {
+      characters_ += (static_cast<unsigned char>(text[characters_end_]) & 0xc0) != 0x80;
+    }
     at->line = line_;
-    at->column = characters + 1;
+    at->column = characters_ + 1;
   }
 
  private:
   size_t counted_ = 0;
   uint32_t line_ = 1;
   size_t line_start_ = 0;
+  uint32_t characters_ = 0;    // on this line, before characters_end_
+  size_t characters_end_ = 0;  // offsets are asked in increasing order
 };
 
 bool before(TextPosition a, TextPosition b) { return a.line < b.line || (a.line == b.line && a.column < b.column); }

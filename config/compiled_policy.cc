@@ -119,6 +119,74 @@ CompiledPolicy::CompiledPolicy(Policy policy) : policy_(std::move(policy)) {
   }
 }
 
+void CompiledPolicy::save(ByteWriter& out) const {
+  out.put(static_cast<uint32_t>(rules_.size()));
+  for (const CompiledRule& rule : rules_) {
+    out.put(static_cast<uint8_t>(rule.direction));
+    out.put(static_cast<uint8_t>(rule.family));
+    out.put(static_cast<uint8_t>(rule.protocol));
+    out.put(static_cast<uint8_t>(rule.any_port));
+    out.put(static_cast<uint8_t>(rule.any_local));
+    rule.ports.save(out);
+    rule.local_v4.save(out);
+    rule.local_v6.save(out);
+  }
+  for (const KindIndex& index : kinds_) {
+    index.remote_v4.save(out);
+    index.remote_v6.save(out);
+    index.ports.save(out);
+    index.listener_ports.save(out);
+    out.put_vector(index.always);
+  }
+  out.put(static_cast<uint8_t>(udp_rules_));
+  out.put(static_cast<uint8_t>(accept_beyond_copy_));
+  out.put(static_cast<uint64_t>(size_.prefixes));
+  out.put(static_cast<uint64_t>(size_.port_ranges));
+}
+
+bool CompiledPolicy::restore(Policy policy, ByteReader& in, CompiledPolicy* out) {
+  out->policy_ = std::move(policy);
+  const uint32_t rule_count = static_cast<uint32_t>(out->policy_.rules.size());
+  uint32_t saved_rules = 0;
+  if (!in.get(&saved_rules) || saved_rules != rule_count) return false;
+  out->rules_.resize(rule_count);
+  auto flag = [&](bool* value) {
+    uint8_t raw = 0;
+    if (!in.get(&raw) || raw > 1) return false;
+    *value = raw;
+    return true;
+  };
+  for (CompiledRule& rule : out->rules_) {
+    if (!in.get_enum(&rule.direction, static_cast<uint8_t>(Direction::accept)) ||
+        !in.get_enum(&rule.family, static_cast<uint8_t>(Family::ipv6)) ||
+        !in.get_enum(&rule.protocol, static_cast<uint8_t>(Protocol::any)) || !flag(&rule.any_port) ||
+        !flag(&rule.any_local) || !rule.ports.restore(in) || !rule.local_v4.restore(in) || !rule.local_v6.restore(in)) {
+      return false;
+    }
+  }
+  for (KindIndex& index : out->kinds_) {
+    if (!index.remote_v4.restore(in, rule_count) || !index.remote_v6.restore(in, rule_count) ||
+        !index.ports.restore(in, rule_count) || !index.listener_ports.restore(in, rule_count) ||
+        !in.get_vector(&index.always, rule_count)) {
+      return false;
+    }
+    for (uint32_t entry : index.always) {
+      if (entry >= rule_count) return false;
+    }
+  }
+  uint64_t prefixes = 0, port_ranges = 0;
+  if (!flag(&out->udp_rules_) || !flag(&out->accept_beyond_copy_) || !in.get(&prefixes) || !in.get(&port_ranges)) {
+    return false;
+  }
+  out->size_ = Size{rule_count, static_cast<size_t>(prefixes), static_cast<size_t>(port_ranges), 0};
+  out->size_.bytes = out->rules_.capacity() * sizeof(CompiledRule);
+  for (const CompiledRule& rule : out->rules_) {
+    out->size_.bytes += rule.ports.bytes() + rule.local_v4.bytes() + rule.local_v6.bytes();
+  }
+  for (const KindIndex& index : out->kinds_) out->size_.bytes += index.bytes();
+  return true;
+}
+
 size_t CompiledPolicy::KindIndex::bytes() const {
   return remote_v4.bytes() + remote_v6.bytes() + ports.bytes() + listener_ports.bytes() +
          always.capacity() * sizeof(uint32_t);

@@ -35,6 +35,13 @@ class CompiledPolicy {
 
   const Policy& policy() const { return policy_; }
 
+  // The lookup structures, for a compiled file (config/compiled_file.h):
+  // restore() gives what the constructor would build from |policy|, given
+  // what save() wrote for it, without building it again. False when the
+  // bytes cannot be that (|out| is then unusable).
+  void save(ByteWriter& out) const;
+  static bool restore(Policy policy, ByteReader& in, CompiledPolicy* out);
+
   // decide(policy(), event, listener), by lookup.
   SocketSettings decide(const SocketEvent& event, const Endpoint& listener = Endpoint()) const;
 

@@ -31,6 +31,7 @@ bool disabled_by_environment(EnvironmentReader read_environment) {
 ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_t capacity,
                          FoundConfig* found) {
   found->length = 0;
+  found->from_file = false;
   found->failure = FileFailure();
   if (const char* inline_toml = non_empty(read_environment("SOCKSHIM_CONFIG_TOML"))) {
     set_source(found, "SOCKSHIM_CONFIG_TOML");
@@ -50,6 +51,7 @@ ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_
     path = kDefaultConfigPath;
   }
   set_source(found, path);
+  found->from_file = true;
   return read_config_file(path, library_file_checks(), buffer, capacity, &found->length, &found->failure)
              ? ConfigLookup::found
              : ConfigLookup::failed;

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "config/byte_stream.h"
+
 namespace sockshim {
 
 using Uint128 = unsigned __int128;
@@ -57,6 +59,25 @@ class IntervalSet {
   }
 
   static constexpr Key kMax = static_cast<Key>(~Key(0));
+
+  // As built, for a compiled file; restore() takes only what save() can
+  // have written (sorted, apart), whatever the bytes.
+  void save(ByteWriter& out) const {
+    out.put_vector(firsts_);
+    out.put_vector(lasts_);
+  }
+  bool restore(ByteReader& in) {
+    if (!in.get_vector(&firsts_, kMaxItems) || !in.get_vector(&lasts_, kMaxItems) || firsts_.size() != lasts_.size()) {
+      return false;
+    }
+    const Key* firsts = firsts_.data();
+    const Key* lasts = lasts_.data();
+    for (size_t i = 0; i < firsts_.size(); ++i) {
+      if (firsts[i] > lasts[i] || (i > 0 && firsts[i] <= lasts[i - 1])) return false;
+    }
+    return true;
+  }
+  static constexpr size_t kMaxItems = 1 << 24;
 
  private:
   std::vector<Key> firsts_;
@@ -115,6 +136,33 @@ class IntervalIndex {
   }
 
   bool empty() const { return starts_.empty(); }
+
+  // As built, for a compiled file; restore() checks what find() relies on
+  // (sorted starts, offsets into entries_, entries below |entry_count|).
+  void save(ByteWriter& out) const {
+    out.put_vector(starts_);
+    out.put_vector(offsets_);
+    out.put_vector(entries_);
+  }
+  bool restore(ByteReader& in, uint32_t entry_count) {
+    constexpr size_t kMaxItems = 1 << 24;
+    if (!in.get_vector(&starts_, kMaxItems) || !in.get_vector(&offsets_, kMaxItems) ||
+        !in.get_vector(&entries_, kMaxItems) || offsets_.size() != starts_.size() + 1 || offsets_[0] != 0 ||
+        offsets_.back() != entries_.size()) {
+      return false;
+    }
+    // Through pointers: tens of thousands of items, each index checked above.
+    const Key* starts = starts_.data();
+    const uint32_t* offsets = offsets_.data();
+    bool ordered = true;
+    for (size_t i = 0; i < starts_.size(); ++i) {
+      ordered &= (i == 0 || starts[i] > starts[i - 1]) && offsets[i + 1] >= offsets[i];
+    }
+    uint32_t largest = 0;
+    for (uint32_t entry : entries_) largest = std::max(largest, entry);
+    return ordered && (entries_.empty() || largest < entry_count);
+  }
+
   size_t bytes() const {
     return starts_.capacity() * sizeof(Key) + (offsets_.capacity() + entries_.capacity()) * sizeof(uint32_t);
   }

@@ -7,16 +7,14 @@
 
 #include "config/address_lists.h"
 #include "config/option_catalogue.h"
+#include "config/plain_float.h"
 #include "config/value_kinds.h"
 
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0
 #define TOML_ENABLE_FORMATTERS 0
-#if defined(__GLIBCXX__)
-// libstdc++'s from_chars keeps iostreams and locales out of the library;
-// libc++ (the musl build) has no floating-point from_chars yet.
+// from_chars keeps iostreams and locales out of the library (plain_float.h).
 #define TOML_FLOAT_CHARCONV 1
-#endif
 #include <toml++/toml.h>
 
 namespace sockshim {
@@ -93,8 +91,27 @@ std::string join_key(std::string_view parent, std::string_view key) {
 }
 
 class Loader {
+  // A settings section: its name, and its catalogue entries with their keys.
+  struct Section {
+    std::string_view name;
+    std::vector<std::string_view> keys;  // "idle", "interval", ...
+    std::vector<const CatalogueEntry*> entries;
+  };
+
  public:
-  explicit Loader(std::string_view source) : source_(source) {}
+  explicit Loader(std::string_view source) : source_(source) {
+    // What every table is checked against, worked out once per config, not
+    // once per rule (a config may have a thousand).
+    for (std::string_view name : setting_sections()) sections_.push_back({name, {}, {}});
+    for (const CatalogueEntry& entry : kCatalogue) {
+      for (Section& section : sections_) {
+        if (section.name != section_of(entry)) continue;
+        section.keys.push_back(name_of(entry));
+        section.entries.push_back(&entry);
+      }
+    }
+    rule_keys_ = settings_keys({"name", "match"});
+  }
 
   LoadResult load(std::string_view text) {
     LoadResult result;
@@ -211,21 +228,16 @@ class Loader {
   }
 
   // One section ([keepalive], [tcp], ...) of the top level or a rule.
-  void read_section(const toml::node& node, std::string_view section, const std::string& key,
-                    SocketSettings* out) {
+  void read_section(const toml::node& node, const Section& section, const std::string& key, SocketSettings* out) {
     const toml::table* table = require_table(node, key);
     if (!table) return;
-    std::vector<std::string_view> names;
-    for (const CatalogueEntry& entry : kCatalogue) {
-      if (section_of(entry) == section) names.push_back(name_of(entry));
-    }
-    check_keys(*table, key, names);
+    check_keys(*table, key, section.keys);
     bool tunes_keepalive = false;
-    for (const CatalogueEntry& entry : kCatalogue) {
-      if (section_of(entry) != section) continue;
-      const toml::node* n = table->get(name_of(entry));
+    for (size_t i = 0; i < section.entries.size(); ++i) {
+      const CatalogueEntry& entry = *section.entries[i];
+      const toml::node* n = table->get(section.keys[i]);
       if (!n) continue;
-      out->values[static_cast<int>(entry.id)] = read_value(entry, *n, key + "." + std::string(name_of(entry)));
+      out->values[static_cast<int>(entry.id)] = read_value(entry, *n, key + "." + std::string(section.keys[i]));
       tunes_keepalive |= entry.enables_keepalive;
     }
     // Tuning keepalive implies wanting it, unless enabled = false says otherwise.
@@ -349,8 +361,8 @@ class Loader {
 
   // The settings sections, raw options and enforce of |table| (top level or a rule).
   void read_settings(const toml::table& table, std::string_view parent, SocketSettings* out) {
-    for (std::string_view section : setting_sections()) {
-      if (const toml::node* n = table.get(section)) read_section(*n, section, join_key(parent, section), out);
+    for (const Section& section : sections_) {
+      if (const toml::node* n = table.get(section.name)) read_section(*n, section, join_key(parent, section.name), out);
     }
     if (const toml::node* n = table.get("raw")) {
       const std::string key = join_key(parent, "raw");
@@ -545,7 +557,7 @@ class Loader {
     const std::string key = "rule[" + std::to_string(number) + "]";
     const toml::table* table = require_table(node, key);
     if (!table) return;
-    check_keys(*table, key, settings_keys({"name", "match"}));
+    check_keys(*table, key, rule_keys_);
     Rule rule;
     rule.name = key;
     if (const toml::node* n = table->get("name")) {
@@ -624,6 +636,8 @@ class Loader {
   }
 
   std::string_view source_;
+  std::vector<Section> sections_;
+  std::vector<std::string_view> rule_keys_;  // what a [[rule]] table may hold
   std::vector<ConfigError> errors_;
   std::vector<LiftedList> lifted_;  // address lists read without toml++
   std::vector<Splice> splices_;      // where they were, for positions in messages

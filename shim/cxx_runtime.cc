@@ -10,6 +10,9 @@
 #include <charconv>
 #include <cstdlib>
 #include <new>
+#include <string>
+
+#include "config/plain_float.h"
 
 namespace {
 
@@ -84,42 +87,40 @@ void __glibcxx_assert_fail(const char*, int, const char*, const char* condition)
 #if defined(__GLIBCXX__)
 
 // toml++ reads floating-point values with std::from_chars. libstdc++'s
-// version pulls in libm (fesetround) as a needed library of the preload. No
-// sockshim setting is a float — the loader only ever reports "got a
-// floating-point number" — so the value need not be exact: this one consumes
-// the token that toml++ has already validated and computes it plainly.
+// version pulls in libm (fesetround) as a needed library of the preload:
+// this one replaces it (config/plain_float.h). libc++ has none; the config
+// library defines it there.
 namespace std {
 from_chars_result from_chars(const char* first, const char* last, double& value, chars_format) noexcept {
-  const char* cursor = first;
-  const bool negative = cursor < last && *cursor == '-';
-  if (cursor < last && (*cursor == '-' || *cursor == '+')) ++cursor;
-  double mantissa = 0;
-  int exponent = 0;
-  bool digits = false;
-  for (; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor, digits = true) {
-    mantissa = mantissa * 10 + (*cursor - '0');
-  }
-  if (cursor < last && *cursor == '.') {
-    for (++cursor; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor, digits = true) {
-      mantissa = mantissa * 10 + (*cursor - '0');
-      --exponent;
-    }
-  }
-  if (!digits) return {first, errc::invalid_argument};
-  if (cursor < last && (*cursor == 'e' || *cursor == 'E')) {
-    ++cursor;
-    const bool negative_exponent = cursor < last && *cursor == '-';
-    if (cursor < last && (*cursor == '-' || *cursor == '+')) ++cursor;
-    int written = 0;
-    for (; cursor < last && *cursor >= '0' && *cursor <= '9'; ++cursor) {
-      if (written < 10000) written = written * 10 + (*cursor - '0');
-    }
-    exponent += negative_exponent ? -written : written;
-  }
-  for (; exponent > 0 && mantissa < 1e308; --exponent) mantissa *= 10;
-  for (; exponent < 0 && mantissa > 0; ++exponent) mantissa /= 10;
-  value = negative ? -mantissa : mantissa;
-  return {cursor, errc{}};
+  return sockshim::parse_plain_double(first, last, value);
 }
 }  // namespace std
+#endif
+
+#if defined(_LIBCPP_VERSION)
+// libc++ defines std::to_string in the same object as std::stoi and the
+// rest, which throw: linking it brought libc++abi's exception machinery and
+// the unwinder into the preload. These are all the library uses; and
+// std::string's members, which libc++ declares extern templates defined
+// there, are instantiated here.
+namespace {
+template <typename Integer>
+std::string integer_text(Integer value) {
+  char digits[24];
+  const std::to_chars_result written = std::to_chars(digits, digits + sizeof digits, value);
+  return std::string(digits, written.ptr);
+}
+}  // namespace
+
+_LIBCPP_BEGIN_NAMESPACE_STD
+string to_string(int value) { return integer_text(value); }
+string to_string(unsigned value) { return integer_text(value); }
+string to_string(long value) { return integer_text(value); }
+string to_string(unsigned long value) { return integer_text(value); }
+string to_string(long long value) { return integer_text(value); }
+string to_string(unsigned long long value) { return integer_text(value); }
+_LIBCPP_END_NAMESPACE_STD
+
+template class std::basic_string<char>;
+template std::string std::operator+(const char*, const std::string&);
 #endif

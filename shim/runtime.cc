@@ -11,6 +11,7 @@
 #include <string>
 #include <type_traits>
 
+#include "config/compiled_file.h"
 #include "config/config_source.h"
 #include "config/enforce.h"
 #include "config/policy_loader.h"
@@ -94,6 +95,34 @@ void read_environment_and_config() {
   errno = saved_errno;
 }
 
+// The policy from the config's compiled file (`sockshim compile`), when it
+// was made from exactly |text|: null otherwise, after one line naming a
+// compiled file that is there but cannot be used, and why.
+CompiledFile* from_compiled_file(std::string_view text, const FoundConfig& found) {
+  if (!found.from_file) return nullptr;
+  const std::string path = compiled_file_path(found.source);
+  CompiledFile* read = new CompiledFile;
+  const CompiledFileVerdict verdict =
+      load_compiled_file(path.c_str(), library_file_checks(), text, g_runtime.program, read);
+  if (verdict == CompiledFileVerdict::used) return read;
+  delete read;
+  if (verdict != CompiledFileVerdict::missing) {
+    log_message(LogLevel::warn, "%s: ignored, %s; parsing %s (run `sockshim compile %s` again)", path.c_str(),
+                describe_verdict(verdict), found.source, found.source);
+  }
+  return nullptr;
+}
+
+// The policy is ready: the hooks may use it from now on.
+void install(const CompiledPolicy* compiled, size_t rules_in_config, const char* how) {
+  const Policy& policy = compiled->policy();
+  summarise(policy, g_runtime.program, &g_runtime.summary);
+  if (!enforceable_options(policy).empty()) start_enforcing();
+  g_runtime.policy = policy.empty() ? nullptr : compiled;
+  log_message(LogLevel::info, "sockshim %s loaded %s%s: %zu rule(s), %zu for program \"%s\"", kVersion,
+              g_pending.found.source, how, rules_in_config, policy.rules.size(), g_runtime.program);
+}
+
 // Phase two, at the first socket (or at load under SOCKSHIM_STRICT=1):
 // parsing costs more than everything else at start-up, and most processes
 // of a container never open a socket. A config that could not be read is
@@ -116,7 +145,15 @@ void parse_config() {
     g_parse.restart_if_interrupted();
   });
   const PendingConfig& pending = g_pending;
-  LoadResult loaded = load_policy(std::string_view(pending.text, pending.found.length), pending.found.source);
+  const std::string_view text(pending.text, pending.found.length);
+  // Kept for the life of the process: hooks may run during exit.
+  if (const CompiledFile* read = from_compiled_file(text, pending.found)) {
+    install(&read->policy, read->rules_in_config, " (from its compiled file)");
+    g_pending.text = nullptr;
+    errno = saved_errno;
+    return;
+  }
+  LoadResult loaded = load_policy(text, pending.found.source);
   if (!loaded.policy) {
     // One line per error (at most kMaxReportedErrors, then how many more);
     // the last says what happens next.
@@ -131,16 +168,8 @@ void parse_config() {
     }
     stop_if_strict();
   } else {
-    // Kept for the life of the process: hooks may run during exit.
     const size_t rule_count = loaded.policy->rules.size();
-    const CompiledPolicy* compiled = new CompiledPolicy(for_program(std::move(*loaded.policy), g_runtime.program));
-    const Policy& policy = compiled->policy();
-    summarise(policy, g_runtime.program, &g_runtime.summary);
-    if (!enforceable_options(policy).empty()) start_enforcing();
-    g_runtime.policy = policy.empty() ? nullptr : compiled;
-    log_message(LogLevel::info, "sockshim %s loaded %s: %zu rule(s), %zu for program \"%s\"", kVersion,
-                pending.found.source,
-                rule_count, policy.rules.size(), g_runtime.program);
+    install(new CompiledPolicy(for_program(std::move(*loaded.policy), g_runtime.program)), rule_count, "");
   }
   g_pending.text = nullptr;
   errno = saved_errno;

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// Writing and reading the fixed-width binary of a compiled file
+// (config/compiled_file.h): values in the machine's own byte order, and a
+// reader that checks every read against the end, so that a truncated or
+// damaged file stops it instead of sending it past its buffer.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace sockshim {
+
+class ByteWriter {
+ public:
+  explicit ByteWriter(std::string* out) : out_(out) {}
+  template <typename T>
+  void put(T value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    char bytes[sizeof value];
+    std::memcpy(bytes, &value, sizeof value);
+    out_->append(bytes, sizeof value);
+  }
+  void put_bytes(const void* data, size_t length) { out_->append(static_cast<const char*>(data), length); }
+  void put_string(const std::string& text) {
+    put(static_cast<uint32_t>(text.size()));
+    put_bytes(text.data(), text.size());
+  }
+  // A count, then the elements as they are in memory.
+  template <typename T>
+  void put_vector(const std::vector<T>& items) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    put(static_cast<uint32_t>(items.size()));
+    put_bytes(items.data(), items.size() * sizeof(T));
+  }
+
+ private:
+  std::string* out_;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
+  template <typename T>
+  bool get(T* value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (left() < sizeof *value) return fail();
+    std::memcpy(value, bytes_.data() + at_, sizeof *value);
+    at_ += sizeof *value;
+    return true;
+  }
+  bool get_bytes(void* data, size_t length) {
+    if (left() < length) return fail();
+    std::memcpy(data, bytes_.data() + at_, length);
+    at_ += length;
+    return true;
+  }
+  bool get_string(std::string* text, size_t limit) {
+    uint32_t length = 0;
+    if (!get(&length) || length > limit || left() < length) return fail();
+    text->assign(bytes_.data() + at_, length);
+    at_ += length;
+    return true;
+  }
+  // A count of items of at least |item_bytes| each, no more than |limit|
+  // and no more than what is left to read (so a damaged count cannot make
+  // the reader reserve gigabytes).
+  bool get_count(uint32_t* count, size_t limit, size_t item_bytes) {
+    if (!get(count) || *count > limit || left() / item_bytes < *count) return fail();
+    return true;
+  }
+  template <typename T>
+  bool get_vector(std::vector<T>* items, size_t limit) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    uint32_t count = 0;
+    if (!get_count(&count, limit, sizeof(T))) return false;
+    // Straight from the bytes: no zero-filling first.
+    const T* first = reinterpret_cast<const T*>(bytes_.data() + at_);
+    if (reinterpret_cast<uintptr_t>(first) % alignof(T) == 0) {
+      items->assign(first, first + count);
+    } else {
+      items->resize(count);
+      std::memcpy(items->data(), first, count * sizeof(T));
+    }
+    at_ += count * sizeof(T);
+    return true;
+  }
+  // |length| bytes in place, or null when fewer are left.
+  const char* take(size_t length) {
+    if (left() < length) {
+      fail();
+      return nullptr;
+    }
+    const char* at = bytes_.data() + at_;
+    at_ += length;
+    return at;
+  }
+  template <typename Enum>
+  bool get_enum(Enum* value, uint8_t last) {
+    uint8_t raw = 0;
+    if (!get(&raw) || raw > last) return fail();
+    *value = static_cast<Enum>(raw);
+    return true;
+  }
+  bool at_end() const { return at_ == bytes_.size(); }
+
+ private:
+  size_t left() const { return bytes_.size() - at_; }
+  bool fail() {
+    at_ = bytes_.size();  // nothing more is read after a failure
+    return false;
+  }
+  std::string_view bytes_;
+  size_t at_ = 0;
+};
+
+}  // namespace sockshim
