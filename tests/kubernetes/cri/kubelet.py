@@ -12,7 +12,8 @@ What it does as the kubelet does (pkg/kubelet/kuberuntime):
   none as Unconfined (the kubelet's default without SeccompDefault);
 - a restarted container is a new one in the same sandbox, attempt + 1;
 - exec probes with ExecSync; StopPodSandbox and RemovePodSandbox at the end.
-Volumes: emptyDir is a directory of the pod's, configMap one holding the
+hostNetwork, privileged containers (and then the sandbox) and mount
+propagation are passed on as the kubelet does. Volumes: emptyDir is a directory of the pod's, configMap one holding the
 ConfigMap's keys as files, hostPath the path itself, except where the test
 maps it (the kubelet's own root directory, which the test's kubelet keeps
 elsewhere than /var/lib/kubelet). Images are never pulled: ImageStatus must
@@ -109,7 +110,12 @@ class Kubelet:
         pod_dir = os.path.join(self.pods_dir, uid)
         os.makedirs(os.path.join(pod_dir, "logs"))
         host_pid = spec.get("hostPID", False)
-        namespaces = api_pb2.NamespaceOption(pid=api_pb2.NODE if host_pid else api_pb2.POD)
+        host_network = spec.get("hostNetwork", False)
+        namespaces = api_pb2.NamespaceOption(pid=api_pb2.NODE if host_pid else api_pb2.POD,
+                                             network=api_pb2.NODE if host_network else api_pb2.POD)
+        # The kubelet makes the sandbox privileged when any container is.
+        privileged = any(c.get("securityContext", {}).get("privileged", False)
+                         for c in spec.get("initContainers", []) + spec.get("containers", []))
         labels = dict(metadata.get("labels", {}))
         labels.update({"io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": namespace,
                        "io.kubernetes.pod.uid": uid})
@@ -122,6 +128,7 @@ class Kubelet:
             linux=api_pb2.LinuxPodSandboxConfig(
                 security_context=api_pb2.LinuxSandboxSecurityContext(
                     namespace_options=namespaces,
+                    privileged=privileged,
                     seccomp=api_pb2.SecurityProfile(profile_type=api_pb2.SecurityProfile.RuntimeDefault))))
         sandbox = self.runtime.RunPodSandbox(api_pb2.RunPodSandboxRequest(config=sandbox_config), timeout=120)
         pod = Pod(name, uid, sandbox.pod_sandbox_id, sandbox_config, spec)
@@ -143,9 +150,15 @@ class Kubelet:
         self._check_image(container["image"])
         security = container.get("securityContext", {})
         seccomp = security.get("seccompProfile", pod.spec.get("securityContext", {}).get("seccompProfile"))
+        propagation = {None: api_pb2.PROPAGATION_PRIVATE, "None": api_pb2.PROPAGATION_PRIVATE,
+                       "HostToContainer": api_pb2.PROPAGATION_HOST_TO_CONTAINER,
+                       "Bidirectional": api_pb2.PROPAGATION_BIDIRECTIONAL}
         mounts = [api_pb2.Mount(container_path=m["mountPath"], host_path=pod.volumes[m["name"]],
-                                readonly=m.get("readOnly", False))
+                                readonly=m.get("readOnly", False), propagation=propagation[m.get("mountPropagation")])
                   for m in container.get("volumeMounts", [])]
+        for entry in container.get("env", []):
+            if "value" not in entry:
+                raise KubeletError(f"{pod.name}: env {entry['name']}: only literal values are supported here")
         config = api_pb2.ContainerConfig(
             metadata=api_pb2.ContainerMetadata(name=name, attempt=attempt),
             image=api_pb2.ImageSpec(image=container["image"]),
@@ -157,6 +170,7 @@ class Kubelet:
             log_path=f"{name}/{attempt}.log",
             linux=api_pb2.LinuxContainerConfig(security_context=api_pb2.LinuxContainerSecurityContext(
                 capabilities=api_pb2.Capability(add_capabilities=security.get("capabilities", {}).get("add", [])),
+                privileged=security.get("privileged", False),
                 namespace_options=pod.namespaces,
                 seccomp=self._seccomp(seccomp))))
         created = self.runtime.CreateContainer(api_pb2.CreateContainerRequest(
