@@ -4,7 +4,8 @@ into the CRI calls a kubelet makes, against a containerd's CRI socket.
 
 What it does as the kubelet does (pkg/kubelet/kuberuntime):
 - RunPodSandbox with every pod annotation and label, the sandbox under
-  RuntimeDefault seccomp, the host's PID namespace for hostPID;
+  RuntimeDefault seccomp; a PID namespace for each container, the pod's
+  for shareProcessNamespace, the host's for hostPID;
 - init containers one at a time, each run to a successful exit, then the
   containers; CreateContainer with the container's command, args, env and
   mounts, its added capabilities, and its seccomp profile: a Localhost one as
@@ -111,7 +112,10 @@ class Kubelet:
         os.makedirs(os.path.join(pod_dir, "logs"))
         host_pid = spec.get("hostPID", False)
         host_network = spec.get("hostNetwork", False)
-        namespaces = api_pb2.NamespaceOption(pid=api_pb2.NODE if host_pid else api_pb2.POD,
+        # Each container its own PID namespace unless the pod shares one.
+        pid_mode = (api_pb2.NODE if host_pid else
+                    api_pb2.POD if spec.get("shareProcessNamespace", False) else api_pb2.CONTAINER)
+        namespaces = api_pb2.NamespaceOption(pid=pid_mode,
                                              network=api_pb2.NODE if host_network else api_pb2.POD)
         # The kubelet makes the sandbox privileged when any container is.
         privileged = any(c.get("securityContext", {}).get("privileged", False)

@@ -242,9 +242,51 @@ def preload_deployments(kubelet):
                 pod, "app", ["python3", "-c", f"import socket; socket.create_connection(('127.0.0.1', {APP_PORT}))"]
             ).exit_code == 0)
         check_pod(label, kubelet, pod, "app", expected, inside, supervised)
+    inspect_in_pod(kubelet, directory, expected)
 
 
-# One entry per shipped manifest set; a BPF DaemonSet is one more.
+def inspect_in_pod(kubelet, directory, expected):
+    """README.md's `kubectl exec deploy/app -- /opt/sockshim/bin/sockshim inspect 1`, under the
+    RuntimeDefault profile: every option unknown without CAP_SYS_PTRACE (the pod tuned all the
+    same, as a probe reads back), read with it."""
+    (deployment,) = documents(os.path.join(directory, "deployment.yaml"))
+    for capability in ([], ["SYS_PTRACE"]):
+        template = copy.deepcopy(deployment["spec"]["template"])
+        template["spec"]["securityContext"] = {"seccompProfile": {"type": "RuntimeDefault"}}
+        (app,) = template["spec"]["containers"]
+        if capability:
+            app["securityContext"] = {"capabilities": {"add": capability}}
+        label = f"deployment.yaml under RuntimeDefault{' with SYS_PTRACE' if capability else ''}: sockshim inspect 1"
+        try:
+            pod = kubelet.run_pod(f"inspect-{len(capability)}", "default", template["metadata"], template["spec"])
+            wait_for(f"{label}: the server listening", lambda: kubelet.exec_sync(
+                pod, "app", ["python3", "-c", f"import socket; socket.create_connection(('127.0.0.1', {APP_PORT}))"]
+            ).exit_code == 0)
+            response = kubelet.exec_sync(pod, "app", ["/opt/sockshim/bin/sockshim", "inspect", "1", "--json"])
+            listeners = [e for e in json.loads(response.stdout) if e["listening"]]
+            sources = {e["source"] for e in listeners}
+            if capability:
+                idle = {e["keepalive_idle_s"] for e in listeners}
+                want_idle = int(expected.split("idle=")[1].split()[0])
+                ok = sources == {"pidfd_getfd"} and idle == {want_idle}
+                detail = f"sources {sources}, idle {idle}, not pidfd_getfd and {want_idle}"
+            else:
+                # The pod is tuned all the same (the probe's own socket), inspect cannot tell.
+                stderr = response.stderr.decode()
+                probed = readback_probe(kubelet, pod, "app")
+                ok = sources == {"sock_diag"} and "seccomp" in stderr and probed == expected
+                detail = (f"sources {sources}, stderr {stderr.strip()!r}, probe {probed!r}: "
+                          f"not sock_diag, a seccomp reason and {expected!r}")
+        except (KubeletError, grpc.RpcError, ValueError) as error:
+            failed(label, error)
+            continue
+        results.append((label, ok, "" if ok else detail))
+        print(f"{'ok' if ok else 'FAIL'}: {label}{'' if ok else ': ' + detail}", flush=True)
+
+
+# One entry per shipped manifest set; a BPF DaemonSet is one more. Pods are
+# counted tuned when read back tuned from inside and, where the manifest
+# lets it, from the node.
 PARTS = [("agent DaemonSet + pod.yaml", agent_daemonset), ("preload Deployments", preload_deployments)]
 
 kubelet = Kubelet(address, kubelet_root, os.path.join(work, "pods"), {"/var/lib/kubelet": kubelet_root}, {})
