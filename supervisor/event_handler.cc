@@ -42,6 +42,7 @@ std::string program_name(pid_t tid) {
 EventHandler::EventHandler(const Policy& policy) : policy_(policy) {
   for (const Rule& rule : policy_.rules) program_globs_ |= !rule.match.program_glob.empty();
   for (const LevelName& pair : enforceable_options(policy_)) enforced_.emplace_back(pair.level, pair.name);
+  if (timing_.enabled()) ops_.time_with(&timing_);
 }
 
 TrapList EventHandler::traps() const {
@@ -154,15 +155,19 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
     address_length = static_cast<socklen_t>(length < sizeof address ? length : sizeof address);
     if (!read_program_memory(tid, call.data.args[1], &address, address_length)) address_length = 0;
   }
+  timing_.lap(TrapPart::argument);
   // 2. Still the same call (and so the same thread): the memory read and
   // the pidfd below are its.
   const int pidfd = pidfds_.open(tid);
+  timing_.lap(TrapPart::pidfd);
   if (!notification_still_valid(listener, call.id)) {
     pidfds_.forget(tid);
     return Outcome::handled;  // gone: a signal interrupted it
   }
+  timing_.lap(TrapPart::still_valid);
   // 3. The program's descriptor.
   const int fd = copy_program_descriptor(pidfd, tid, program_fd);
+  timing_.lap(TrapPart::copy);
   if (fd == -EPERM || fd == -EACCES) {
     // Left unanswered: the call must not run unconfigured.
     refusal_error_ = -fd;
@@ -190,6 +195,8 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify(ops_, fd, &socket.kind)) {
     socket.inode = facts.st_ino;
     socket.seen = configured_.find(socket.inode);
+    timing_.lap(TrapPart::classify);
+    timing_.engine_running(true);
     SocketEngine engine(ops_, plan.policy, plan.summary);
     if (!socket.seen) first_seen(engine, setsockopt_call, &socket);
     if (number == SYS_connect) {
@@ -199,15 +206,21 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
     } else if (number == SYS_bind && socket.kind.udp) {
       on_bind(engine, address, address_length, &socket);
     }
+    timing_.engine_running(false);
+    timing_.lap(TrapPart::engine);
     if (!socket.seen || socket.enforced_here) {
       configured_.record(socket.inode, (socket.seen ? *socket.seen : 0) | socket.enforced_here, tid, program_fd);
     }
+    timing_.lap(TrapPart::record);
     // The config's value stands; the program is told it set its own.
     if (setsockopt_call && on_setsockopt(level, name, socket)) answered = answer_result(listener, call.id, 0, 0);
   }
   // 5. Our duplicate goes before the call continues.
   close(fd);
+  timing_.lap(TrapPart::close);
   if (!answered) answer_continue(listener, call.id);
+  timing_.lap(TrapPart::answer);
+  timing_.counted();
   return Outcome::handled;
 }
 

@@ -22,6 +22,7 @@
 #include "supervisor/copied_socket_ops.h"
 #include "supervisor/descriptor_copy.h"
 #include "supervisor/filter.h"
+#include "supervisor/trap_timing.h"
 
 namespace sockshim::supervisor {
 
@@ -61,6 +62,10 @@ class EventHandler {
   pid_t refusal_pid() const { return refusal_pid_; }
 
   const HandlerCounts& counts() const { return counts_; }
+
+  // The benchmark's breakdown of each trapped call (SOCKSHIM_TRAP_TIMING):
+  // the loop that receives calls starts it and laps the receive.
+  TrapTiming& timing() { return timing_; }
 
   // Compare sockets with fresh ones of |pid|'s network namespace (a
   // container's) rather than the supervisor's own.
@@ -105,6 +110,7 @@ class EventHandler {
   CopiedSocketOps ops_;
   FreshValues fresh_{ops_};  // for the untouched rule
   HandlerCounts counts_;
+  TrapTiming timing_;
   int refusal_error_ = 0;
   pid_t refusal_pid_ = 0;
 };
