@@ -258,13 +258,13 @@ void add_trap_timing(const std::string& file, TrapBreakdown* breakdown) {
 
 // Each part in us per call; |added_us| is what the timed variant added per
 // connection in this run: what the parts do not account for is the
-// wake-ups, the context switches and the poll() in between.
+// wake-ups, the context switches, the waits for a CPU and the poll() in between.
 void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us) {
   if (breakdown.calls <= 0) {
     std::printf("  (the supervisor wrote no breakdown)\n");
     return;
   }
-  std::printf("  supervisor's time per trapped call (%.0f calls; synchronous wake-up %s), us:\n", breakdown.calls,
+  std::printf("  supervisor's CPU time per trapped call (%.0f calls; synchronous wake-up %s), us:\n", breakdown.calls,
               breakdown.synchronous_wake_up == 1 ? "on" : breakdown.synchronous_wake_up == 0 ? "REFUSED" : "unknown");
   double sum = 0;
   for (const auto& [name, total] : breakdown.parts) {
@@ -272,7 +272,7 @@ void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us) {
     sum += total / breakdown.calls / 1000.0;
   }
   std::printf("    %-40s %8.2f\n", "all of the supervisor's work", sum);
-  std::printf("    %-40s %8.2f (of %.1f added)\n", "the rest: wake-ups, switches, poll", added_us - sum, added_us);
+  std::printf("    %-40s %8.2f (of %.1f added)\n", "the rest: wake-ups, switches, waits", added_us - sum, added_us);
 }
 // --- end of the supervisor's breakdown ------------------------------------
 

@@ -2,8 +2,8 @@
 // Where the supervisor's time goes on a trapped call, summed per part: for
 // the benchmark (bench/run_benchmarks), never on by default. With
 // SOCKSHIM_TRAP_TIMING=FILE in the supervisor's environment, each part's
-// total is written to FILE when the supervisor ends; without it every lap
-// is one test of a flag.
+// total of the supervisor thread's CPU time is written to FILE when the
+// supervisor ends; without it every lap is one test of a flag.
 #pragma once
 
 #include <cstdint>
