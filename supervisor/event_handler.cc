@@ -86,14 +86,20 @@ void EventHandler::use_network_namespace_of(pid_t pid) {
   if (netns >= 0) ops_.use_network_namespace(netns);
 }
 
-int EventHandler::copy_program_descriptor(int pidfd, pid_t tid, int program_fd) {
-  int fd = pidfd >= 0 ? copy_descriptor(pidfd, program_fd) : pidfd;
-  if (fd == -ESRCH) {
+int EventHandler::copy_program_descriptor(pid_t tid, int program_fd, bool* checked_thread) {
+  PidfdCache::Pidfd pidfd = pidfds_.open(tid);
+  timing_.lap(TrapPart::pidfd);
+  int fd = pidfd.fd >= 0 ? copy_descriptor(pidfd.fd, program_fd) : pidfd.fd;
+  if (fd == -ESRCH && pidfd.reused) {
     // A cached pidfd of a thread that has gone; |tid| now names another.
     pidfds_.forget(tid);
-    const int fresh = pidfds_.open(tid);
-    fd = fresh >= 0 ? copy_descriptor(fresh, program_fd) : fresh;
+    pidfd = pidfds_.open(tid);
+    fd = pidfd.fd >= 0 ? copy_descriptor(pidfd.fd, program_fd) : pidfd.fd;
   }
+  // A cached pidfd that still copies names a live thread that had |tid|
+  // before the call was trapped: the caller (ids are unique among live
+  // threads). A new one could name whoever got |tid| after the caller ended.
+  *checked_thread = pidfd.reused && fd >= 0;
   return fd;
 }
 
@@ -149,25 +155,30 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   // look at addresses need it.
   sockaddr_storage address;
   socklen_t address_length = 0;
-  if ((number == SYS_connect && plan.summary.connect_rules) ||
-      (number == SYS_bind && plan.summary.listen_rules && plan.summary.udp_rules)) {
+  const bool reads_memory = (number == SYS_connect && plan.summary.connect_rules) ||
+                            (number == SYS_bind && plan.summary.listen_rules && plan.summary.udp_rules);
+  if (reads_memory) {
     const uint64_t length = call.data.args[2] & 0xffffffffu;
     address_length = static_cast<socklen_t>(length < sizeof address ? length : sizeof address);
     if (!read_program_memory(tid, call.data.args[1], &address, address_length)) address_length = 0;
   }
   timing_.lap(TrapPart::argument);
-  // 2. Still the same call (and so the same thread): the memory read and
-  // the pidfd below are its.
-  const int pidfd = pidfds_.open(tid);
-  timing_.lap(TrapPart::pidfd);
-  if (!notification_still_valid(listener, call.id)) {
-    pidfds_.forget(tid);
-    return Outcome::handled;  // gone: a signal interrupted it
-  }
-  timing_.lap(TrapPart::still_valid);
-  // 3. The program's descriptor.
-  const int fd = copy_program_descriptor(pidfd, tid, program_fd);
+  // 2. The program's descriptor.
+  bool checked_thread = false;
+  const int fd = copy_program_descriptor(tid, program_fd, &checked_thread);
   timing_.lap(TrapPart::copy);
+  // 3. Still the same call (and so the same thread): the memory read and
+  // the pidfd are its. A cached pidfd that copied vouches for the thread
+  // (the check is skipped); the memory read is only as good as the call
+  // it was made for, which a signal may have ended meanwhile.
+  if (!checked_thread || reads_memory) {
+    if (!notification_still_valid(listener, call.id)) {
+      if (fd >= 0) close(fd);
+      pidfds_.forget(tid);
+      return Outcome::handled;  // gone: a signal interrupted it
+    }
+    timing_.lap(TrapPart::still_valid);
+  }
   if (fd == -EPERM || fd == -EACCES) {
     // Left unanswered: the call must not run unconfigured.
     refusal_error_ = -fd;

@@ -85,9 +85,11 @@ class EventHandler {
     uint32_t enforced_here = 0;      // enforced options the supervisor set on it at this call
   };
   const Plan& plan_for(pid_t tid);
-  // The program's descriptor |program_fd| as a copy of ours (through
-  // |pidfd|, the thread's), or a negative errno.
-  int copy_program_descriptor(int pidfd, pid_t tid, int program_fd);
+  // The program's descriptor |program_fd| as a copy of ours (through the
+  // thread's pidfd), or a negative errno. |checked_thread|: the copy came
+  // through a cached pidfd, so it is the trapped thread's without asking the
+  // listener whether the call still waits.
+  int copy_program_descriptor(pid_t tid, int program_fd, bool* checked_thread);
   // An engine outcome, counted; its enforced options added to |socket|'s.
   void count(const EventOutcome& outcome, TrappedSocket* socket);
   // At a socket's first trapped call: what socket() would have set, or what
