@@ -219,9 +219,67 @@ std::vector<std::string> command(const Variant& variant, std::vector<std::string
   return argv;
 }
 
+// --- The supervisor's breakdown per trapped call -------------------------
+// A variant whose environment has SOCKSHIM_TRAP_TIMING=FILE runs the
+// supervisor with its per-part clock (supervisor/trap_timing.h); the file it
+// writes at the end is added up here over the rounds.
+struct TrapBreakdown {
+  double calls = 0;
+  int synchronous_wake_up = -1;
+  std::vector<std::pair<std::string, double>> parts;  // name, total ns, in the supervisor's order
+};
+
+std::string trap_timing_file(const Variant& variant) {
+  const std::string key = "SOCKSHIM_TRAP_TIMING=";
+  for (const std::string& entry : variant.environment) {
+    if (entry.rfind(key, 0) == 0) return entry.substr(key.size());
+  }
+  return "";
+}
+
+void add_trap_timing(const std::string& file, TrapBreakdown* breakdown) {
+  std::ifstream in(file);
+  std::string name;
+  double value = 0;
+  while (in >> name >> value) {
+    if (name == "calls") {
+      breakdown->calls += value;
+    } else if (name == "synchronous_wake_up") {
+      breakdown->synchronous_wake_up = static_cast<int>(value);
+    } else {
+      auto part = std::find_if(breakdown->parts.begin(), breakdown->parts.end(),
+                               [&](const auto& known) { return known.first == name; });
+      if (part == breakdown->parts.end()) breakdown->parts.emplace_back(name, value);
+      else part->second += value;
+    }
+  }
+  unlink(file.c_str());
+}
+
+// Each part in us per call; |added_us| is what the timed variant added per
+// connection in this run: what the parts do not account for is the
+// wake-ups, the context switches, the waits for a CPU and the poll() in between.
+void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us) {
+  if (breakdown.calls <= 0) {
+    std::printf("  (the supervisor wrote no breakdown)\n");
+    return;
+  }
+  std::printf("  supervisor's CPU time per trapped call (%.0f calls; synchronous wake-up %s), us:\n", breakdown.calls,
+              breakdown.synchronous_wake_up == 1 ? "on" : breakdown.synchronous_wake_up == 0 ? "REFUSED" : "unknown");
+  double sum = 0;
+  for (const auto& [name, total] : breakdown.parts) {
+    std::printf("    %-40s %8.2f\n", name.c_str(), total / breakdown.calls / 1000.0);
+    sum += total / breakdown.calls / 1000.0;
+  }
+  std::printf("    %-40s %8.2f\n", "all of the supervisor's work", sum);
+  std::printf("    %-40s %8.2f (of %.1f added)\n", "the rest: wake-ups, switches, waits", added_us - sum, added_us);
+}
+// --- end of the supervisor's breakdown ------------------------------------
+
 // The supervisor's churn: elapsed ns per cycle (part of the work is the
 // supervisor's, in another process), for a static and for a glibc program.
-Samples supervised_churn(const std::vector<Variant>& variants, const Options& options) {
+Samples supervised_churn(const std::vector<Variant>& variants, const Options& options,
+                         TrapBreakdown* breakdown) {
   Samples samples;
   for (int round = 0; round < options.supervised_rounds; ++round) {
     for (size_t i = 0; i < variants.size(); ++i) {
@@ -232,6 +290,7 @@ Samples supervised_churn(const std::vector<Variant>& variants, const Options& op
                                                     std::to_string(options.supervised_cycles), "wall"}),
                                   variant.environment);
       samples[variant.name].push_back(std::atof(out.c_str()));
+      if (const std::string file = trap_timing_file(variant); !file.empty()) add_trap_timing(file, breakdown);
     }
   }
   return samples;
@@ -444,6 +503,12 @@ int main(int argc, char** argv) {
       {"glibc, preload, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions}), {}},
       {"glibc, supervisor, six options", with({}), supervise},
   };
+  // The supervisor again, with its per-part clock on: the breakdown (kept
+  // apart so that the clock's own cost stays out of the rows above).
+  const char* timed_variant = "static, supervisor, six options, timed";
+  supervised_variants.push_back(
+      {timed_variant, with({"SOCKSHIM_TRAP_TIMING=/tmp/sockshim-bench-" + std::to_string(getpid()) + "-trap-timing"}),
+       supervise});
   // The kernel engine (cgroup BPF) on the same programs, when it runs here
   // (root, cgroup v2): its work is in the kernel, in the program's own
   // system calls, so the program's wall time per cycle counts all of it.
@@ -471,13 +536,15 @@ int main(int argc, char** argv) {
   std::printf("\nsupervisor churn: socket + connect + accept + close, %d cycles x %d rounds (median elapsed ns "
               "per cycle; one trapped call, connect, per cycle)\n",
               options.supervised_cycles, options.supervised_rounds);
-  const Samples supervised_ns = supervised_churn(supervised_variants, options);
+  TrapBreakdown trap_breakdown;
+  const Samples supervised_ns = supervised_churn(supervised_variants, options, &trap_breakdown);
   for (const Variant& variant : supervised_variants) {
     std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(supervised_ns.at(variant.name)));
   }
   std::printf("  added per trapped call: static %.1f us over no sockshim; glibc %.1f us over the preload\n",
               paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
               paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"));
+  print_trap_breakdown(trap_breakdown, paired_difference_us(supervised_ns, timed_variant, "static, no sockshim"));
   if (kernel_engine_here) {
     std::printf("  kernel engine: static %.2f us added per connection (x%.3f of no sockshim); glibc %.2f us "
                 "(x%.3f of no sockshim, preload x%.3f)\n",

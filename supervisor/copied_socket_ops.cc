@@ -19,11 +19,17 @@ void CopiedSocketOps::use_network_namespace(int netns) {
 }
 
 int CopiedSocketOps::setsockopt(int fd, int level, int name, const void* value, socklen_t length) {
-  return ::setsockopt(fd, level, name, value, length);
+  if (timing_) timing_->engine_call_starts();
+  const int result = ::setsockopt(fd, level, name, value, length);
+  if (timing_) timing_->engine_call_ends(TrapPart::option_writes);
+  return result;
 }
 
 int CopiedSocketOps::getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
-  return ::getsockopt(fd, level, name, value, length);
+  if (timing_) timing_->engine_call_starts();
+  const int result = ::getsockopt(fd, level, name, value, length);
+  if (timing_) timing_->engine_call_ends(TrapPart::untouched_reads);
+  return result;
 }
 
 int CopiedSocketOps::getsockname(int fd, sockaddr* address, socklen_t* length) {

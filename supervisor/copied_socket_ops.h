@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/socket_ops.h"
+#include "supervisor/trap_timing.h"
 
 namespace sockshim::supervisor {
 
@@ -21,6 +22,9 @@ class CopiedSocketOps final : public SocketOps {
   // sysctls. Needs CAP_SYS_ADMIN; without it our own namespace is used.
   void use_network_namespace(int netns);
 
+  // Laps of the engine's getsockopt and setsockopt calls, for the benchmark.
+  void time_with(TrapTiming* timing) { timing_ = timing; }
+
   int setsockopt(int fd, int level, int name, const void* value, socklen_t length) override;
   int getsockopt(int fd, int level, int name, void* value, socklen_t* length) override;
   int getsockname(int fd, sockaddr* address, socklen_t* length) override;
@@ -30,6 +34,7 @@ class CopiedSocketOps final : public SocketOps {
 
  private:
   int netns_ = -1;
+  TrapTiming* timing_ = nullptr;
 };
 
 }  // namespace sockshim::supervisor

@@ -34,7 +34,10 @@ std::atomic<bool> g_thread_pidfds{true};
 
 }  // namespace
 
-int open_thread_pidfd(pid_t tid) {
+int open_thread_pidfd(pid_t tid, bool* names_tid) {
+  bool own = true;
+  if (!names_tid) names_tid = &own;
+  *names_tid = true;
   if (g_thread_pidfds.load(std::memory_order_relaxed)) {
     const int pidfd = pidfd_open(tid, PIDFD_THREAD);
     if (pidfd >= 0) return pidfd;
@@ -46,6 +49,7 @@ int open_thread_pidfd(pid_t tid) {
   const int pidfd = pidfd_open(tid, 0);
   if (pidfd >= 0) return pidfd;
   if (errno == ESRCH) return -ESRCH;
+  *names_tid = false;
   const pid_t group = thread_group_of(tid);
   if (group <= 0) return -ESRCH;
   const int group_pidfd = pidfd_open(group, 0);
@@ -54,19 +58,26 @@ int open_thread_pidfd(pid_t tid) {
 
 PidfdCache::~PidfdCache() {
   for (const auto& entry : pidfds_) close(entry.second);
+  if (uncached_ >= 0) close(uncached_);
 }
 
-int PidfdCache::open(pid_t tid) {
+PidfdCache::Pidfd PidfdCache::open(pid_t tid) {
   const auto found = pidfds_.find(tid);
-  if (found != pidfds_.end()) return found->second;
+  if (found != pidfds_.end()) return {found->second, true};
+  if (uncached_ >= 0) {
+    close(uncached_);
+    uncached_ = -1;
+  }
   // Threads come and go: past a bound, start again rather than grow.
   if (pidfds_.size() >= 512) {
     for (const auto& entry : pidfds_) close(entry.second);
     pidfds_.clear();
   }
-  const int pidfd = open_thread_pidfd(tid);
-  if (pidfd >= 0) pidfds_[tid] = pidfd;
-  return pidfd;
+  bool names_tid = false;
+  const int pidfd = open_thread_pidfd(tid, &names_tid);
+  if (pidfd >= 0 && names_tid) pidfds_[tid] = pidfd;
+  else if (pidfd >= 0) uncached_ = pidfd;
+  return {pidfd, false};
 }
 
 void PidfdCache::forget(pid_t tid) {

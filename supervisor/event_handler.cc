@@ -42,6 +42,7 @@ std::string program_name(pid_t tid) {
 EventHandler::EventHandler(const Policy& policy) : policy_(policy) {
   for (const Rule& rule : policy_.rules) program_globs_ |= !rule.match.program_glob.empty();
   for (const LevelName& pair : enforceable_options(policy_)) enforced_.emplace_back(pair.level, pair.name);
+  if (timing_.enabled()) ops_.time_with(&timing_);
 }
 
 TrapList EventHandler::traps() const {
@@ -85,14 +86,20 @@ void EventHandler::use_network_namespace_of(pid_t pid) {
   if (netns >= 0) ops_.use_network_namespace(netns);
 }
 
-int EventHandler::copy_program_descriptor(int pidfd, pid_t tid, int program_fd) {
-  int fd = pidfd >= 0 ? copy_descriptor(pidfd, program_fd) : pidfd;
-  if (fd == -ESRCH) {
+int EventHandler::copy_program_descriptor(pid_t tid, int program_fd, bool* checked_thread) {
+  PidfdCache::Pidfd pidfd = pidfds_.open(tid);
+  timing_.lap(TrapPart::pidfd);
+  int fd = pidfd.fd >= 0 ? copy_descriptor(pidfd.fd, program_fd) : pidfd.fd;
+  if (fd == -ESRCH && pidfd.reused) {
     // A cached pidfd of a thread that has gone; |tid| now names another.
     pidfds_.forget(tid);
-    const int fresh = pidfds_.open(tid);
-    fd = fresh >= 0 ? copy_descriptor(fresh, program_fd) : fresh;
+    pidfd = pidfds_.open(tid);
+    fd = pidfd.fd >= 0 ? copy_descriptor(pidfd.fd, program_fd) : pidfd.fd;
   }
+  // A cached pidfd that still copies names a live thread that had |tid|
+  // before the call was trapped: the caller (ids are unique among live
+  // threads). A new one could name whoever got |tid| after the caller ended.
+  *checked_thread = pidfd.reused && fd >= 0;
   return fd;
 }
 
@@ -148,21 +155,30 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   // look at addresses need it.
   sockaddr_storage address;
   socklen_t address_length = 0;
-  if ((number == SYS_connect && plan.summary.connect_rules) ||
-      (number == SYS_bind && plan.summary.listen_rules && plan.summary.udp_rules)) {
+  const bool reads_memory = (number == SYS_connect && plan.summary.connect_rules) ||
+                            (number == SYS_bind && plan.summary.listen_rules && plan.summary.udp_rules);
+  if (reads_memory) {
     const uint64_t length = call.data.args[2] & 0xffffffffu;
     address_length = static_cast<socklen_t>(length < sizeof address ? length : sizeof address);
     if (!read_program_memory(tid, call.data.args[1], &address, address_length)) address_length = 0;
   }
-  // 2. Still the same call (and so the same thread): the memory read and
-  // the pidfd below are its.
-  const int pidfd = pidfds_.open(tid);
-  if (!notification_still_valid(listener, call.id)) {
-    pidfds_.forget(tid);
-    return Outcome::handled;  // gone: a signal interrupted it
+  timing_.lap(TrapPart::argument);
+  // 2. The program's descriptor.
+  bool checked_thread = false;
+  const int fd = copy_program_descriptor(tid, program_fd, &checked_thread);
+  timing_.lap(TrapPart::copy);
+  // 3. Still the same call (and so the same thread): the memory read and
+  // the pidfd are its. A cached pidfd that copied vouches for the thread
+  // (the check is skipped); the memory read is only as good as the call
+  // it was made for, which a signal may have ended meanwhile.
+  if (!checked_thread || reads_memory) {
+    if (!notification_still_valid(listener, call.id)) {
+      if (fd >= 0) close(fd);
+      pidfds_.forget(tid);
+      return Outcome::handled;  // gone: a signal interrupted it
+    }
+    timing_.lap(TrapPart::still_valid);
   }
-  // 3. The program's descriptor.
-  const int fd = copy_program_descriptor(pidfd, tid, program_fd);
   if (fd == -EPERM || fd == -EACCES) {
     // Left unanswered: the call must not run unconfigured.
     refusal_error_ = -fd;
@@ -190,6 +206,8 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify(ops_, fd, &socket.kind)) {
     socket.inode = facts.st_ino;
     socket.seen = configured_.find(socket.inode);
+    timing_.lap(TrapPart::classify);
+    timing_.engine_running(true);
     SocketEngine engine(ops_, plan.policy, plan.summary);
     if (!socket.seen) first_seen(engine, setsockopt_call, &socket);
     if (number == SYS_connect) {
@@ -199,15 +217,21 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
     } else if (number == SYS_bind && socket.kind.udp) {
       on_bind(engine, address, address_length, &socket);
     }
+    timing_.engine_running(false);
+    timing_.lap(TrapPart::engine);
     if (!socket.seen || socket.enforced_here) {
       configured_.record(socket.inode, (socket.seen ? *socket.seen : 0) | socket.enforced_here, tid, program_fd);
     }
+    timing_.lap(TrapPart::record);
     // The config's value stands; the program is told it set its own.
     if (setsockopt_call && on_setsockopt(level, name, socket)) answered = answer_result(listener, call.id, 0, 0);
   }
   // 5. Our duplicate goes before the call continues.
   close(fd);
+  timing_.lap(TrapPart::close);
   if (!answered) answer_continue(listener, call.id);
+  timing_.lap(TrapPart::answer);
+  timing_.counted();
   return Outcome::handled;
 }
 

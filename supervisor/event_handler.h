@@ -22,6 +22,7 @@
 #include "supervisor/copied_socket_ops.h"
 #include "supervisor/descriptor_copy.h"
 #include "supervisor/filter.h"
+#include "supervisor/trap_timing.h"
 
 namespace sockshim::supervisor {
 
@@ -62,6 +63,10 @@ class EventHandler {
 
   const HandlerCounts& counts() const { return counts_; }
 
+  // The benchmark's breakdown of each trapped call (SOCKSHIM_TRAP_TIMING):
+  // the loop that receives calls starts it and laps the receive.
+  TrapTiming& timing() { return timing_; }
+
   // Compare sockets with fresh ones of |pid|'s network namespace (a
   // container's) rather than the supervisor's own.
   void use_network_namespace_of(pid_t pid);
@@ -80,9 +85,11 @@ class EventHandler {
     uint32_t enforced_here = 0;      // enforced options the supervisor set on it at this call
   };
   const Plan& plan_for(pid_t tid);
-  // The program's descriptor |program_fd| as a copy of ours (through
-  // |pidfd|, the thread's), or a negative errno.
-  int copy_program_descriptor(int pidfd, pid_t tid, int program_fd);
+  // The program's descriptor |program_fd| as a copy of ours (through the
+  // thread's pidfd), or a negative errno. |checked_thread|: the copy came
+  // through a cached pidfd, so it is the trapped thread's without asking the
+  // listener whether the call still waits.
+  int copy_program_descriptor(pid_t tid, int program_fd, bool* checked_thread);
   // An engine outcome, counted; its enforced options added to |socket|'s.
   void count(const EventOutcome& outcome, TrappedSocket* socket);
   // At a socket's first trapped call: what socket() would have set, or what
@@ -105,6 +112,7 @@ class EventHandler {
   CopiedSocketOps ops_;
   FreshValues fresh_{ops_};  // for the untouched rule
   HandlerCounts counts_;
+  TrapTiming timing_;
   int refusal_error_ = 0;
   pid_t refusal_pid_ = 0;
 };

@@ -69,7 +69,7 @@ int supervise(const std::vector<std::string>& argv, const Policy& policy) {
     fail(failure.message);
     return failure.exit_status;
   }
-  request_synchronous_wake_up(program.listener);
+  handler.timing().note_synchronous_wake_up(request_synchronous_wake_up(program.listener));
 
   int status = 0;
   bool reaped = false;
@@ -81,7 +81,9 @@ int supervise(const std::vector<std::string>& argv, const Policy& policy) {
     }
     if (watched[1].revents & POLLIN) reaped = relay.drain(program.pid, &status);
     if (watched[0].revents & POLLIN) {
+      handler.timing().start();
       const seccomp_notif* call = receive_notification(program.listener, &buffers);
+      handler.timing().lap(TrapPart::receive);
       if (call && handler.handle(program.listener, *call) == Outcome::refused) {
         std::fprintf(stderr, "sockshim run: %s; stopping the program, whose sockets would otherwise go "
                      "unconfigured from now on\n",
@@ -113,6 +115,7 @@ int supervise(const std::vector<std::string>& argv, const Policy& policy) {
   }
   // Zombies of orphans that ended last.
   relay.reap(program.pid, &status);
+  handler.timing().write();
   return exit_code_of(status);
 }
 
