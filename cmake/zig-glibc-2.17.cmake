@@ -22,6 +22,9 @@ set(CMAKE_FIND_ROOT_PATH /nonexistent-glibc-2.17-sysroot)
 # has no --exclude-libs: the version script keeps everything else local).
 set(SOCKSHIM_PRELOAD_LINK_FLAGS "")
 set(CMAKE_CROSSCOMPILING_EMULATOR "")
+# Bind every C library import to libc.so.6, none to libpthread.so.0
+# (shim/libc_link_stub.c).
+set(SOCKSHIM_LIBC_LINK_STUB ON)
 # Only the library is built from this tree; the tests run in the glibc build.
 set(SOCKSHIM_BUILD_TESTS OFF CACHE BOOL "" FORCE)
 set(SOCKSHIM_TEST_HOST_PROGRAMS OFF CACHE BOOL "" FORCE)

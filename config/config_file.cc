@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace sockshim {
@@ -17,10 +18,13 @@ bool fail(FileProblem problem, int error_number, FileFailure* failure) {
   return false;
 }
 
-// read() until |buffer| is full or the end of the file; false on an error.
-bool read_to_end(int fd, char* buffer, size_t capacity, size_t* filled) {
+// read() until |buffer| is full, the end of the file, or |expected| bytes
+// (the size fstat gave: a file read whole in one call needs no second call
+// to find its end, and every process that preloads the library reads its
+// config); false on an error.
+bool read_to_end(int fd, char* buffer, size_t capacity, size_t* filled, size_t expected = SIZE_MAX) {
   *filled = 0;
-  while (*filled < capacity) {
+  while (*filled < capacity && *filled < expected) {
     const ssize_t n = read(fd, buffer + *filled, capacity - *filled);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
@@ -72,7 +76,10 @@ bool read_config_file(const char* path, const FileReadOptions& options, char* bu
     // A full buffer is too small only if there is one more byte to read.
     char one_more;
     size_t beyond = 0;
-    if (!read_to_end(fd, buffer, limit, &filled) || (filled == limit && !read_to_end(fd, &one_more, 1, &beyond))) {
+    // Size 0 may be a file whose size the kernel does not know (/proc).
+    const size_t size = static_cast<size_t>(info.st_size);
+    const size_t expected = size > 0 && size < limit ? size : SIZE_MAX;
+    if (!read_to_end(fd, buffer, limit, &filled, expected) || (filled == limit && !read_to_end(fd, &one_more, 1, &beyond))) {
       fail(FileProblem::cannot_read, errno, failure);
     } else if (beyond > 0) {
       fail(FileProblem::too_large, 0, failure);

@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "shim/init_once.h"
 
+#include <pthread.h>
 #include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 namespace sockshim {
 namespace {
 
-pid_t thread_id() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+// Unique among the process's live threads and, unlike gettid, no system
+// call: the start-up of every process runs this.
+uintptr_t thread_id() { return reinterpret_cast<uintptr_t>(pthread_self()); }
 
 }  // namespace
 
 bool InitOnce::run(void (*initialise)()) {
   if (done_.load(std::memory_order_acquire)) return true;
-  const pid_t me = thread_id();
-  pid_t owner = 0;
+  const uintptr_t me = thread_id();
+  uintptr_t owner = 0;
   if (owner_.compare_exchange_strong(owner, me, std::memory_order_acq_rel)) {
     initialise();
     done_.store(true, std::memory_order_release);

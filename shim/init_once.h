@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstdint>
 
 namespace sockshim {
 
@@ -23,7 +24,7 @@ class InitOnce {
  private:
   // The running thread claims the guard by writing its id in one step, so a
   // signal arriving at any moment finds either no owner or itself.
-  std::atomic<pid_t> owner_{0};
+  std::atomic<uintptr_t> owner_{0};
   std::atomic<bool> done_{false};
 };
 

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "shim/real_calls.h"
 
+#if !defined(__GLIBC__)
 #include <dlfcn.h>
+#endif
 
 #include <atomic>
 #include <cerrno>
 
 #include "engine/log.h"
+#include "shim/next_definition.h"
 
 namespace sockshim::real {
 namespace {
@@ -14,7 +17,13 @@ namespace {
 // The next definition of |name| after this library, or null; refuses an
 // answer that points back at |hook| (the shim's own exported function).
 void* resolve_next(const char* name, const void* hook) {
+#if defined(__GLIBC__)
+  // Before glibc 2.34 dlsym is in libdl.so.2, which the library would make
+  // every process load (the portable library targets glibc 2.17).
+  void* found = next_definition(name, reinterpret_cast<const void*>(&resolve_next));
+#else
   void* found = dlsym(RTLD_NEXT, name);
+#endif
   if (found == hook) found = nullptr;  // a loop back into the shim
   if (!found) log_message(LogLevel::error, "cannot find the real %s(); the call fails with ENOSYS", name);
   return found;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The libc functions that the hooks stand in front of, found with
-// dlsym(RTLD_NEXT) inside each hook and cached; no constructor is needed,
-// because another library may call socket() before ours has run.
+// The libc functions that the hooks stand in front of, found by the rules of
+// dlsym(RTLD_NEXT) (next_definition.h on glibc) inside each hook and cached;
+// no constructor is needed, because another library may call socket()
+// before ours has run.
 #pragma once
 
 #include <sys/socket.h>

@@ -51,6 +51,18 @@ PendingConfig g_pending;
 constexpr char kVersionMarker[] = "sockshim-version " SOCKSHIM_VERSION;
 constexpr const char* kVersion = kVersionMarker + sizeof "sockshim-version " - 1;
 
+// pthread_atfork(nullptr, nullptr, child). Before glibc 2.34 pthread_atfork
+// is libpthread.so.0's (a wrapper of libc.so.6's __register_atfork), which
+// the portable library (glibc 2.17) would make every process load; the
+// handler is dropped if the library is unloaded (__dso_handle).
+#if defined(__GLIBC__)
+extern "C" int __register_atfork(void (*prepare)(), void (*parent)(), void (*child)(), void* dso_handle);
+extern "C" void* __dso_handle __attribute__((visibility("hidden")));
+void register_fork_child_handler(void (*child)()) { __register_atfork(nullptr, nullptr, child, __dso_handle); }
+#else
+void register_fork_child_handler(void (*child)()) { pthread_atfork(nullptr, nullptr, child); }
+#endif
+
 bool env_flag(const char* name) {
   const char* value = secure_getenv(name);
   return value && std::strcmp(value, "1") == 0;
@@ -139,7 +151,7 @@ void parse_config() {
   if (!g_pending.text) return;
   const int saved_errno = errno;
   // A fork while another thread parses leaves the child to parse again.
-  pthread_atfork(nullptr, nullptr, [] {
+  register_fork_child_handler([] {
     if (g_ready.load(std::memory_order_relaxed)) return;
     g_load.restart_if_interrupted();
     g_parse.restart_if_interrupted();
