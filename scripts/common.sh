@@ -40,7 +40,8 @@ BUILD_PACKAGES=(cmake ninja-build g++ libtomlplusplus-dev libgtest-dev libgmock-
 SOCKSHIM_CCACHE_DIR=${SOCKSHIM_CCACHE_DIR:-/var/cache/sockshim-ccache}
 
 # compiler_cache_args [COMPILER_CHECK]: the cmake arguments that put ccache in
-# front of the C and C++ compilers (nothing where ccache is missing). Paths
+# front of the C and C++ compilers (nothing where ccache is missing or the
+# cache is not writable). Paths
 # under the clone are hashed relative to the build directory (base_dir) and
 # the build directory is left out of the hash (no hash_dir: -g records it),
 # so that the same source in another clone hits; the objects' debug info then
@@ -49,7 +50,12 @@ SOCKSHIM_CCACHE_DIR=${SOCKSHIM_CCACHE_DIR:-/var/cache/sockshim-ccache}
 # version (the zig wrappers: string:zig-VERSION); default the compiler's mtime.
 compiler_cache_args() {
   command -v ccache >/dev/null || return 0
-  local launcher="/usr/bin/env;CCACHE_DIR=$SOCKSHIM_CCACHE_DIR;CCACHE_BASEDIR=$SOCKSHIM_ROOT;CCACHE_NOHASHDIR=1"
+  # A user who cannot write the cache builds without it.
+  { mkdir -p "$SOCKSHIM_CCACHE_DIR" && [ -w "$SOCKSHIM_CCACHE_DIR" ]; } 2>/dev/null || return 0
+  # ccache hashes the locale's variables: one locale, so that the image's
+  # builds (no LANG) hit what this machine's (LANG set) compiled.
+  local launcher="/usr/bin/env;-u;LC_ALL;-u;LC_CTYPE;-u;LC_MESSAGES;LANG=C.UTF-8"
+  launcher+=";CCACHE_DIR=$SOCKSHIM_CCACHE_DIR;CCACHE_BASEDIR=$SOCKSHIM_ROOT;CCACHE_NOHASHDIR=1"
   [ -n "${1:-}" ] && launcher+=";CCACHE_COMPILERCHECK=$1"
   launcher+=";ccache"
   echo "-DCMAKE_C_COMPILER_LAUNCHER=$launcher"
