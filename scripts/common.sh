@@ -31,8 +31,38 @@ ensure_packages() {
 # scdoc: the man pages (docs/CMakeLists.txt), which `cmake --install` installs.
 # clang, bpftool, libbpf-dev: the kernel engine's BPF programs and their
 # light skeleton (bpf/CMakeLists.txt; left out without them).
+# ccache: every build's compiler cache (compiler_cache_args).
 BUILD_PACKAGES=(cmake ninja-build g++ libtomlplusplus-dev libgtest-dev libgmock-dev googletest
-                binutils python3 curl iproute2 scdoc clang bpftool libbpf-dev)
+                binutils python3 curl iproute2 scdoc clang bpftool libbpf-dev ccache)
+
+# One compiler cache for every build of every clone on this machine, so that
+# a fresh clone in another directory (scripts/test in CI) compiles only what
+# changed: SOCKSHIM_CCACHE_DIR, default /var/cache/sockshim-ccache (also
+# mounted into the image builds, scripts/build-debian-image).
+SOCKSHIM_CCACHE_DIR=${SOCKSHIM_CCACHE_DIR:-/var/cache/sockshim-ccache}
+
+# compiler_cache_args [COMPILER_CHECK]: the cmake arguments that put ccache in
+# front of the C and C++ compilers (nothing where ccache is missing or the
+# cache is not writable). Paths
+# under the clone are hashed relative to the build directory (base_dir) and
+# the build directory is left out of the hash (no hash_dir: -g records it),
+# so that the same source in another clone hits; the objects' debug info then
+# names the directory of the clone that compiled them first. COMPILER_CHECK
+# is ccache's compiler_check, for compilers whose file says nothing of their
+# version (the zig wrappers: string:zig-VERSION); default the compiler's mtime.
+compiler_cache_args() {
+  command -v ccache >/dev/null || return 0
+  # A user who cannot write the cache builds without it.
+  { mkdir -p "$SOCKSHIM_CCACHE_DIR" && [ -w "$SOCKSHIM_CCACHE_DIR" ]; } 2>/dev/null || return 0
+  # ccache hashes the locale's variables: one locale, so that the image's
+  # builds (no LANG) hit what this machine's (LANG set) compiled.
+  local launcher="/usr/bin/env;-u;LC_ALL;-u;LC_CTYPE;-u;LC_MESSAGES;LANG=C.UTF-8"
+  launcher+=";CCACHE_DIR=$SOCKSHIM_CCACHE_DIR;CCACHE_BASEDIR=$SOCKSHIM_ROOT;CCACHE_NOHASHDIR=1"
+  [ -n "${1:-}" ] && launcher+=";CCACHE_COMPILERCHECK=$1"
+  launcher+=";ccache"
+  echo "-DCMAKE_C_COMPILER_LAUNCHER=$launcher"
+  echo "-DCMAKE_CXX_COMPILER_LAUNCHER=$launcher"
+}
 
 # build_glibc [-DCMAKE_ARG...] [TARGET...]: the glibc build, everything or
 # only the TARGETs. scripts/test adds -DSOCKSHIM_WERROR=ON; the demo's build
@@ -43,6 +73,7 @@ build_glibc() {
     case $arg in -D*) cmake_args+=("$arg") ;; *) targets+=("$arg") ;; esac
   done
   log "building (glibc) in $GLIBC_BUILD_DIR${targets[0]+: ${targets[*]}}"
+  mapfile -t -O ${#cmake_args[@]} cmake_args < <(compiler_cache_args)
   # Tests on, also where a source install (README) configured them off.
   cmake -S "$SOCKSHIM_ROOT" -B "$GLIBC_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSOCKSHIM_BUILD_TESTS=ON -DSOCKSHIM_PORTABLE_LIBRARY="$PORTABLE_BUILD_DIR/shim/libsockshim.so" \
@@ -90,9 +121,14 @@ configure_zig_build() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$dir/toml-include"
   ln -sfn /usr/include/toml++ "$dir/toml-include/toml++"
+  # zig's own cache keys its objects by absolute paths, so a fresh clone
+  # misses it; ccache's relative ones hit (the version: the pinned zig's).
+  local cache_args zig_version
+  zig_version=$(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$ZIG_PACKAGE_DIR/package.json")
+  mapfile -t cache_args < <(compiler_cache_args "string:zig-$zig_version")
   cmake -S "$SOCKSHIM_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE="$SOCKSHIM_ROOT/cmake/$toolchain" \
-    -DTOMLPP_INCLUDE_DIR="$dir/toml-include" "$@" >/dev/null
+    -DTOMLPP_INCLUDE_DIR="$dir/toml-include" ${cache_args[@]+"${cache_args[@]}"} "$@" >/dev/null
 }
 
 # The checks of repository files (Dockerfiles, docs, examples, packaging)
@@ -133,9 +169,11 @@ ANALYSIS_PACKAGES=(clang libclang-rt-14-dev)
 # An analysis build (see CMakeLists.txt): the config and the engine with clang
 # under the given sanitizers, or the config's fuzzer.
 build_analysis() {
-  local dir=$1
+  local dir=$1 cache_args
   shift
-  CC=clang CXX=clang++ cmake -S "$SOCKSHIM_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  mapfile -t cache_args < <(compiler_cache_args)
+  CC=clang CXX=clang++ cmake -S "$SOCKSHIM_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    ${cache_args[@]+"${cache_args[@]}"} "$@" >/dev/null
 }
 
 # expected_keepalive_readback CONFIG_FILE: the line that

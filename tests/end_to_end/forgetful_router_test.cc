@@ -33,12 +33,12 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 constexpr char kServerAddress[] = "10.99.2.2";
-constexpr char kRouterScript[] = SOCKSHIM_SOURCE_DIR "/scripts/forgetful-router";
+const std::string kRouterScript = std::string(SOCKSHIM_SOURCE_DIR) + "/scripts/forgetful-router";
 // Debian's own programs (PATH may lead to other builds).
 constexpr char kPython[] = "/usr/bin/python3";
 constexpr char kCurl[] = "/usr/bin/curl";
-constexpr char kIdleClientScript[] = SOCKSHIM_SOURCE_DIR "/tests/programs/idle_client.py";
-constexpr char kLateAnswerScript[] = SOCKSHIM_SOURCE_DIR "/tests/programs/late_answer_server.py";
+const std::string kIdleClientScript = std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/idle_client.py";
+const std::string kLateAnswerScript = std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/late_answer_server.py";
 // Each client without the shim talks to the "without" port, each with it to
 // the "with" port, so that the router's table tells them apart.
 constexpr char kEchoPortWithout[] = "7000";
