@@ -218,4 +218,16 @@ bool detach_from_cgroup(const std::string& cgroup, std::string* error) {
   return true;
 }
 
+bool detach_cgroup_id(uint64_t id, std::string* error) {
+  const std::string directory = std::string(kEnginesDirectory) + "/" + std::to_string(id);
+  if (access(directory.c_str(), F_OK) != 0) return true;
+  introduce_engine(id, -1, false);
+  remove_pins(directory);
+  if (access(directory.c_str(), F_OK) == 0) {
+    *error = with_errno("cannot remove " + directory);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace sockshim::bpf_engine
