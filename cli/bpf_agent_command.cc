@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,6 +67,9 @@ constexpr char kUsage[] =
     "\n"
     "Exit status: 0 stopped by SIGTERM or SIGINT; 1 invalid default config, or\n"
     "the engine cannot run here (one line says why); 2 usage error.\n";
+
+// How long a bundle's cgroup is waited for.
+constexpr int kCgroupWaitSeconds = 10;
 
 // The opt-out annotation: "false" leaves the container at the kernel's defaults.
 constexpr char kTuneAnnotation[] = "sockshim.io/tune";
@@ -126,12 +130,20 @@ class NodeAgent {
       std::printf("container %s: gone\n", it->first.c_str());
       it = served_.erase(it);
     }
-    for (auto it = ignored_.begin(); it != ignored_.end();) it = present.count(it->first) ? std::next(it) : ignored_.erase(it);
+    forget_absent(&ignored_, present);
+    forget_absent(&waiting_since_, present);
     std::fflush(stdout);
     return waiting;
   }
 
  private:
+  template <typename Value>
+  static void forget_absent(std::map<std::string, Value>* entries, const std::map<std::string, bool>& present) {
+    for (auto it = entries->begin(); it != entries->end();) {
+      it = present.count(it->first) ? std::next(it) : entries->erase(it);
+    }
+  }
+
   static std::string container_id(const supervisor::RuntimeBundle& bundle) {
     // CRI-O: overlay-containers/<id>/userdata/config.json
     if (bundle.id == "userdata") {
@@ -169,7 +181,20 @@ class NodeAgent {
       ignored_[id];
       return true;
     }
-    if (!is_directory(cgroup)) return false;
+    if (!is_directory(cgroup)) {
+      // The runtime writes the bundle before it makes the cgroup: looked
+      // for again soon, for a while (a container that ended keeps its
+      // bundle until removed, without its cgroup).
+      const time_t now = time(nullptr);
+      const time_t first = waiting_since_.emplace(id, now).first->second;
+      if (now - first < kCgroupWaitSeconds) return false;
+      std::fprintf(stderr, "sockshim agent: container %s: no cgroup %s after %d s; left alone\n", id.c_str(),
+                   cgroup.c_str(), kCgroupWaitSeconds);
+      waiting_since_.erase(id);
+      ignored_[id];
+      return true;
+    }
+    waiting_since_.erase(id);
     std::string source;
     const Policy* policy = &untouched_;
     supervisor::ChosenConfig chosen;
@@ -206,6 +231,7 @@ class NodeAgent {
   Policy untouched_;
   std::map<std::string, Served> served_;
   std::map<std::string, bool> ignored_;  // served by the default engine, or not at all
+  std::map<std::string, time_t> waiting_since_;  // bundles whose cgroup is not there yet
 };
 
 // Watches the bundles' parent directories (re-added after each scan: a new
