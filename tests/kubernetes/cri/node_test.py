@@ -400,6 +400,9 @@ def bpf_daemonset(kubelet):
             raise KubeletError(f"engines left pinned: {left}")
     except (KubeletError, grpc.RpcError) as error:
         failed("BPF DaemonSet: engines removed with their pods", error)
+        # Nothing of this run stays attached to the host's bpffs.
+        for pin in engine_pins:
+            subprocess.run(["rm", "-rf", pin], timeout=30)
         return
     results.append(("BPF DaemonSet: engines removed with their pods", True, ""))
     print("ok: BPF DaemonSet: engines removed with their pods", flush=True)
