@@ -63,7 +63,8 @@ constexpr char kUsage[] =
     "set) is reported in one line and the container is left untouched. Sockets\n"
     "a container makes before its own engine is attached get the default config.\n"
     "Each container's engine is removed when its bundle is; the engines stay\n"
-    "attached when the agent exits, and a restarted agent takes them over.\n"
+    "attached when the agent exits; a restarted agent takes them over, and removes\n"
+    "at start every engine whose cgroup is gone.\n"
     "\n"
     "Exit status: 0 stopped by SIGTERM or SIGINT; 1 invalid default config, or\n"
     "the engine cannot run here (one line says why); 2 usage error.\n";
@@ -315,6 +316,10 @@ int bpf_agent_command(int argc, char** argv) {
   }
   std::printf("attached at %s with %s\n", cgroup.c_str(),
               default_policy ? config_file.c_str() : "no default config");
+  // Containers removed while no agent ran left their engines pinned.
+  for (const uint64_t id : bpf_engine::remove_engines_of_removed_cgroups()) {
+    std::printf("removed the engine of cgroup %llu, which is gone\n", static_cast<unsigned long long>(id));
+  }
   std::fflush(stdout);
 
   struct sigaction action{};

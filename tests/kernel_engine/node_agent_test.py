@@ -7,7 +7,8 @@ in each container's cgroup connects over loopback and reads its socket back:
 no annotation gets the default config, io.sockshim.config its named config,
 sockshim.io/tune: "false" the kernel's defaults, a config the kernel engine
 cannot do is refused in one line (the kernel's defaults); a removed bundle's
-engine is unpinned; SIGTERM stops the agent with status 0.
+engine is unpinned, and so, at start, is an engine whose cgroup is gone;
+SIGTERM stops the agent with status 0.
 Exits 77 (skipped) where the kernel engine cannot run.
 
     node_agent_test.py SOCKSHIM_COMMAND
@@ -104,6 +105,16 @@ def pin_of(container):
     return f"/sys/fs/bpf/sockshim/{os.stat(f'{parent}/pod1/{container}').st_ino}"
 
 
+# An engine whose container was removed while no agent ran: its cgroup is
+# gone, its pins stay until the agent starts.
+stale = f"{parent}/pod1/c-stale"
+os.makedirs(stale)
+attach = subprocess.run([sockshim, "attach", stale, "-c", os.path.join(work, "database.toml")],
+                        capture_output=True, text=True)
+check(attach.returncode == 0, f"sockshim attach {stale}: {attach.stderr.strip()}")
+stale_pin = f"/sys/fs/bpf/sockshim/{os.stat(stale).st_ino}"
+os.rmdir(stale)
+
 output = open(os.path.join(work, "agent.out"), "w+")
 errors = open(os.path.join(work, "agent.err"), "w+")
 agent = subprocess.Popen([sockshim, "agent", "--engine", "bpf", "--cgroup", parent, "-c",
@@ -118,6 +129,9 @@ def said(text, stream=output):
 
 try:
     wait_for("the agent attached", lambda: said(f"attached at {parent}"))
+    check(said(f"removed the engine of cgroup {stale_pin.rsplit('/', 1)[1]}, which is gone"),
+          f"the engine of the removed cgroup was not removed: {open(output.name).read()!r}")
+    check(not os.path.exists(stale_pin), f"{stale_pin} stays")
     write_bundle("sandbox", {"io.kubernetes.cri.container-type": "sandbox", "io.sockshim.config": "database"})
     for container, (annotations, _) in containers.items():
         write_bundle(container, annotations)
@@ -149,6 +163,7 @@ finally:
             os.rmdir(directory)
         except OSError as error:
             failures.append(f"rmdir {directory}: {error}")
+    subprocess.run(["rm", "-rf", stale_pin])
     shutil.rmtree(work)
 
 print(f"node agent: {len(failures)} failed" if failures else "node agent: all checks passed")
