@@ -287,12 +287,16 @@ int bpf_agent_command(int argc, char** argv) {
       }
     }
     if (cgroup.empty()) {
-      std::fprintf(stderr, "sockshim agent: no kubepods.slice or kubepods under %s: name the pods' cgroup parent with --cgroup\n",
+      std::fprintf(stderr,
+                   "sockshim agent: no kubepods.slice or kubepods under %s: "
+                   "name the pods' cgroup parent with --cgroup\n",
                    mount.c_str());
       return kExitFailure;
     }
   }
-  if (roots.empty()) roots = {"/run/containerd/io.containerd.runtime.v2.task", "/run/containers/storage/overlay-containers"};
+  if (roots.empty()) {
+    roots = {"/run/containerd/io.containerd.runtime.v2.task", "/run/containers/storage/overlay-containers"};
+  }
 
   std::optional<Policy> default_policy;
   if (!config_file.empty()) {
