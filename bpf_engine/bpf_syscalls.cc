@@ -86,4 +86,16 @@ int link_create(int program, int cgroup, int attach_type) {
   return bpf(BPF_LINK_CREATE, &attr);
 }
 
+int64_t link_cgroup_id(int link) {
+  bpf_link_info info;
+  std::memset(&info, 0, sizeof info);
+  bpf_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.info.bpf_fd = static_cast<uint32_t>(link);
+  attr.info.info_len = sizeof info;
+  attr.info.info = pointer(&info);
+  if (bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) != 0) return -1;
+  return static_cast<int64_t>(info.cgroup.cgroup_id);
+}
+
 }  // namespace sockshim::bpf_engine

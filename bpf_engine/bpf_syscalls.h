@@ -17,5 +17,8 @@ int object_pin(int fd, const char* path);
 int object_get(const char* path);
 // A BPF link of |program| on the cgroup |cgroup|, at |attach_type|.
 int link_create(int program, int cgroup, int attach_type);
+// The cgroup id a cgroup BPF link is attached to: 0 once that cgroup is
+// gone (the kernel detaches its links then); -1 with errno on failure.
+int64_t link_cgroup_id(int link);
 
 }  // namespace sockshim::bpf_engine

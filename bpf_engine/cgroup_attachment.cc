@@ -218,4 +218,37 @@ bool detach_from_cgroup(const std::string& cgroup, std::string* error) {
   return true;
 }
 
+std::vector<uint64_t> remove_engines_of_removed_cgroups() {
+  std::vector<uint64_t> stale;
+  if (DIR* engines = opendir(kEnginesDirectory)) {
+    while (const dirent* entry = readdir(engines)) {
+      const uint64_t id = std::strtoull(entry->d_name, nullptr, 10);
+      if (id == 0) continue;
+      const int link = object_get((std::string(kEnginesDirectory) + "/" + entry->d_name + "/" + kLinkPin).c_str());
+      if (link < 0) continue;  // being attached, or not an engine of ours
+      if (link_cgroup_id(link) == 0) stale.push_back(id);
+      close(link);
+    }
+    closedir(engines);
+  }
+  std::vector<uint64_t> removed;
+  for (uint64_t id : stale) {
+    std::string error;
+    if (detach_cgroup_id(id, &error)) removed.push_back(id);
+  }
+  return removed;
+}
+
+bool detach_cgroup_id(uint64_t id, std::string* error) {
+  const std::string directory = std::string(kEnginesDirectory) + "/" + std::to_string(id);
+  if (access(directory.c_str(), F_OK) != 0) return true;
+  introduce_engine(id, -1, false);
+  remove_pins(directory);
+  if (access(directory.c_str(), F_OK) == 0) {
+    *error = with_errno("cannot remove " + directory);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace sockshim::bpf_engine

@@ -7,7 +7,9 @@
 // frees the programs and maps.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bpf_engine/map_compiler.h"
 
@@ -23,5 +25,14 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
 // False with one line in |error| (nothing attached there, or a pin that
 // could not be removed).
 bool detach_from_cgroup(const std::string& cgroup, std::string* error);
+
+// The same by cgroup id, for a cgroup that may be gone already (a container
+// that ended: its pins stay until removed). True when nothing is left.
+bool detach_cgroup_id(uint64_t id, std::string* error);
+
+// Removes every engine whose cgroup is gone (its links detached by the
+// kernel: it tunes nothing, but its pins keep its maps): the engines of
+// containers removed while no agent ran. The ids removed.
+std::vector<uint64_t> remove_engines_of_removed_cgroups();
 
 }  // namespace sockshim::bpf_engine

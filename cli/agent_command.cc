@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/bpf_agent_command.h"
 #include "cli/config_loading.h"
 #include "cli/exit_codes.h"
 #include "engine/log.h"
@@ -24,6 +25,8 @@ constexpr char kUsage[] =
     "                      [--holder PATH | --no-holder] [--status-socket PATH]\n"
     "       sockshim agent --socket PATH --status [--json]\n"
     "       sockshim agent --hold PATH [--exit-when-idle]\n"
+    "       sockshim agent --engine bpf [--cgroup DIR] [-c FILE] [--config-dir DIR]\n"
+    "                      [--runtime-state DIR]...   (the kernel engine)\n"
     "\n"
     "Serves the containers of a node whose seccomp profile names PATH as its\n"
     "listenerPath (examples/seccomp/sockshim.json): the OCI runtime (runc 1.1+,\n"
@@ -76,6 +79,12 @@ std::string own_program() {
 }  // namespace
 
 int agent_command(int argc, char** argv) {
+  for (int i = 0; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--engine") {
+      if (std::string(argv[i + 1]) == "bpf") return bpf_agent_command(argc, argv);
+      if (std::string(argv[i + 1]) != "seccomp") return usage_error();
+    }
+  }
   supervisor::AgentOptions options;
   std::string config_file, config_dir, hold_path;
   bool status = false, json = false, no_holder = false, exit_when_idle = false;
@@ -86,6 +95,8 @@ int agent_command(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return kExitOk;
+    } else if (arg == "--engine" && has_value) {
+      ++i;  // seccomp: this agent
     } else if (arg == "--socket" && has_value) {
       options.socket_path = argv[++i];
     } else if (arg == "-c" && has_value) {

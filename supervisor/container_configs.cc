@@ -31,7 +31,9 @@ std::string one_line(const LoadResult& loaded) {
   return line;
 }
 
-ChosenConfig load(const std::string& text, const std::string& source) {
+}  // namespace
+
+ChosenConfig ContainerConfigs::load(const std::string& text, const std::string& source) const {
   ChosenConfig chosen;
   chosen.source = source;
   LoadResult loaded = load_policy(text, source);
@@ -39,7 +41,7 @@ ChosenConfig load(const std::string& text, const std::string& source) {
     chosen.error = one_line(loaded);
     return chosen;
   }
-  if (const std::string unsupported = unsupported_by_supervisor(*loaded.policy); !unsupported.empty()) {
+  if (const std::string unsupported = unsupported_(*loaded.policy); !unsupported.empty()) {
     chosen.error = source + ": " + unsupported;
     return chosen;
   }
@@ -47,13 +49,12 @@ ChosenConfig load(const std::string& text, const std::string& source) {
   return chosen;
 }
 
-}  // namespace
-
 ContainerConfigs::ContainerConfigs(std::optional<Policy> default_policy, std::string default_source,
-                                   std::string directory)
+                                   std::string directory, UnsupportedCheck unsupported)
     : default_policy_(std::move(default_policy)),
       default_source_(std::move(default_source)),
-      directory_(std::move(directory)) {}
+      directory_(std::move(directory)),
+      unsupported_(unsupported ? std::move(unsupported) : UnsupportedCheck(unsupported_by_supervisor)) {}
 
 ChosenConfig ContainerConfigs::from_directory(const std::string& name, const std::string& named_by) const {
   ChosenConfig chosen;

@@ -5,6 +5,7 @@
 // agent's default.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,7 +29,11 @@ class ContainerConfigs {
  public:
   // |default_policy| for containers that name no config (nullopt: they run
   // untuned); |directory| holds NAME.toml files (empty: none).
-  ContainerConfigs(std::optional<Policy> default_policy, std::string default_source, std::string directory);
+  // |unsupported| says in one line what an engine cannot do of a policy
+  // (empty: it can do all of it); the supervisor's by default.
+  using UnsupportedCheck = std::function<std::string(const Policy&)>;
+  ContainerConfigs(std::optional<Policy> default_policy, std::string default_source, std::string directory,
+                   UnsupportedCheck unsupported = nullptr);
 
   // In order: kConfigTomlAnnotation, kConfigNameAnnotation, the metadata
   // (when a directory is given), the default. A config that cannot be read,
@@ -38,10 +43,12 @@ class ContainerConfigs {
 
  private:
   ChosenConfig from_directory(const std::string& name, const std::string& named_by) const;
+  ChosenConfig load(const std::string& text, const std::string& source) const;
 
   std::optional<Policy> default_policy_;
   std::string default_source_;
   std::string directory_;
+  UnsupportedCheck unsupported_;
 };
 
 }  // namespace sockshim::supervisor

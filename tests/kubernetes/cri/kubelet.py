@@ -45,7 +45,7 @@ class Pod:
 
 
 class Kubelet:
-    def __init__(self, address, root, pods_dir, host_path_map, configmaps):
+    def __init__(self, address, root, pods_dir, host_path_map, configmaps, cgroup_root=None):
         channel = grpc.insecure_channel("unix://" + address)
         self.runtime = api_pb2_grpc.RuntimeServiceStub(channel)
         self.images = api_pb2_grpc.ImageServiceStub(channel)
@@ -54,6 +54,9 @@ class Kubelet:
         self.host_path_map = host_path_map   # manifest path prefix -> path on this node
         self.configmaps = configmaps         # name -> data
         self.pods = []
+        # The pods' cgroup parent, as the kubelet's --cgroup-root and cgroupfs
+        # driver make it: <root>/pod<uid> (the kubelet adds a QoS class level).
+        self.cgroup_root = cgroup_root
 
     def version(self):
         return self.runtime.Version(api_pb2.VersionRequest(), timeout=30)
@@ -130,6 +133,7 @@ class Kubelet:
             labels=labels,
             annotations=dict(metadata.get("annotations", {})),
             linux=api_pb2.LinuxPodSandboxConfig(
+                cgroup_parent=f"{self.cgroup_root}/pod{uid}" if self.cgroup_root else "",
                 security_context=api_pb2.LinuxSandboxSecurityContext(
                     namespace_options=namespaces,
                     privileged=privileged,
@@ -226,14 +230,18 @@ class Kubelet:
         self.runtime.StopContainer(api_pb2.StopContainerRequest(container_id=container_id, timeout=0), timeout=60)
         return self.start_container(pod, container, attempt + 1)
 
+    def remove_pod(self, pod):
+        """StopPodSandbox and RemovePodSandbox, as when the pod is deleted."""
+        self.runtime.StopPodSandbox(api_pb2.StopPodSandboxRequest(pod_sandbox_id=pod.sandbox_id), timeout=120)
+        self.runtime.RemovePodSandbox(api_pb2.RemovePodSandboxRequest(pod_sandbox_id=pod.sandbox_id), timeout=120)
+        self.pods.remove(pod)
+
     def remove_all(self):
-        """StopPodSandbox and RemovePodSandbox for every pod run, as when they are deleted."""
+        """remove_pod for every pod run."""
         errors = []
-        for pod in self.pods:
+        for pod in list(self.pods):
             try:
-                self.runtime.StopPodSandbox(api_pb2.StopPodSandboxRequest(pod_sandbox_id=pod.sandbox_id), timeout=120)
-                self.runtime.RemovePodSandbox(api_pb2.RemovePodSandboxRequest(pod_sandbox_id=pod.sandbox_id),
-                                              timeout=120)
+                self.remove_pod(pod)
             except grpc.RpcError as error:
                 errors.append(f"{pod.name}: {error.details()}")
         self.pods = []

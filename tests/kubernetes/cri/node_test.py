@@ -284,12 +284,155 @@ def inspect_in_pod(kubelet, directory, expected):
         print(f"{'ok' if ok else 'FAIL'}: {label}{'' if ok else ': ' + detail}", flush=True)
 
 
-# One entry per shipped manifest set; a BPF DaemonSet is one more. Pods are
-# counted tuned when read back tuned from inside and, where the manifest
-# lets it, from the node.
-PARTS = [("agent DaemonSet + pod.yaml", agent_daemonset), ("preload Deployments", preload_deployments)]
+KERNEL_DEFAULTS = "keepalive=0 idle=7200 interval=75 count=9 user_timeout=0"
 
-kubelet = Kubelet(address, kubelet_root, os.path.join(work, "pods"), {"/var/lib/kubelet": kubelet_root}, {})
+
+def cgroup2_mount():
+    """Where cgroup v2 is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host."""
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split(" - ")[0].split()[4] for line in f if " - cgroup2 " in line]
+    return "/sys/fs/cgroup" if "/sys/fs/cgroup" in mounts else mounts[0]
+
+
+def agent_says(kubelet, pod, text):
+    """Whether the agent container's log (all of it) has a line containing text."""
+    _, attempt = pod.containers["agent"]
+    try:
+        with open(os.path.join(pod.sandbox_config.log_directory, "agent", f"{attempt}.log")) as f:
+            return any(text in line for line in f)
+    except OSError:
+        return False
+
+
+def bpf_daemonset(kubelet):
+    """examples/kubernetes/bpf: the DaemonSet (sockshim agent --engine bpf, attached at the
+    test's pod cgroup parent), then an unmodified Go pod (the default config), a pod whose
+    annotation chooses a config and an opted-out one, read back from inside; the agent
+    removes the pods' engines when they go."""
+    directory = os.path.join(examples, "bpf")
+    docs = documents(os.path.join(directory, "daemonset.yaml"))
+    configs = configmaps_of(docs)
+    kubelet.configmaps.update(configs)
+    bpf_configs = configs["sockshim-bpf-configs"]
+    daemonset = copy.deepcopy(next(d for d in docs if d["kind"] == "DaemonSet"))
+    template = daemonset["spec"]["template"]
+    agent = next(c for c in template["spec"]["containers"] if c["name"] == "agent")
+    # The other parts' pods go first: the agent would give those that name a
+    # config engines of their own, and they are checked already.
+    for error in kubelet.remove_all():
+        failed("removing the other parts' pods", error)
+    # The kubepods of this node: the cgroup root this kubelet gives its pods.
+    parent = cgroup2_mount() + CGROUP_ROOT
+    os.makedirs(parent, exist_ok=True)
+    agent["command"] += ["--cgroup", parent]
+    try:
+        node_pod = kubelet.run_pod("sockshim-bpf-agent-node", "kube-system", template["metadata"], template["spec"])
+        wait_for("the agent attached at the pods' cgroup parent", lambda: agent_says(kubelet, node_pod, "attached at"))
+    except (KubeletError, grpc.RpcError) as error:
+        failed("BPF DaemonSet", error)
+        return
+    results.append(("BPF DaemonSet: attached at the pods' cgroup parent", True, ""))
+    print(f"ok: BPF DaemonSet: attached at {parent}", flush=True)
+
+    engine_pins = [f"/sys/fs/bpf/sockshim/{os.stat(parent).st_ino}"]
+
+    def container_served(pod):
+        """Waits for the agent's line for the pod's container; its engine must be pinned then."""
+        container_id = pod.containers["app"][0]
+        wait_for(f"{pod.name}: the agent's line for its container",
+                 lambda: agent_says(kubelet, node_pod, f"container {container_id}: "))
+        pin = f"/sys/fs/bpf/sockshim/{os.stat(f'{parent}/pod{pod.uid}/{container_id}').st_ino}"
+        if not os.path.isdir(pin):
+            raise KubeletError(f"{pod.name}: the agent attached no engine of its own ({pin})")
+        engine_pins.append(pin)
+
+    app_pods = []
+    # An unmodified Go pod (static, raw system calls): the default config from
+    # its first socket on, read by the program itself and from the node.
+    label = "BPF: unmodified Go pod (the default config)"
+    try:
+        pod = kubelet.run_pod("bpf-go-server", "default", {"labels": {"app": "go-server"}},
+                              {"containers": [{"name": "app", "image": "example.com/go-server:1.0",
+                                               "command": ["/server"]}]})
+        app_pods.append(pod)
+        check_pod(label, kubelet, pod, "app", expected_values(bpf_configs["default.toml"]), readback_file)
+    except (KubeletError, grpc.RpcError) as error:
+        failed(label, error)
+    # Chosen by annotation, and opted out: each container's own engine, which
+    # the agent attaches once the runtime has written its bundle and made its
+    # cgroup; a probe started after the agent's line reads it back.
+    for name, annotations, expected, label in (
+            ("bpf-database-client", {"io.sockshim.config": "database"},
+             expected_values(bpf_configs["database.toml"]), "BPF: pod annotated io.sockshim.config: database"),
+            ("bpf-opted-out", {"sockshim.io/tune": "false"}, KERNEL_DEFAULTS,
+             'BPF: pod annotated sockshim.io/tune: "false" (the kernel\'s defaults)')):
+        try:
+            pod = kubelet.run_pod(name, "default", {"annotations": annotations},
+                                  {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]})
+            app_pods.append(pod)
+            container_served(pod)
+            wait_for(f"{label}: the server listening", lambda: kubelet.exec_sync(
+                pod, "app", ["python3", "-c", f"import socket; socket.create_connection(('127.0.0.1', {APP_PORT}))"]
+            ).exit_code == 0)
+            seen = readback_probe(kubelet, pod, "app")
+            ok = seen == expected
+            results.append((label, ok, "" if ok else f"expected {expected!r}, inside {seen!r}"))
+            print(f"{'ok' if ok else 'FAIL'}: {label}{'' if ok else f': expected {expected!r}, inside {seen!r}'}",
+                  flush=True)
+        except (KubeletError, grpc.RpcError) as error:
+            failed(label, error)
+
+    # Pods deleted: the agent removes their engines; then the DaemonSet, and
+    # the default engine it leaves attached (as a node drained of it would).
+    try:
+        served = [pod.containers["app"][0] for pod in app_pods if pod.name != "bpf-go-server"]
+        for pod in app_pods:
+            kubelet.remove_pod(pod)
+        for container_id in served:
+            wait_for(f"the agent removing {container_id}'s engine",
+                     lambda: agent_says(kubelet, node_pod, f"container {container_id}: gone"))
+        kubelet.remove_pod(node_pod)
+        detach = subprocess.run([sockshim, "detach", parent], capture_output=True, text=True, timeout=30)
+        if detach.returncode != 0:
+            raise KubeletError(f"sockshim detach {parent}: {detach.stderr.strip()}")
+        left = [pin for pin in engine_pins if os.path.exists(pin)]
+        if left:
+            raise KubeletError(f"engines left pinned: {left}")
+    except (KubeletError, grpc.RpcError) as error:
+        failed("BPF DaemonSet: engines removed with their pods", error)
+        # Nothing of this run stays attached to the host's bpffs.
+        for pin in engine_pins:
+            subprocess.run(["rm", "-rf", pin], timeout=30)
+        return
+    results.append(("BPF DaemonSet: engines removed with their pods", True, ""))
+    print("ok: BPF DaemonSet: engines removed with their pods", flush=True)
+
+
+def remove_cgroup_root():
+    """The pods' cgroup directories this test's kubelet made, in every hierarchy, deepest first."""
+    errors = []
+    for hierarchy in os.listdir("/sys/fs/cgroup") + ["."]:
+        root = os.path.normpath(os.path.join("/sys/fs/cgroup", hierarchy)) + CGROUP_ROOT
+        if not os.path.isdir(root):
+            continue
+        for directory, _, _ in sorted(os.walk(root), key=lambda entry: -entry[0].count("/")):
+            try:
+                os.rmdir(directory)
+            except OSError as error:
+                errors.append(f"{directory}: {error.strerror}")
+    return errors
+
+
+# One entry per shipped manifest set. Pods are counted tuned when read back
+# tuned from inside and, where the manifest lets it, from the node.
+PARTS = [("agent DaemonSet + pod.yaml", agent_daemonset), ("preload Deployments", preload_deployments),
+         ("BPF DaemonSet", bpf_daemonset)]
+
+# The kubelet's --cgroup-root for this run's pods: a directory of the test's
+# own in each cgroup hierarchy, removed at the end.
+CGROUP_ROOT = f"/sockshim-cri-{os.getpid()}"
+kubelet = Kubelet(address, kubelet_root, os.path.join(work, "pods"), {"/var/lib/kubelet": kubelet_root}, {},
+                  cgroup_root=CGROUP_ROOT)
 version = wait_for("the CRI answering", lambda: kubelet.version()).runtime_version
 for name, part in PARTS:
     try:
@@ -299,10 +442,11 @@ for name, part in PARTS:
         failed(name, error)
     parts.append(name)
 cleanup_errors = kubelet.remove_all()
+cleanup_errors += remove_cgroup_root()
 for error in cleanup_errors:
     failed("removing pods", error)
 
-pods = [r for r in results if not r[0].startswith("agent DaemonSet") and r[0] != "removing pods"]
+pods = [r for r in results if not r[0].startswith(("agent DaemonSet", "BPF DaemonSet")) and r[0] != "removing pods"]
 tuned = sum(1 for r in pods if r[1])
 failures = sum(1 for r in results if not r[1])
 print(f"kubernetes node (containerd {re.split('[~+]', version.lstrip('v'))[0]}): {len(pods)} pods, {tuned} tuned, {failures} failed "

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""sockshim agent --engine bpf on this host, with a runtime of the test's own:
+bundles written into a state directory as containerd writes them, one cgroup
+v2 directory per container below a pods' parent of the test's own. A probe
+in each container's cgroup connects over loopback and reads its socket back:
+no annotation gets the default config, io.sockshim.config its named config,
+sockshim.io/tune: "false" the kernel's defaults, a config the kernel engine
+cannot do is refused in one line (the kernel's defaults); a removed bundle's
+engine is unpinned, and so, at start, is an engine whose cgroup is gone;
+SIGTERM stops the agent with status 0.
+Exits 77 (skipped) where the kernel engine cannot run.
+
+    node_agent_test.py SOCKSHIM_COMMAND
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sockshim = sys.argv[1]
+SKIP = 77
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print(f"FAIL: {message}", flush=True)
+
+
+doctor = subprocess.run([sockshim, "doctor"], capture_output=True, text=True)
+if os.geteuid() != 0 or "can run here" not in doctor.stdout:
+    print("skipped: the kernel engine cannot run here (sockshim doctor)")
+    sys.exit(SKIP)
+
+with open("/proc/self/mountinfo") as f:
+    mounts = [line.split(" - ")[0].split()[4] for line in f if " - cgroup2 " in line]
+mount = "/sys/fs/cgroup" if "/sys/fs/cgroup" in mounts else mounts[0]
+parent = f"{mount}/sockshim-node-agent-test-{os.getpid()}"
+work = tempfile.mkdtemp(prefix="sockshim-node-agent.")
+state = os.path.join(work, "state")
+os.makedirs(os.path.join(state, "k8s.io"))
+with open(os.path.join(work, "default.toml"), "w") as f:
+    f.write('keepalive = { idle = "41s", interval = "7s", count = 3 }\n')
+with open(os.path.join(work, "database.toml"), "w") as f:
+    f.write('keepalive = { idle = "23s", interval = "5s", count = 4 }\n')
+with open("/proc/sys/net/ipv4/tcp_keepalive_time") as f:
+    kernel_idle = int(f.read())
+with open("/proc/sys/net/ipv4/tcp_keepalive_intvl") as f:
+    kernel_interval = int(f.read())
+with open("/proc/sys/net/ipv4/tcp_keepalive_probes") as f:
+    kernel_count = int(f.read())
+kernel_defaults = (0, kernel_idle, kernel_interval, kernel_count)
+
+containers = {  # id -> (annotations, expected (keepalive, idle, interval, count))
+    "c-default": ({}, (1, 41, 7, 3)),
+    "c-database": ({"io.sockshim.config": "database"}, (1, 23, 5, 4)),
+    "c-opted-out": ({"sockshim.io/tune": "false"}, kernel_defaults),
+    "c-refused": ({"io.sockshim.config-toml": 'socket.linger = "5s"\n'}, kernel_defaults),
+}
+for container in containers:
+    os.makedirs(f"{parent}/pod1/{container}")
+os.makedirs(f"{parent}/pod1/sandbox")
+
+PROBE = ("import socket; l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(); s = socket.socket(); "
+         "s.connect(l.getsockname()); o = s.getsockopt; "
+         "print(o(socket.SOL_SOCKET, socket.SO_KEEPALIVE), o(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE), "
+         "o(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL), o(socket.IPPROTO_TCP, socket.TCP_KEEPCNT))")
+
+
+def probe(container):
+    """What a socket made in container's cgroup reads back."""
+    def join():
+        with open(f"{parent}/pod1/{container}/cgroup.procs", "w") as f:
+            f.write("0")
+    out = subprocess.run([sys.executable, "-c", PROBE], preexec_fn=join, capture_output=True, text=True, timeout=30)
+    return tuple(int(v) for v in out.stdout.split()) if out.returncode == 0 else out.stderr
+
+
+def write_bundle(container, annotations):
+    directory = os.path.join(state, "k8s.io", container)
+    os.makedirs(directory)
+    with open(os.path.join(directory, "config.json.tmp"), "w") as f:
+        json.dump({"ociVersion": "1.1.0", "annotations": annotations,
+                   "linux": {"cgroupsPath": f"{parent[len(mount):]}/pod1/{container}"}}, f)
+    os.rename(os.path.join(directory, "config.json.tmp"), os.path.join(directory, "config.json"))
+
+
+def wait_for(what, function, seconds=20):
+    deadline = time.monotonic() + seconds
+    while not function():
+        if time.monotonic() > deadline:
+            check(False, f"{what}: not after {seconds} s")
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def pin_of(container):
+    return f"/sys/fs/bpf/sockshim/{os.stat(f'{parent}/pod1/{container}').st_ino}"
+
+
+# An engine whose container was removed while no agent ran: its cgroup is
+# gone, its pins stay until the agent starts.
+stale = f"{parent}/pod1/c-stale"
+os.makedirs(stale)
+attach = subprocess.run([sockshim, "attach", stale, "-c", os.path.join(work, "database.toml")],
+                        capture_output=True, text=True)
+check(attach.returncode == 0, f"sockshim attach {stale}: {attach.stderr.strip()}")
+stale_pin = f"/sys/fs/bpf/sockshim/{os.stat(stale).st_ino}"
+os.rmdir(stale)
+
+output = open(os.path.join(work, "agent.out"), "w+")
+errors = open(os.path.join(work, "agent.err"), "w+")
+agent = subprocess.Popen([sockshim, "agent", "--engine", "bpf", "--cgroup", parent, "-c",
+                          os.path.join(work, "default.toml"), "--config-dir", work, "--runtime-state", state],
+                         stdout=output, stderr=errors)
+
+
+def said(text, stream=output):
+    with open(stream.name) as f:
+        return text in f.read()
+
+
+try:
+    wait_for("the agent attached", lambda: said(f"attached at {parent}"))
+    check(said(f"removed the engine of cgroup {stale_pin.rsplit('/', 1)[1]}, which is gone"),
+          f"the engine of the removed cgroup was not removed: {open(output.name).read()!r}")
+    check(not os.path.exists(stale_pin), f"{stale_pin} stays")
+    write_bundle("sandbox", {"io.kubernetes.cri.container-type": "sandbox", "io.sockshim.config": "database"})
+    for container, (annotations, _) in containers.items():
+        write_bundle(container, annotations)
+    for container in containers:
+        wait_for(f"the agent's line for {container}", lambda: said(f"container {container}: "))
+    for container, (_, expected) in containers.items():
+        seen = probe(container)
+        check(seen == expected, f"{container}: expected {expected}, read {seen}")
+    check(said("container c-refused: ", errors) and said("socket.linger", errors),
+          f"the refused config is not named on stderr: {open(errors.name).read()!r}")
+    check(not said("container sandbox"), "the sandbox was given an engine or a line")
+    check(not os.path.exists(pin_of("c-default")), "a container that names nothing got an engine of its own")
+    database_pin = pin_of("c-database")
+    check(os.path.isdir(database_pin), f"no engine pinned at {database_pin}")
+    shutil.rmtree(os.path.join(state, "k8s.io", "c-database"))
+    if wait_for("c-database gone", lambda: said("container c-database: gone")):
+        check(not os.path.exists(database_pin), f"{database_pin} stays after its bundle went")
+    agent.send_signal(signal.SIGTERM)
+    check(agent.wait(timeout=10) == 0, f"the agent exited {agent.returncode} on SIGTERM")
+finally:
+    if agent.poll() is None:
+        agent.kill()
+        agent.wait()
+    for container in list(containers) + ["sandbox"]:
+        subprocess.run([sockshim, "detach", f"{parent}/pod1/{container}"], capture_output=True)
+    subprocess.run([sockshim, "detach", parent], capture_output=True)
+    for directory in [f"{parent}/pod1/{c}" for c in list(containers) + ["sandbox"]] + [f"{parent}/pod1", parent]:
+        try:
+            os.rmdir(directory)
+        except OSError as error:
+            failures.append(f"rmdir {directory}: {error}")
+    subprocess.run(["rm", "-rf", stale_pin])
+    shutil.rmtree(work)
+
+print(f"node agent: {len(failures)} failed" if failures else "node agent: all checks passed")
+sys.exit(1 if failures else 0)
