@@ -374,8 +374,24 @@ long stripped_size(const std::string& library) {
   return size;
 }
 
+// The kernel engine's cgroup/setsockopt program runs before every
+// setsockopt of its cgroup's processes: CPU ns per call of a loop of
+// setsockopt(SO_KEEPALIVE), one sample per variant per round.
+Samples setsockopt_calls(const std::vector<Variant>& variants, const Options& options) {
+  Samples samples;
+  for (int round = 0; round < options.supervised_rounds; ++round) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const Variant& variant = variants[(i + round) % variants.size()];
+      const std::string out =
+          run(command(variant, {SETSOCKOPT_LOOP_PATH, std::to_string(options.no_socket_reads)}), variant.environment);
+      samples[variant.name].push_back(std::atof(out.c_str()));
+    }
+  }
+  return samples;
+}
+
 struct TableRow {
-  std::string engine;   // none, floor, native, portable, musl, supervisor, agent
+  std::string engine;   // none, floor, native, portable, musl, supervisor, agent, kernel
   std::string measure;
   double value;
   std::string unit;     // "x" for a ratio
@@ -516,9 +532,18 @@ int main(int argc, char** argv) {
                                                   "--"};
   const bool kernel_engine_here =
       run(command({"", with({}), kernel_engine}, {"/bin/echo", "ran"}), with({})).find("ran") != std::string::npos;
+  // And the large configs of the preload's churn (matching nothing here):
+  // their cost is the engine's map lookups.
+  const auto kernel_engine_with = [](const std::string& file) {
+    return std::vector<std::string>{SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", file, "--"};
+  };
+  const char* kernel_prefixes_variant = "static, kernel engine, 10,000 prefixes";
+  const char* kernel_rules_variant = "static, kernel engine, 1,000 rules";
   if (kernel_engine_here) {
     supervised_variants.push_back({"static, kernel engine, six options", with({}), kernel_engine});
     supervised_variants.push_back({"glibc, kernel engine, six options", with({}), kernel_engine});
+    supervised_variants.push_back({kernel_prefixes_variant, with({}), kernel_engine_with(many_prefixes_file)});
+    supervised_variants.push_back({kernel_rules_variant, with({}), kernel_engine_with(many_rules_file)});
   } else {
     std::printf("\n(the kernel engine cannot run here: not measured; sockshim doctor says why)\n");
   }
@@ -553,6 +578,27 @@ int main(int argc, char** argv) {
                 paired_difference_us(supervised_ns, "glibc, kernel engine, six options", "static, no sockshim"),
                 paired_ratio(supervised_ns, "glibc, kernel engine, six options", "static, no sockshim"),
                 paired_ratio(supervised_ns, "glibc, preload, six options", "static, no sockshim"));
+    std::printf("  kernel engine: 10,000 prefixes x%.3f, 1,000 rules x%.3f of no sockshim\n",
+                paired_ratio(supervised_ns, kernel_prefixes_variant, "static, no sockshim"),
+                paired_ratio(supervised_ns, kernel_rules_variant, "static, no sockshim"));
+  }
+  // The kernel engine's setsockopt hook: recording the program's own call
+  // (six options, none enforced), and swallowing an enforced one.
+  Samples setsockopt_ns;
+  const std::vector<Variant> setsockopt_variants = {
+      {"no sockshim", with({}), {}},
+      {"kernel engine, six options", with({}), kernel_engine},
+      {"kernel engine, keepalive enforced", with({}),
+       {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", std::string(kSixOptions) + "enforce = [\"keepalive\"]\n",
+        "--"}},
+  };
+  if (kernel_engine_here) {
+    std::printf("\nsetsockopt(SO_KEEPALIVE) calls, %d x %d rounds (median CPU ns per call)\n",
+                options.no_socket_reads, options.supervised_rounds);
+    setsockopt_ns = setsockopt_calls(setsockopt_variants, options);
+    for (const Variant& variant : setsockopt_variants) {
+      std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(setsockopt_ns.at(variant.name)));
+    }
   }
   if (agent.ready()) {
     std::printf("  added per trapped call: static under the agent (%d containers) %.1f us over no sockshim\n",
@@ -706,6 +752,26 @@ int main(int argc, char** argv) {
         agent_added /
             paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
         "x", 1.5);
+  }
+  if (kernel_engine_here) {
+    row("kernel", "added per connection, static program",
+        paired_difference_us(supervised_ns, "static, kernel engine, six options", "static, no sockshim"), "us",
+        kNoBudget, medians(supervised_ns, "static, kernel engine, six options", "static, no sockshim", "ns elapsed"));
+    row("kernel", "churn, six options / none",
+        paired_ratio(supervised_ns, "static, kernel engine, six options", "static, no sockshim"), "x", 1.06);
+    row("kernel", "churn, six options / preload's",
+        paired_ratio(supervised_ns, "static, kernel engine, six options", "glibc, preload, six options"), "x",
+        kNoBudget);
+    row("kernel", "churn, 10,000 prefixes / none",
+        paired_ratio(supervised_ns, kernel_prefixes_variant, "static, no sockshim"), "x", 1.06);
+    row("kernel", "churn, 1,000 rules / none", paired_ratio(supervised_ns, kernel_rules_variant, "static, no sockshim"),
+        "x", 1.06);
+    row("kernel", "added per setsockopt call, recorded",
+        1000 * paired_difference_us(setsockopt_ns, "kernel engine, six options", "no sockshim"), "ns CPU", kNoBudget,
+        medians(setsockopt_ns, "kernel engine, six options", "no sockshim", "ns"));
+    row("kernel", "added per setsockopt call, enforced",
+        1000 * paired_difference_us(setsockopt_ns, "kernel engine, keepalive enforced", "no sockshim"), "ns CPU",
+        kNoBudget);
   }
   const bool ok = print_table(table);
   unlink(typical_file.c_str());

@@ -97,13 +97,17 @@ struct sockshim_socket_state {
   } set_by_program[SOCKSHIM_REMEMBERED_OPTIONS];
 };
 
-/* engine_state: one element. */
+/* engine_state: one element. |flags| say what the config in use can need,
+ * so that the programs skip work it cannot (written with |generation|, in
+ * the same update). */
+#define SOCKSHIM_CONFIG_HAS_PROGRAMS 1u /* a rule matches a program name: look the task's name up */
+#define SOCKSHIM_CONFIG_ENFORCES 2u     /* some list enforces an option: remember each socket's lists */
 struct sockshim_engine_state {
   __u32 generation;
   __u32 configured; /* 0 until the first config is written */
   __u64 cgroup_id;  /* the cgroup this engine is attached to */
   __u32 level;      /* its depth below the cgroup v2 root (the root: 0) */
-  __u32 zero;
+  __u32 flags;      /* SOCKSHIM_CONFIG_*, of the config of |generation| */
 };
 
 /* inner_engines: the cgroup ids of the other engines attached on this

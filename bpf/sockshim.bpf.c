@@ -94,22 +94,23 @@ static __always_inline struct sockshim_engine_state *configured_state(void) {
   return state && state->configured ? state : 0;
 }
 
-/* The config index of the current task's name (0: a name no rule gives). */
-static __always_inline __u32 current_program(__u32 generation) {
-  struct sockshim_program_key name = {.generation = generation};
+/* The config index of the current task's name (0: a name no rule gives,
+ * or a config whose rules name no program: then its name is not read). */
+static __always_inline __u32 current_program(const struct sockshim_engine_state *state) {
+  if (!(state->flags & SOCKSHIM_CONFIG_HAS_PROGRAMS)) return 0;
+  struct sockshim_program_key name = {.generation = state->generation & 1};
   if (bpf_get_current_comm(name.comm, sizeof name.comm) != 0) return 0;
   __u32 *index = bpf_map_lookup_elem(&programs, &name);
   return index ? *index : 0;
 }
 
-/* The option list of (direction, family, protocol, port, address); null
- * when no config is written. |with_program|: the current task is the
- * program (connect, listen), so its name selects the config narrowed to it. */
-static __always_inline struct sockshim_option_list *find_list(__u32 direction, int ipv6, int udp, __u32 port,
+/* The option list of (direction, family, protocol, port, address) in the
+ * config of |state|. |with_program|: the current task is the program
+ * (connect, listen), so its name selects the config narrowed to it. */
+static __always_inline struct sockshim_option_list *find_list(const struct sockshim_engine_state *state,
+                                                              __u32 direction, int ipv6, int udp, __u32 port,
                                                               const __u32 *address_words, int with_program,
                                                               __u32 *found_index) {
-  struct sockshim_engine_state *state = configured_state();
-  if (!state) return 0;
   __u32 generation = state->generation & 1;
   __u32 table = SOCKSHIM_TABLE(direction, ipv6, udp);
 
@@ -119,7 +120,7 @@ static __always_inline struct sockshim_option_list *find_list(__u32 direction, i
   if (!classes) return 0;
   __u16 port_class = classes->class_of[port_index % SOCKSHIM_PORTS_PER_ELEMENT];
 
-  __u32 program = with_program ? current_program(generation) : 0;
+  __u32 program = with_program ? current_program(state) : 0;
 
   struct sockshim_region_key key = {};
   key.generation = generation;
@@ -224,19 +225,26 @@ int sockshim_sock_ops(struct bpf_sock_ops *skops) {
     address[0] = direction == SOCKSHIM_LISTEN ? local4 : remote4;
     address[1] = address[2] = address[3] = 0;
   }
-  struct bpf_sock *sk = skops->sk;
-  struct sockshim_socket_state *socket = 0;
-  if (sk) socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   struct sockshim_engine_state *state = configured_state();
   if (!state) return 1;
+  struct bpf_sock *sk = skops->sk;
+  if (!sk) return 1;
+  /* The socket's storage holds what its program set itself (made by
+   * cgroup/setsockopt when it did) and is made here for what only this
+   * event knows: an inner engine's listener, and, where the config
+   * enforces, the lists the socket got. Storage is made, and freed, per
+   * socket: a config without enforce makes none here. */
+  const __u64 create = state->flags & SOCKSHIM_CONFIG_ENFORCES ? BPF_SK_STORAGE_GET_F_CREATE : 0;
+  struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, create);
   if (direction == SOCKSHIM_ACCEPT) {
     if (socket && socket->yielded) return 1; /* its listener's engine is an inner one */
   } else if (inner_engine_owns_task(state)) {
+    if (!socket) socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
     if (socket) socket->yielded = 1;
     return 1;
   }
   __u32 list_index = 0;
-  struct sockshim_option_list *list = find_list(direction, ipv6, 0, port, address, with_program, &list_index);
+  struct sockshim_option_list *list = find_list(state, direction, ipv6, 0, port, address, with_program, &list_index);
   if (!list) return 1;
   REPLAY(skops, list, socket);
   if (socket) {
@@ -261,7 +269,13 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
   if (sk->family != AF_INET && sk->family != AF_INET6) return 1;
   if (sk->protocol != IPPROTO_TCP && sk->protocol != IPPROTO_UDP) return 1;
   struct sockshim_engine_state *state = configured_state();
-  if (!state || inner_engine_owns_task(state)) return 1;
+  if (!state) return 1;
+  /* A TCP socket past connect() or listen() has no event ahead whose list
+   * its own calls could keep from being replayed (an accepted socket's
+   * events are its own): with nothing enforced, there is nothing to do. */
+  if (!(state->flags & SOCKSHIM_CONFIG_ENFORCES) && sk->protocol == IPPROTO_TCP && sk->state != BPF_TCP_CLOSE)
+    return 1;
+  if (inner_engine_owns_task(state)) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket) return 1;
   __s32 level = ctx->level;
@@ -271,7 +285,7 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
     enforced = list_enforces(socket->list, level, name) || list_enforces(socket->inherited_list, level, name);
   } else {
     __u32 generation = state->generation & 1;
-    __u32 index = sockshim_socket_list_index(generation, current_program(generation) & (SOCKSHIM_MAX_PROGRAMS - 1),
+    __u32 index = sockshim_socket_list_index(generation, current_program(state) & (SOCKSHIM_MAX_PROGRAMS - 1),
                                              sk->family == AF_INET6, sk->protocol == IPPROTO_UDP);
     __u32 *list = bpf_map_lookup_elem(&socket_lists, &index);
     enforced = list && list_enforces(*list, level, name);
@@ -310,7 +324,7 @@ static __always_inline int udp_event(struct bpf_sock_addr *ctx, __u32 direction,
   if (socket->udp_done & done) return 1;
   socket->udp_done |= done | UDP_SENT;
   __u32 list_index = 0;
-  struct sockshim_option_list *list = find_list(direction, ipv6, 1, port, address, 1, &list_index);
+  struct sockshim_option_list *list = find_list(state, direction, ipv6, 1, port, address, 1, &list_index);
   if (!list) return 1;
   REPLAY(ctx, list, socket);
   socket->list = list_index + 1;
@@ -326,7 +340,7 @@ static __always_inline int udp_first_send(struct bpf_sock_addr *ctx, int ipv6) {
   if (!state || inner_engine_owns_task(state)) return 1;
   socket->udp_done |= UDP_SENT;
   __u32 generation = state->generation & 1;
-  __u32 index = sockshim_socket_list_index(generation, current_program(generation) & (SOCKSHIM_MAX_PROGRAMS - 1),
+  __u32 index = sockshim_socket_list_index(generation, current_program(state) & (SOCKSHIM_MAX_PROGRAMS - 1),
                                            ipv6, 1);
   __u32 *list_plus_one = bpf_map_lookup_elem(&socket_lists, &index);
   if (!list_plus_one || *list_plus_one == 0) return 1;

@@ -85,9 +85,13 @@ bool rule_applies_to_table(const Rule& rule, int direction, bool ipv6, bool udp)
   return !((match.protocol == Protocol::tcp && udp) || (match.protocol == Protocol::udp && !udp));
 }
 
-// The addresses a table's rules look at, in the socket's form, with the
-// roots every address falls under.
-std::vector<Prefix> table_prefixes(const Policy& policy, int direction, bool ipv6, bool udp) {
+// The addresses that the table's rules able to match |port| look at, in the
+// socket's form, with the roots every address falls under. A rule whose
+// ports leave |port| out cannot change decide()'s answer for its port
+// class, so its prefixes are no region of that class (the trie's key
+// holds the class): 1,000 rules of a port each give each class its own
+// few prefixes, not every rule's.
+std::vector<Prefix> table_prefixes(const Policy& policy, int direction, bool ipv6, bool udp, uint16_t port) {
   std::vector<Prefix> prefixes;
   Prefix root;
   prefixes.push_back(root);  // 0.0.0.0/0 or ::/0
@@ -99,6 +103,11 @@ std::vector<Prefix> table_prefixes(const Policy& policy, int direction, bool ipv
   }
   for (const Rule& rule : policy.rules) {
     if (!rule_applies_to_table(rule, direction, ipv6, udp)) continue;
+    if (!rule.match.ports.empty() &&
+        std::none_of(rule.match.ports.begin(), rule.match.ports.end(),
+                     [&](const PortRange& range) { return range.contains(port); })) {
+      continue;
+    }
     const std::vector<AddressRange>& ranges = direction == SOCKSHIM_LISTEN ? rule.match.local : rule.match.remote;
     for (const AddressRange& range : ranges) {
       Prefix prefix;
@@ -311,12 +320,13 @@ bool compile_maps(const Policy& policy, CompiledMaps* maps, std::string* error) 
           const int table = SOCKSHIM_TABLE(direction, ipv6, udp);
           std::vector<uint16_t> representatives;
           table_port_classes(policy, direction, ipv6, udp, &maps->port_classes[table], &representatives);
-          const std::vector<Prefix> prefixes = table_prefixes(policy, direction, ipv6, udp);
           const int total_bits = ipv6 ? 128 : 32;
-          for (const Prefix& prefix : prefixes) {
-            const std::optional<Prefix> address = representative(prefix, prefixes, total_bits);
-            if (!address) continue;  // longer prefixes cover it all: never the longest match
-            for (size_t port_class = 0; port_class < representatives.size(); ++port_class) {
+          for (size_t port_class = 0; port_class < representatives.size(); ++port_class) {
+            const std::vector<Prefix> prefixes =
+                table_prefixes(policy, direction, ipv6, udp, representatives[port_class]);
+            for (const Prefix& prefix : prefixes) {
+              const std::optional<Prefix> address = representative(prefix, prefixes, total_bits);
+              if (!address) continue;  // longer prefixes cover it all: never the longest match
               const PlannedList list = plan(compiled, summary, name.c_str(), direction, SocketKind{ipv6 != 0, udp != 0},
                                             address->bytes, representatives[port_class]);
               Region region;

@@ -47,6 +47,17 @@ bool remove_generation(int map, uint8_t generation, const Key&, std::string* err
   return true;
 }
 
+// What the programs may skip for this config (bpf/map_layout.h).
+uint32_t config_flags(const CompiledMaps& maps) {
+  uint32_t flags = maps.programs.empty() ? 0 : SOCKSHIM_CONFIG_HAS_PROGRAMS;
+  for (const PlannedList& list : maps.lists) {
+    for (const PlannedOption& option : list) {
+      if (option.enforced) flags |= SOCKSHIM_CONFIG_ENFORCES;
+    }
+  }
+  return flags;
+}
+
 }  // namespace
 
 bool write_maps(const MapDescriptors& descriptors, const CompiledMaps& maps, std::string* error) {
@@ -114,6 +125,7 @@ bool write_maps(const MapDescriptors& descriptors, const CompiledMaps& maps, std
   const bool had_config = state.configured != 0;
   state.generation = generation;
   state.configured = 1;
+  state.flags = config_flags(maps);
   if (map_update(descriptors.engine_state, &zero, &state) != 0) return failed("switching to the new config", error);
   if (!had_config) return true;
   return remove_generation(descriptors.regions, old_generation, sockshim_region_key{}, error) &&

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bpf_engine/unsupported_options.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <cstdio>
 #include <cstring>
+
+#include "bpf_engine/settable_options.h"
 
 namespace sockshim::bpf_engine {
 namespace {
@@ -18,9 +16,8 @@ std::string unsupported_options(const SocketSettings& settings) {
   auto add = [&](const std::string& name) { names += (names.empty() ? "" : ", ") + name; };
   for (int i = 0; i < kOptionCount; ++i) {
     if (!settings.values[i]) continue;
-    const CatalogueEntry& entry = kCatalogue[i];
-    if (!bpf_can_set(entry.ipv4.level, entry.ipv4.name) || !bpf_can_set(entry.ipv6.level, entry.ipv6.name)) {
-      add(entry.key);
+    if (!bpf_can_set(kCatalogue[i])) {
+      add(kCatalogue[i].key);
     }
   }
   for (int i = 0; i < settings.raw_count; ++i) {
@@ -38,35 +35,6 @@ bool has_glob_metacharacters(const std::string& glob) {
 }
 
 }  // namespace
-
-bool bpf_can_set(int level, int name) {
-  switch (level) {
-    case SOL_SOCKET:
-      switch (name) {
-        case SO_REUSEADDR: case SO_SNDBUF: case SO_RCVBUF: case SO_KEEPALIVE: case SO_PRIORITY:
-        case SO_REUSEPORT: case SO_RCVLOWAT: case SO_MARK: case SO_MAX_PACING_RATE:
-        case SO_BINDTOIFINDEX: case SO_BINDTODEVICE:
-          return true;
-        default:
-          return false;
-      }
-    case IPPROTO_TCP:
-      switch (name) {
-        case TCP_NODELAY: case TCP_MAXSEG: case TCP_KEEPIDLE: case TCP_KEEPINTVL: case TCP_KEEPCNT:
-        case TCP_SYNCNT: case TCP_WINDOW_CLAMP: case TCP_THIN_LINEAR_TIMEOUTS: case TCP_USER_TIMEOUT:
-        case TCP_NOTSENT_LOWAT: case TCP_SAVE_SYN: case TCP_CONGESTION:
-          return true;
-        default:
-          return false;
-      }
-    case IPPROTO_IP:
-      return name == IP_TOS;
-    case IPPROTO_IPV6:
-      return name == IPV6_TCLASS || name == IPV6_AUTOFLOWLABEL;
-    default:
-      return false;
-  }
-}
 
 std::vector<std::string> unsupported_by_bpf(const Policy& policy) {
   std::vector<std::string> lines;
@@ -88,8 +56,7 @@ std::vector<std::string> unsupported_by_bpf(const Policy& policy) {
 Policy without_unsupported_options(Policy policy) {
   auto strip = [](SocketSettings& settings) {
     for (int i = 0; i < kOptionCount; ++i) {
-      const CatalogueEntry& entry = kCatalogue[i];
-      if (!bpf_can_set(entry.ipv4.level, entry.ipv4.name) || !bpf_can_set(entry.ipv6.level, entry.ipv6.name)) {
+      if (!bpf_can_set(kCatalogue[i])) {
         settings.values[i].reset();
         settings.enforced &= ~(1u << i);
       }

@@ -8,12 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "bpf_engine/settable_options.h"
 #include "config/policy.h"
 
 namespace sockshim::bpf_engine {
-
-// Whether bpf_setsockopt takes (level, name) (Linux 6.0's list).
-bool bpf_can_set(int level, int name);
 
 // One line per section that asks for something the engine cannot do:
 // "top level: socket.linger, tcp.fastopen", "rule \"db\": program glob \"py*\"".

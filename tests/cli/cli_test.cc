@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -551,6 +552,35 @@ TEST(OptionsTest, TheConfigurationGuidesSettingsTableIsTheCatalogue) {
   std::stringstream guide;
   guide << file.rdbuf();
   EXPECT_THAT(guide.str(), HasSubstr(result.out)) << "update docs/configuration.md's settings table with `sockshim options`";
+}
+
+// The "kernel engine" column: what bpf_setsockopt takes (the table
+// `sockshim check` and `attach --skip-unsupported` use), whether or not this
+// build carries the engine.
+TEST(OptionsTest, SaysWhichOptionsTheKernelEngineReaches) {
+  const ProgramResult result = sockshim({"options"});
+  ASSERT_EQ(result.exit_status, 0);
+  std::map<std::string, std::string> engine_column;
+  std::istringstream lines(result.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_THAT(line, HasSubstr("| UDP | kernel engine | kernel default |"));
+  while (std::getline(lines, line)) {
+    std::vector<std::string> cells;
+    for (size_t at = 1, bar; (bar = line.find(" | ", at)) != std::string::npos; at = bar + 3) {
+      cells.push_back(line.substr(at, bar - at));
+    }
+    if (cells.size() >= 7 && cells[0].front() == ' ') engine_column[cells[0].substr(1)] = cells[6];
+  }
+  for (const char* reached : {"`buffers.receive`", "`buffers.send`", "`keepalive.enabled`", "`keepalive.idle`",
+                              "`tcp.user_timeout`", "`tcp.nodelay`", "`tcp.congestion`", "`socket.mark`",
+                              "`ip.dscp`", "`tcp.maxseg`", "`tcp.syncnt`"}) {
+    EXPECT_EQ(engine_column[reached], "yes") << reached;
+  }
+  for (const char* refused :
+       {"`socket.linger`", "`tcp.defer_accept`", "`tcp.fastopen`", "`ip.bind_address_no_port`"}) {
+    EXPECT_EQ(engine_column[refused], "no") << refused;
+  }
 }
 
 TEST(CheckTest, WarnsAboutCongestionMarkAndShowsEnforcement) {

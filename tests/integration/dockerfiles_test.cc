@@ -112,6 +112,21 @@ TEST(DockerfilesTest, TheFinalStageHoldsTheStaticCommandAndTheLibraryOfEachLibc)
   EXPECT_THAT(*staging, HasSubstr("build-static-cli/cli/sockshim /image/usr/local/bin/sockshim"));
 }
 
+// The static command in each image carries the kernel engine: its build
+// stage installs what bpf/ needs (the package names are the same in Debian
+// and Alpine), or CMake would leave the engine out.
+TEST(DockerfilesTest, BothBuildStagesInstallTheKernelEnginesToolchain) {
+  for (const char* name : {"Dockerfile.debian", "Dockerfile.alpine"}) {
+    std::vector<std::string> installs = instructions(name);
+    installs.erase(std::remove_if(installs.begin(), installs.end(), [](const std::string& s) { return !is_package_install(s); }),
+                   installs.end());
+    ASSERT_EQ(installs.size(), 1u) << name;
+    for (const char* package : {" clang", " bpftool", " libbpf-dev"}) {
+      EXPECT_THAT(installs[0] + " ", HasSubstr(std::string(package) + " ")) << name;
+    }
+  }
+}
+
 TEST(DockerfilesTest, EachImageStagesItsMuslLibraryInOneStep) {
   const std::vector<std::string> debian = musl_library_steps("Dockerfile.debian");
   ASSERT_EQ(debian.size(), 1u);

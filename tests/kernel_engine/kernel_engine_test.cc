@@ -23,6 +23,8 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "bpf_engine/cgroup_facts.h"
 #include "inspect/process_sockets.h"
@@ -769,6 +771,175 @@ TEST_F(KernelEngineTest, DeadPeersAreFoundWithinTheConfigsBounds) {
   if (report.count("recv")) {
     EXPECT_GE(report.at("recv").at("after_ms"), 2500);
     EXPECT_LE(report.at("recv").at("after_ms"), 3000 + 7000);
+  }
+}
+
+
+// The forgetful NAT under the kernel engine, as
+// tests/end_to_end/forgetful_router_test.cc checks it under the preload:
+// scripts/forgetful-router's three namespaces, a router that forgets a
+// connection idle for 4 s and drops what comes after. The same clients
+// (the test's own, python3, curl) idle for 8 s, some in the engine's
+// cgroup and some outside it, at the same time: outside, the connection is
+// dead afterwards; inside, the engine's keepalive kept it in the router's
+// table and it is alive. Then, with the router dropping everything and data
+// in flight, tcp.user_timeout ends the connection within its bound.
+class ForgetfulRouter {
+ public:
+  ForgetfulRouter(int forget_after_s, const std::string& verdict)
+      : name_("sockshim-k" + verdict + "-" + std::to_string(getpid())) {
+    const ProgramResult up = run_program({kRouterScript, "up", name_, std::to_string(forget_after_s), verdict});
+    ok_ = up.exit_status == 0;
+    error_ = up.err;
+  }
+  ~ForgetfulRouter() { run_program({kRouterScript, "down", name_}); }
+  bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
+  std::vector<std::string> in(const char* side, std::vector<std::string> argv) const {
+    argv.insert(argv.begin(), {"ip", "netns", "exec", name_ + "-" + side});
+    return argv;
+  }
+  bool blackhole() const { return run_program({kRouterScript, "blackhole", name_}).exit_status == 0; }
+  std::string conntrack() const { return run_program({kRouterScript, "conntrack", name_}).out; }
+
+  static constexpr char kRouterScript[] = SOCKSHIM_SOURCE_DIR "/scripts/forgetful-router";
+  static constexpr char kServerAddress[] = "10.99.2.2";
+
+ private:
+  std::string name_, error_;
+  bool ok_ = false;
+};
+
+size_t router_connections_to_port(const std::string& table, const std::string& port) {
+  size_t count = 0;
+  const std::string wanted = " dport=" + port + " ";
+  for (size_t at = table.find(wanted); at != std::string::npos; at = table.find(wanted, at + 1)) ++count;
+  return count;
+}
+
+#define REQUIRE_FORGETFUL_ROUTER(router)                                                        \
+  if (!(router).ok()) {                                                                         \
+    if (run_program({"ip", "netns", "add", "sockshim-kprobe"}).exit_status != 0)                \
+      GTEST_SKIP() << "this machine cannot create network namespaces";                         \
+    run_program({"ip", "netns", "del", "sockshim-kprobe"});                                     \
+    FAIL() << "scripts/forgetful-router up failed: " << (router).error();                       \
+  }
+
+TEST_F(KernelEngineTest, BehindANatThatForgetsIdleConnectionsTheEnginesKeepaliveKeepsThemAlive) {
+  constexpr int kForgetAfterS = 4, kIdleS = 8, kAnswerWaitS = 15;
+  constexpr int kOutcomeWaitMs = (kIdleS + kAnswerWaitS) * 1000 + kEventuallyMs;
+  ForgetfulRouter router(kForgetAfterS, "drop");
+  REQUIRE_FORGETFUL_ROUTER(router);
+  ASSERT_EQ(attach("keepalive = { idle = 2, interval = 1, count = 3 }\n").exit_status, 0);
+  const std::string server = ForgetfulRouter::kServerAddress;
+  const std::string idle_client = std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/idle_client.py";
+  const std::string late_answer = std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/late_answer_server.py";
+  // Ports tell the router's entries apart: outside the cgroup, then inside.
+  const std::string echo_outside = "7000", echo_inside = "7001", http_outside = "7002", http_inside = "7003";
+  std::vector<std::unique_ptr<ChildProcess>> servers;
+  for (const std::string& port : {echo_outside, echo_inside}) {
+    servers.push_back(std::make_unique<ChildProcess>(router.in("server", {PEER_PROGRAM_PATH, "echo", server, port}),
+                                                     Environment{}));
+  }
+  for (const std::string& port : {http_outside, http_inside}) {
+    servers.push_back(std::make_unique<ChildProcess>(
+        router.in("server", {kPython, late_answer, server, port, std::to_string(kIdleS)}), Environment{}));
+  }
+  for (auto& s : servers) ASSERT_EQ(s->read_line(kEventuallyMs), "listening");
+
+  struct Client {
+    std::string label;
+    bool in_engine;
+    std::unique_ptr<ChildProcess> process;
+  };
+  const auto start = [&](const std::string& label, bool in_engine, const std::vector<std::string>& program) {
+    const std::vector<std::string> argv = router.in("client", program);
+    return Client{label, in_engine, std::make_unique<ChildProcess>(in_engine ? in_cgroup(argv) : argv, Environment{})};
+  };
+  // curl's own keepalive is off (--no-keepalive), so the config's is what it gets.
+  const auto curl = [&](const std::string& port) {
+    return std::vector<std::string>{"/usr/bin/curl", "-sS", "--no-keepalive", "--max-time",
+                                    std::to_string(kIdleS + kAnswerWaitS), "http://" + server + ":" + port + "/"};
+  };
+  Client curl_outside = start("curl outside", false, curl(http_outside));
+  Client curl_inside = start("curl in the engine's cgroup", true, curl(http_inside));
+  std::vector<Client> chats;
+  for (bool in_engine : {false, true}) {
+    const std::string port = in_engine ? echo_inside : echo_outside;
+    const std::string where = in_engine ? " in the engine's cgroup" : " outside";
+    chats.push_back(start("peer_program" + where, in_engine,
+                          {PEER_PROGRAM_PATH, "chat", server, port, std::to_string(kIdleS), std::to_string(kAnswerWaitS)}));
+    chats.push_back(start("python3" + where, in_engine,
+                          {kPython, idle_client, "chat", server, port, std::to_string(kIdleS), "--answer-wait",
+                           std::to_string(kAnswerWaitS)}));
+  }
+  for (Client& c : chats) ASSERT_EQ(c.process->read_line(kEventuallyMs), "connected") << c.label;
+  EXPECT_EQ(servers[2]->read_line(kEventuallyMs), "request");
+  EXPECT_EQ(servers[3]->read_line(kEventuallyMs), "request");
+  const auto connected = std::chrono::steady_clock::now();
+
+  // Past the router's memory, before anyone speaks again.
+  std::this_thread::sleep_until(connected + std::chrono::seconds(kForgetAfterS + 1));
+  const std::string table = router.conntrack();
+  EXPECT_EQ(router_connections_to_port(table, echo_outside), 0u) << "the router did not forget:\n" << table;
+  EXPECT_EQ(router_connections_to_port(table, echo_inside), 2u) << table;
+  EXPECT_EQ(router_connections_to_port(table, http_outside), 0u) << table;
+  EXPECT_EQ(router_connections_to_port(table, http_inside), 1u) << table;
+
+  for (Client& c : chats) {
+    const std::string result = c.process->read_line(kOutcomeWaitMs);
+    std::fprintf(stderr, "[ outcome  ] %s: %s\n", c.label.c_str(), result.c_str());
+    EXPECT_EQ(result, c.in_engine ? "after idle: alive" : "after idle: no answer") << c.label;
+  }
+  const ProgramResult outside = curl_outside.process->finish(kOutcomeWaitMs / 1000);
+  const ProgramResult inside = curl_inside.process->finish(kOutcomeWaitMs / 1000);
+  EXPECT_EQ(outside.exit_status, 28) << "curl outside: expected a timeout\n" << outside.out << outside.err;
+  EXPECT_EQ(inside.exit_status, 0) << inside.err;
+  EXPECT_EQ(inside.out, "alive\n");
+}
+
+TEST_F(KernelEngineTest, WhenTheForgetfulRouterDropsEverythingTheEnginesUserTimeoutEndsTheConnection) {
+  ForgetfulRouter router(600, "drop");
+  REQUIRE_FORGETFUL_ROUTER(router);
+  ASSERT_EQ(attach("tcp.user_timeout = 3000\n").exit_status, 0);
+  const std::string server = ForgetfulRouter::kServerAddress;
+  const std::string idle_client = std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/idle_client.py";
+  ChildProcess echo(router.in("server", {PEER_PROGRAM_PATH, "echo", server, "7001"}), {});
+  ASSERT_EQ(echo.read_line(kEventuallyMs), "listening");
+  const std::vector<std::vector<std::string>> programs = {{PEER_PROGRAM_PATH, "inflight", server, "7001"},
+                                                          {kPython, idle_client, "inflight", server, "7001"}};
+  std::vector<std::unique_ptr<ChildProcess>> inside, outside;
+  for (const auto& program : programs) {
+    inside.push_back(std::make_unique<ChildProcess>(in_cgroup(router.in("client", program)), Environment{}));
+    outside.push_back(std::make_unique<ChildProcess>(router.in("client", program), Environment{}));
+  }
+  for (auto* group : {&inside, &outside}) {
+    for (auto& c : *group) ASSERT_EQ(c->read_line(kEventuallyMs), "connected");
+  }
+  ASSERT_TRUE(router.blackhole());
+  const auto blackholed = std::chrono::steady_clock::now();
+  for (auto* group : {&inside, &outside}) {
+    for (auto& c : *group) c->close_stdin();  // "go": send into the void
+  }
+  constexpr int kUserTimeoutBoundMs = 3000 + 7000;
+  for (size_t i = 0; i < inside.size(); ++i) {
+    const std::string result = inside[i]->read_line(kEventuallyMs);
+    std::fprintf(stderr, "[ outcome  ] %s in the engine's cgroup: %s\n", programs[i][0].c_str(), result.c_str());
+    EXPECT_THAT(result, ::testing::StartsWith("recv result=-1 errno=ETIMEDOUT")) << programs[i][0];
+    const auto report = parse_probe_output(result);
+    ASSERT_TRUE(report.count("recv")) << result;
+    EXPECT_GE(report.at("recv").at("after_ms"), 2500) << programs[i][0];
+    EXPECT_LE(report.at("recv").at("after_ms"), kUserTimeoutBoundMs) << programs[i][0];
+  }
+  // Outside the cgroup the kernel retransmits for ~15 min: still waiting
+  // at four times the user timeout, past the bound above.
+  constexpr int kOutsideWaitS = 12;
+  static_assert(kOutsideWaitS * 1000 > kUserTimeoutBoundMs);
+  for (size_t i = 0; i < outside.size(); ++i) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        blackholed + std::chrono::seconds(kOutsideWaitS) - std::chrono::steady_clock::now());
+    EXPECT_EQ(outside[i]->read_line(left.count() > 0 ? static_cast<int>(left.count()) : 0), "")
+        << programs[i][0] << " outside gave up";
   }
 }
 
