@@ -802,7 +802,7 @@ class ForgetfulRouter {
   bool blackhole() const { return run_program({kRouterScript, "blackhole", name_}).exit_status == 0; }
   std::string conntrack() const { return run_program({kRouterScript, "conntrack", name_}).out; }
 
-  static constexpr char kRouterScript[] = SOCKSHIM_SOURCE_DIR "/scripts/forgetful-router";
+  static inline const std::string kRouterScript = std::string(SOCKSHIM_SOURCE_DIR) + "/scripts/forgetful-router";
   static constexpr char kServerAddress[] = "10.99.2.2";
 
  private:
