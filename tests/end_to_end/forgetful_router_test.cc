@@ -25,6 +25,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/eventually.h"
+#include "tests/support/forgetful_router.h"
 
 namespace sockshim::testing {
 namespace {
@@ -32,8 +33,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-constexpr char kServerAddress[] = "10.99.2.2";
-const std::string kRouterScript = std::string(SOCKSHIM_SOURCE_DIR) + "/scripts/forgetful-router";
+constexpr const char* kServerAddress = ForgetfulRouter::kServerAddress;
 // Debian's own programs (PATH may lead to other builds).
 constexpr char kPython[] = "/usr/bin/python3";
 constexpr char kCurl[] = "/usr/bin/curl";
@@ -72,33 +72,6 @@ bool namespaces_can_be_made() {
   return true;
 }
 
-// One instance of scripts/forgetful-router, removed on destruction.
-class ForgetfulRouter {
- public:
-  ForgetfulRouter(int forget_after_s, const std::string& verdict)
-      : name_("sockshim-" + verdict + "-" + std::to_string(getpid())) {
-    const ProgramResult up = run_program({kRouterScript, "up", name_, std::to_string(forget_after_s), verdict});
-    ok_ = up.exit_status == 0;
-    error_ = up.err;
-  }
-  ~ForgetfulRouter() { run_program({kRouterScript, "down", name_}); }
-  bool ok() const { return ok_; }
-  const std::string& error() const { return error_; }
-
-  std::vector<std::string> in_client(const std::vector<std::string>& argv) const { return in("-client", argv); }
-  std::vector<std::string> in_server(const std::vector<std::string>& argv) const { return in("-server", argv); }
-  bool blackhole() const { return run_program({kRouterScript, "blackhole", name_}).exit_status == 0; }
-  // The router's TCP connection table, one connection a line.
-  std::string conntrack() const { return run_program({kRouterScript, "conntrack", name_}).out; }
-
- private:
-  std::vector<std::string> in(const char* suffix, std::vector<std::string> argv) const {
-    argv.insert(argv.begin(), {"ip", "netns", "exec", name_ + suffix});
-    return argv;
-  }
-  std::string name_, error_;
-  bool ok_ = false;
-};
 
 // Skips (loudly) only where no namespace can be made; a router that cannot
 // be set up where namespaces can is a failure.
@@ -173,7 +146,7 @@ std::unique_ptr<ChildProcess> start_server(const ForgetfulRouter& router, std::v
 }
 
 TEST(ForgetfulRouterTest, BehindANatThatForgetsIdleConnectionsKeepaliveKeepsThemAlive) {
-  ForgetfulRouter router(kForgetAfterS, "drop");
+  ForgetfulRouter router("", kForgetAfterS, "drop");
   REQUIRE_ROUTER(router);
   auto echo_without = start_server(router, {PEER_PROGRAM_PATH, "echo", kServerAddress, kEchoPortWithout});
   auto echo_with = start_server(router, {PEER_PROGRAM_PATH, "echo", kServerAddress, kEchoPortWith});
@@ -231,7 +204,7 @@ TEST(ForgetfulRouterTest, BehindANatThatForgetsIdleConnectionsKeepaliveKeepsThem
 }
 
 TEST(ForgetfulRouterTest, BehindAFirewallThatResetsForgottenConnectionsTheProgramSeesEconnreset) {
-  ForgetfulRouter router(kForgetAfterS, "reset");
+  ForgetfulRouter router("", kForgetAfterS, "reset");
   REQUIRE_ROUTER(router);
   auto echo_without = start_server(router, {PEER_PROGRAM_PATH, "echo", kServerAddress, kEchoPortWithout});
   auto echo_with = start_server(router, {PEER_PROGRAM_PATH, "echo", kServerAddress, kEchoPortWith});
@@ -257,7 +230,7 @@ int after_ms(const std::string& line) {
 }
 
 TEST(ForgetfulRouterTest, WhenTheRouterDropsEverythingWithDataInFlightUserTimeoutEndsTheConnection) {
-  ForgetfulRouter router(600, "drop");
+  ForgetfulRouter router("", 600, "drop");
   REQUIRE_ROUTER(router);
   auto echo = start_server(router, {PEER_PROGRAM_PATH, "echo", kServerAddress, kEchoPortWith});
   const std::string user_timeout = "tcp.user_timeout = 3000\n";

@@ -30,6 +30,7 @@
 #include "inspect/process_sockets.h"
 #include "tests/support/child_process.h"
 #include "tests/support/eventually.h"
+#include "tests/support/forgetful_router.h"
 #include "tests/support/probe_output.h"
 #include "tests/support/scratch_dir.h"
 
@@ -784,31 +785,6 @@ TEST_F(KernelEngineTest, DeadPeersAreFoundWithinTheConfigsBounds) {
 // dead afterwards; inside, the engine's keepalive kept it in the router's
 // table and it is alive. Then, with the router dropping everything and data
 // in flight, tcp.user_timeout ends the connection within its bound.
-class ForgetfulRouter {
- public:
-  ForgetfulRouter(int forget_after_s, const std::string& verdict)
-      : name_("sockshim-k" + verdict + "-" + std::to_string(getpid())) {
-    const ProgramResult up = run_program({kRouterScript, "up", name_, std::to_string(forget_after_s), verdict});
-    ok_ = up.exit_status == 0;
-    error_ = up.err;
-  }
-  ~ForgetfulRouter() { run_program({kRouterScript, "down", name_}); }
-  bool ok() const { return ok_; }
-  const std::string& error() const { return error_; }
-  std::vector<std::string> in(const char* side, std::vector<std::string> argv) const {
-    argv.insert(argv.begin(), {"ip", "netns", "exec", name_ + "-" + side});
-    return argv;
-  }
-  bool blackhole() const { return run_program({kRouterScript, "blackhole", name_}).exit_status == 0; }
-  std::string conntrack() const { return run_program({kRouterScript, "conntrack", name_}).out; }
-
-  static inline const std::string kRouterScript = std::string(SOCKSHIM_SOURCE_DIR) + "/scripts/forgetful-router";
-  static constexpr char kServerAddress[] = "10.99.2.2";
-
- private:
-  std::string name_, error_;
-  bool ok_ = false;
-};
 
 size_t router_connections_to_port(const std::string& table, const std::string& port) {
   size_t count = 0;
@@ -828,7 +804,7 @@ size_t router_connections_to_port(const std::string& table, const std::string& p
 TEST_F(KernelEngineTest, BehindANatThatForgetsIdleConnectionsTheEnginesKeepaliveKeepsThemAlive) {
   constexpr int kForgetAfterS = 4, kIdleS = 8, kAnswerWaitS = 15;
   constexpr int kOutcomeWaitMs = (kIdleS + kAnswerWaitS) * 1000 + kEventuallyMs;
-  ForgetfulRouter router(kForgetAfterS, "drop");
+  ForgetfulRouter router("k", kForgetAfterS, "drop");
   REQUIRE_FORGETFUL_ROUTER(router);
   ASSERT_EQ(attach("keepalive = { idle = 2, interval = 1, count = 3 }\n").exit_status, 0);
   const std::string server = ForgetfulRouter::kServerAddress;
@@ -838,12 +814,12 @@ TEST_F(KernelEngineTest, BehindANatThatForgetsIdleConnectionsTheEnginesKeepalive
   const std::string echo_outside = "7000", echo_inside = "7001", http_outside = "7002", http_inside = "7003";
   std::vector<std::unique_ptr<ChildProcess>> servers;
   for (const std::string& port : {echo_outside, echo_inside}) {
-    servers.push_back(std::make_unique<ChildProcess>(router.in("server", {PEER_PROGRAM_PATH, "echo", server, port}),
+    servers.push_back(std::make_unique<ChildProcess>(router.in_server({PEER_PROGRAM_PATH, "echo", server, port}),
                                                      Environment{}));
   }
   for (const std::string& port : {http_outside, http_inside}) {
     servers.push_back(std::make_unique<ChildProcess>(
-        router.in("server", {kPython, late_answer, server, port, std::to_string(kIdleS)}), Environment{}));
+        router.in_server({kPython, late_answer, server, port, std::to_string(kIdleS)}), Environment{}));
   }
   for (auto& s : servers) ASSERT_EQ(s->read_line(kEventuallyMs), "listening");
 
@@ -853,7 +829,7 @@ TEST_F(KernelEngineTest, BehindANatThatForgetsIdleConnectionsTheEnginesKeepalive
     std::unique_ptr<ChildProcess> process;
   };
   const auto start = [&](const std::string& label, bool in_engine, const std::vector<std::string>& program) {
-    const std::vector<std::string> argv = router.in("client", program);
+    const std::vector<std::string> argv = router.in_client(program);
     return Client{label, in_engine, std::make_unique<ChildProcess>(in_engine ? in_cgroup(argv) : argv, Environment{})};
   };
   // curl's own keepalive is off (--no-keepalive), so the config's is what it gets.
@@ -899,19 +875,19 @@ TEST_F(KernelEngineTest, BehindANatThatForgetsIdleConnectionsTheEnginesKeepalive
 }
 
 TEST_F(KernelEngineTest, WhenTheForgetfulRouterDropsEverythingTheEnginesUserTimeoutEndsTheConnection) {
-  ForgetfulRouter router(600, "drop");
+  ForgetfulRouter router("k", 600, "drop");
   REQUIRE_FORGETFUL_ROUTER(router);
   ASSERT_EQ(attach("tcp.user_timeout = 3000\n").exit_status, 0);
   const std::string server = ForgetfulRouter::kServerAddress;
   const std::string idle_client = std::string(SOCKSHIM_SOURCE_DIR) + "/tests/programs/idle_client.py";
-  ChildProcess echo(router.in("server", {PEER_PROGRAM_PATH, "echo", server, "7001"}), {});
+  ChildProcess echo(router.in_server({PEER_PROGRAM_PATH, "echo", server, "7001"}), {});
   ASSERT_EQ(echo.read_line(kEventuallyMs), "listening");
   const std::vector<std::vector<std::string>> programs = {{PEER_PROGRAM_PATH, "inflight", server, "7001"},
                                                           {kPython, idle_client, "inflight", server, "7001"}};
   std::vector<std::unique_ptr<ChildProcess>> inside, outside;
   for (const auto& program : programs) {
-    inside.push_back(std::make_unique<ChildProcess>(in_cgroup(router.in("client", program)), Environment{}));
-    outside.push_back(std::make_unique<ChildProcess>(router.in("client", program), Environment{}));
+    inside.push_back(std::make_unique<ChildProcess>(in_cgroup(router.in_client(program)), Environment{}));
+    outside.push_back(std::make_unique<ChildProcess>(router.in_client(program), Environment{}));
   }
   for (auto* group : {&inside, &outside}) {
     for (auto& c : *group) ASSERT_EQ(c->read_line(kEventuallyMs), "connected");
