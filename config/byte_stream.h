@@ -77,6 +77,10 @@ class ByteReader {
     static_assert(std::is_trivially_copyable_v<T>);
     uint32_t count = 0;
     if (!get_count(&count, limit, sizeof(T))) return false;
+    if (count == 0) {  // an empty vector's data() may be null: no memcpy from or to it
+      items->clear();
+      return true;
+    }
     // Straight from the bytes: no zero-filling first.
     const T* first = reinterpret_cast<const T*>(bytes_.data() + at_);
     if (reinterpret_cast<uintptr_t>(first) % alignof(T) == 0) {
