@@ -20,6 +20,7 @@
 #include "tests/support/eventually.h"
 #include "tests/support/probe_output.h"
 #include "tests/support/scratch_dir.h"
+#include "tests/support/typical_top_level.h"
 
 namespace sockshim::testing {
 namespace {
@@ -71,25 +72,10 @@ TEST(Python3Test, ConfiguredValuesOnEverySocket) {
   for (const std::vector<std::string>& extra : {std::vector<std::string>{}, {"-6"}}) {
     std::vector<std::string> argv = {python, script};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    const ProgramResult result = run_program(argv, with_shim(
-        "keepalive = { idle = 25, interval = 5, count = 4 }\n"
-        "buffers = { receive = \"128KiB\", send = \"64KiB\" }\n"
-        "tcp = { user_timeout = \"15s\", nodelay = true }\n"));
+    const ProgramResult result = run_program(argv, with_shim(kTypicalTopLevelConfig));
     ASSERT_EQ(result.exit_status, 0) << result.err;
     EXPECT_EQ(result.err, "");
-    const auto sockets = parse_probe_output(result.out);
-    for (const char* label : {"listener", "client", "accepted"}) {
-      ASSERT_TRUE(sockets.count(label)) << result.out;
-      const SocketReport& s = sockets.at(label);
-      EXPECT_EQ(s.at("keepalive"), 1) << label;
-      EXPECT_EQ(s.at("idle"), 25) << label;
-      EXPECT_EQ(s.at("interval"), 5) << label;
-      EXPECT_EQ(s.at("count"), 4) << label;
-      EXPECT_EQ(s.at("rcvbuf"), 2 * 131072) << label;
-      EXPECT_EQ(s.at("sndbuf"), 2 * 65536) << label;
-      EXPECT_EQ(s.at("user_timeout"), 15000) << label;
-      EXPECT_EQ(s.at("nodelay"), 1) << label;
-    }
+    expect_typical_top_level(parse_probe_output(result.out), result.out);
     const ProgramResult plain = run_program(argv);
     EXPECT_THAT(plain.out, HasSubstr("client keepalive=0"));
   }

@@ -33,6 +33,7 @@
 #include "tests/support/forgetful_router.h"
 #include "tests/support/probe_output.h"
 #include "tests/support/scratch_dir.h"
+#include "tests/support/typical_top_level.h"
 
 namespace sockshim::testing {
 namespace {
@@ -84,35 +85,15 @@ class KernelEngineTest : public ::testing::Test {
   std::string cgroup_;
 };
 
-constexpr char kTopLevel[] =
-    "keepalive = { idle = 25, interval = 5, count = 4 }\n"
-    "buffers = { receive = \"128KiB\", send = \"64KiB\" }\n"
-    "tcp = { user_timeout = \"15s\", nodelay = true }\n";
-
-void expect_top_level(const std::map<std::string, SocketReport>& sockets, const std::string& out) {
-  for (const char* label : {"listener", "client", "accepted"}) {
-    ASSERT_TRUE(sockets.count(label)) << out;
-    const SocketReport& s = sockets.at(label);
-    EXPECT_EQ(s.at("keepalive"), 1) << label;
-    EXPECT_EQ(s.at("idle"), 25) << label;
-    EXPECT_EQ(s.at("interval"), 5) << label;
-    EXPECT_EQ(s.at("count"), 4) << label;
-    EXPECT_EQ(s.at("rcvbuf"), 2 * 131072) << label;
-    EXPECT_EQ(s.at("sndbuf"), 2 * 65536) << label;
-    EXPECT_EQ(s.at("user_timeout"), 15000) << label;
-    EXPECT_EQ(s.at("nodelay"), 1) << label;
-  }
-}
-
 TEST_F(KernelEngineTest, Python3ListenerClientAndAcceptedGetTheTopLevel) {
-  const ProgramResult attached = attach(kTopLevel);
+  const ProgramResult attached = attach(kTypicalTopLevelConfig);
   ASSERT_EQ(attached.exit_status, 0) << attached.err;
   for (const std::vector<std::string>& extra : {std::vector<std::string>{}, {"-6"}}) {
     std::vector<std::string> argv = {kPython, socket_report_script()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     const ProgramResult result = run_program(in_cgroup(argv));
     ASSERT_EQ(result.exit_status, 0) << result.err;
-    expect_top_level(parse_probe_output(result.out), result.out);
+    expect_typical_top_level(parse_probe_output(result.out), result.out);
   }
   // Outside the cgroup: untouched.
   const ProgramResult outside = run_program({kPython, socket_report_script()});
@@ -120,12 +101,12 @@ TEST_F(KernelEngineTest, Python3ListenerClientAndAcceptedGetTheTopLevel) {
 }
 
 TEST_F(KernelEngineTest, RunWithTheEngineAttachesToATransientCgroupAndRemovesIt) {
-  const std::string config = write_config("run.toml", kTopLevel);
+  const std::string config = write_config("run.toml", kTypicalTopLevelConfig);
   const ProgramResult result =
       run_program({SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", config, "--", kPython, socket_report_script()});
   ASSERT_EQ(result.exit_status, 0) << result.err;
   EXPECT_EQ(result.err, "");
-  expect_top_level(parse_probe_output(result.out), result.out);
+  expect_typical_top_level(parse_probe_output(result.out), result.out);
   // Its exit status and signals, as the other runs give them.
   EXPECT_EQ(run_program({SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", config, "--", "/bin/sh", "-c", "exit 7"})
                 .exit_status,
@@ -193,7 +174,7 @@ print("accepted idle", idle(a))
 // curl, read from outside the process while it waits for an answer.
 TEST_F(KernelEngineTest, CurlsSocketHasTheConfiguredValues) {
   SKIP_WITHOUT_PROGRAM("curl", "curl");
-  const ProgramResult attached = attach(kTopLevel);
+  const ProgramResult attached = attach(kTypicalTopLevelConfig);
   ASSERT_EQ(attached.exit_status, 0) << attached.err;
   const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
@@ -228,7 +209,7 @@ TEST_F(KernelEngineTest, CurlsSocketHasTheConfiguredValues) {
 // Detach leaves no program, link or pin behind, as bpftool sees it.
 TEST_F(KernelEngineTest, DetachLeavesNothingBehind) {
   SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
-  const ProgramResult attached = attach(kTopLevel);
+  const ProgramResult attached = attach(kTypicalTopLevelConfig);
   ASSERT_EQ(attached.exit_status, 0) << attached.err;
   const std::string bpftool = find_in_path("bpftool");
   const ProgramResult shown = run_program({bpftool, "cgroup", "show", cgroup_});
@@ -259,7 +240,7 @@ TEST_F(KernelEngineTest, DetachLeavesNothingBehind) {
 // A second attach replaces the config: the maps are rewritten, no second
 // program is attached.
 TEST_F(KernelEngineTest, AttachingAgainReplacesTheConfig) {
-  ASSERT_EQ(attach(kTopLevel).exit_status, 0);
+  ASSERT_EQ(attach(kTypicalTopLevelConfig).exit_status, 0);
   const ProgramResult second = attach("tcp = { user_timeout = \"9s\" }\n");
   ASSERT_EQ(second.exit_status, 0) << second.err;
   const ProgramResult result = run_program(in_cgroup({kPython, socket_report_script()}));
@@ -360,14 +341,14 @@ class KernelEngineErrorTest : public KernelEngineTest {
 };
 
 TEST_F(KernelEngineErrorTest, ACgroupPathThatDoesNotExist) {
-  const std::string config = write_config("e.toml", kTopLevel);
+  const std::string config = write_config("e.toml", kTypicalTopLevelConfig);
   expect_one_line(run_program({SOCKSHIM_CLI_PATH, "attach", cgroup_ + "/missing", "-c", config}),
                   cgroup_ + "/missing: No such file or directory");
   expect_nothing_attached();
 }
 
 TEST_F(KernelEngineErrorTest, ADirectoryThatIsNotACgroupV2) {
-  const std::string config = write_config("e.toml", kTopLevel);
+  const std::string config = write_config("e.toml", kTypicalTopLevelConfig);
   const ProgramResult result = run_program({SOCKSHIM_CLI_PATH, "attach", scratch_dir(), "-c", config});
   expect_one_line(result, scratch_dir() + " is not a cgroup v2 directory (cgroup v2 is mounted at " +
                               bpf_engine::cgroup2_mount() + ")");
@@ -375,7 +356,7 @@ TEST_F(KernelEngineErrorTest, ADirectoryThatIsNotACgroupV2) {
 }
 
 TEST_F(KernelEngineErrorTest, MissingPrivileges) {
-  const std::string config = write_config("e.toml", kTopLevel);
+  const std::string config = write_config("e.toml", kTypicalTopLevelConfig);
   expect_one_line(run_program({SOCKSHIM_CLI_PATH, "attach", cgroup_, "-c", config},
                               {{"SOCKSHIM_TEST_NO_BPF_PRIVILEGES", "1"}}),
                   "missing privileges: needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (or CAP_SYS_ADMIN)");
@@ -627,18 +608,18 @@ TEST_F(KernelEngineTest, NestedCgroupsTheInnermostConfigWins) {
 // connected through io_uring: no preload and no system call filter sees
 // either, the kernel's hooks do.
 TEST_F(KernelEngineTest, StaticAndIoUringProgramsGetTheConfig) {
-  const ProgramResult attached = attach(kTopLevel);
+  const ProgramResult attached = attach(kTypicalTopLevelConfig);
   ASSERT_EQ(attached.exit_status, 0) << attached.err;
   const ProgramResult statically = run_program(in_cgroup({KERNEL_PROBE_STATIC_PATH}));
   ASSERT_EQ(statically.exit_status, 0) << statically.err;
-  expect_top_level(parse_probe_output(statically.out), statically.out);
+  expect_typical_top_level(parse_probe_output(statically.out), statically.out);
   if (std::string(KERNEL_PROBE_URING_PATH).empty()) GTEST_SKIP() << "built without liburing (liburing-dev)";
   const ProgramResult uring = run_program(in_cgroup({KERNEL_PROBE_URING_PATH, "uring"}));
   if (uring.err.find("IORING_OP_SOCKET: Invalid argument") != std::string::npos) {
     GTEST_SKIP() << "this kernel has no IORING_OP_SOCKET (Linux 5.19+)";
   }
   ASSERT_EQ(uring.exit_status, 0) << uring.err;
-  expect_top_level(parse_probe_output(uring.out), uring.out);
+  expect_typical_top_level(parse_probe_output(uring.out), uring.out);
   // Without the engine the io_uring client has the kernel's defaults.
   const ProgramResult plain = run_program({KERNEL_PROBE_URING_PATH, "uring"});
   EXPECT_THAT(plain.out, HasSubstr("client keepalive=0"));
@@ -673,7 +654,7 @@ TEST_F(KernelEngineTest, GosOwnKeepaliveIsReplacedWithEnforce) {
 
 
 TEST_F(KernelEngineErrorTest, AKernelThatRefusesThePrograms) {
-  const std::string config = write_config("e.toml", kTopLevel);
+  const std::string config = write_config("e.toml", kTypicalTopLevelConfig);
   expect_one_line(run_program({SOCKSHIM_CLI_PATH, "attach", cgroup_, "-c", config},
                               {{"SOCKSHIM_TEST_REFUSE_BPF_PROGRAMS", "1"}}),
                   "the kernel refused the engine's programs (loading the programs; the engine needs Linux 5.15+ "
