@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Attaching the kernel engine to a cgroup v2 directory and detaching it.
 // Everything lives under /sys/fs/bpf/sockshim/<cgroup id>/ (bpffs is
-// mounted there when it is not): the maps and the BPF link, pinned, so that
-// the engine stays after the command exits, a second attach only writes the
-// maps (map_writer.h), and detach removes the pins, which ends the link and
-// frees the programs and maps.
+// mounted there when it is not): the maps and the BPF links, pinned (and
+// the programs of the hooks the config does not need, unattached), so that
+// the engine stays after the command exits, a second attach writes the maps
+// (map_writer.h) and attaches only hooks its config needs that were left
+// out, and detach removes the pins, which ends the links and frees the
+// programs and maps.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +21,9 @@ namespace sockshim::bpf_engine {
 std::string pin_directory(const std::string& cgroup);
 
 // False with one line in |error|; nothing is left attached or pinned then
-// (a second attach that fails keeps the config already there).
+// (a second attach that fails keeps the config already there). Only the
+// hooks |maps| can need are attached (needed_hooks.h); a second attach
+// attaches those the first left out and detaches none.
 bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::string* error);
 
 // False with one line in |error| (nothing attached there, or a pin that

@@ -576,6 +576,51 @@ show("bound", server)
   EXPECT_THAT(result.out, HasSubstr("bound rcvbuf 1048576 sndbuf 262144 priority 0"));
 }
 
+// A config with nothing for UDP leaves the UDP hooks out (cgroup/connect4
+// would run at every TCP connect() for nothing); a second attach whose
+// config has UDP options attaches them, and UDP sockets get their
+// buffers; a third without UDP keeps them (documented), with nothing to set.
+TEST_F(KernelEngineTest, UdpHooksAreAttachedOnlyOnceAConfigNeedsThem) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  const std::string bpftool = find_in_path("bpftool");
+  auto hooks = [&] { return run_program({bpftool, "cgroup", "show", cgroup_}).out; };
+  const char* udp_script =
+      "import socket\n"
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((\"127.0.0.1\", 9))\n"
+      "print(\"rcvbuf\", s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))\n";
+  const char* udp_config = "[[rule]]\nmatch = { protocol = \"udp\" }\nbuffers.receive = \"96KiB\"\n";
+
+  ProgramResult attached = attach(kTypicalTopLevelConfig);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  std::string shown = hooks();
+  EXPECT_THAT(shown, HasSubstr("sockshim_sock_ops"));
+  EXPECT_THAT(shown, HasSubstr("sockshim_setsockopt"));
+  for (const char* udp_hook : {"sockshim_connect", "sockshim_bind", "sockshim_sendmsg"}) {
+    EXPECT_THAT(shown, Not(HasSubstr(udp_hook))) << shown;
+  }
+  ProgramResult udp = run_program(in_cgroup({kPython, "-c", udp_script}));
+  ASSERT_EQ(udp.exit_status, 0) << udp.err;
+  EXPECT_THAT(udp.out, Not(HasSubstr("rcvbuf 196608")));
+
+  attached = attach(udp_config);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  shown = hooks();
+  for (const char* hook : {"sockshim_sock_ops", "sockshim_setsockopt", "sockshim_connect4", "sockshim_connect6",
+                           "sockshim_bind4", "sockshim_bind6", "sockshim_sendmsg4", "sockshim_sendmsg6"}) {
+    EXPECT_THAT(shown, HasSubstr(hook)) << shown;
+  }
+  udp = run_program(in_cgroup({kPython, "-c", udp_script}));
+  ASSERT_EQ(udp.exit_status, 0) << udp.err;
+  EXPECT_THAT(udp.out, HasSubstr("rcvbuf 196608"));  // 96 KiB, doubled by the kernel
+
+  attached = attach(kTypicalTopLevelConfig);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  EXPECT_EQ(hooks(), shown);  // the same programs at the same hooks, once each
+  udp = run_program(in_cgroup({kPython, "-c", udp_script}));
+  ASSERT_EQ(udp.exit_status, 0) << udp.err;
+  EXPECT_THAT(udp.out, Not(HasSubstr("rcvbuf 196608")));
+}
+
 // The engine on a parent and on a child cgroup: a socket made in the
 // child gets the child's config (the innermost wins), one made in the
 // parent the parent's.
