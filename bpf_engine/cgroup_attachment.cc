@@ -95,19 +95,38 @@ struct Descriptors {
   }
 };
 
-bool hook_needed(const sockshim_bpf_hook& hook, bool udp_needed) { return !hook.udp_only || udp_needed; }
+// The hooks a config needs (needed_hooks.h).
+struct NeededHooks {
+  bool udp = false;
+  bool own_setsockopt = false;
+};
+
+NeededHooks needed_hooks(const CompiledMaps& maps) {
+  return {config_needs_udp_hooks(maps), config_needs_setsockopt_hook(maps)};
+}
+
+bool hook_needed(const sockshim_bpf_hook& hook, const NeededHooks& needed) {
+  switch (hook.need) {
+    case SOCKSHIM_HOOK_FOR_UDP:
+      return needed.udp;
+    case SOCKSHIM_HOOK_FOR_OWN_SETSOCKOPT:
+      return needed.own_setsockopt;
+    default:
+      return true;
+  }
+}
 
 // A second attach whose config needs a hook the first one left out: its
 // program, pinned then, is attached now, before the new config is written.
 // (Hooks the new config does not need stay attached: they find nothing to
 // do in it; detach and attach again to leave them out.)
-bool attach_missing_hooks(const std::string& cgroup, const std::string& directory, bool udp_needed,
+bool attach_missing_hooks(const std::string& cgroup, const std::string& directory, const NeededHooks& needed,
                           std::string* error) {
   Descriptors open;
   int cgroup_fd = -1;
   for (const sockshim_bpf_hook& hook : sockshim_bpf_hooks) {
     const std::string link_pin = directory + "/" + hook.link_pin;
-    if (!hook_needed(hook, udp_needed) || access(link_pin.c_str(), F_OK) == 0) continue;
+    if (!hook_needed(hook, needed) || access(link_pin.c_str(), F_OK) == 0) continue;
     const std::string program_pin = directory + "/" + hook.program_pin;
     const int program = object_get(program_pin.c_str());
     open.fds.push_back(program);
@@ -151,7 +170,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
   }
   if (!ensure_bpffs(error)) return false;
   const std::string directory = pin_directory(cgroup);
-  const bool udp_needed = config_needs_udp_hooks(maps);
+  const NeededHooks needed = needed_hooks(maps);
   Descriptors open;
   MapDescriptors descriptors;
   int* map_fds[] = {&descriptors.engine_state, &descriptors.port_classes, &descriptors.programs,
@@ -167,7 +186,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
         return false;
       }
     }
-    return attach_missing_hooks(cgroup, directory, udp_needed, error) && write_maps(descriptors, maps, error);
+    return attach_missing_hooks(cgroup, directory, needed, error) && write_maps(descriptors, maps, error);
   }
 
   sockshim_bpf_objects objects;
@@ -220,7 +239,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
   introduce_engine(state.cgroup_id, objects.inner_engines, true);
   for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) {
     const sockshim_bpf_hook& hook = sockshim_bpf_hooks[i];
-    if (!hook_needed(hook, udp_needed)) {
+    if (!hook_needed(hook, needed)) {
       // Kept loaded, unattached, for an attach whose config needs it.
       if (object_pin(objects.programs[i], (directory + "/" + hook.program_pin).c_str()) != 0) {
         *error = with_errno("cannot pin " + directory + "/" + hook.program_pin);

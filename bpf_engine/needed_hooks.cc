@@ -16,4 +16,13 @@ bool config_needs_udp_hooks(const CompiledMaps& maps) {
   return false;
 }
 
+bool config_needs_setsockopt_hook(const CompiledMaps& maps) {
+  for (const PlannedList& list : maps.lists) {
+    for (const PlannedOption& option : list) {
+      if (option.enforced || option.at_socket) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace sockshim::bpf_engine

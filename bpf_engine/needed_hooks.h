@@ -15,4 +15,11 @@ namespace sockshim::bpf_engine {
 // connect4/6, sendmsg4/6) attached.
 bool config_needs_udp_hooks(const CompiledMaps& maps);
 
+// Whether the program's own setsockopt calls matter: some list enforces an
+// option (the call is answered in cgroup/setsockopt), or sets one of
+// socket()'s (which the program's own value keeps from being replayed).
+// Otherwise cgroup/setsockopt, which adds the kernel's hook machinery to
+// every setsockopt call of the cgroup, is not attached.
+bool config_needs_setsockopt_hook(const CompiledMaps& maps);
+
 }  // namespace sockshim::bpf_engine

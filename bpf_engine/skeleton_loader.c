@@ -8,14 +8,14 @@
 #include "sockshim.lskel.h"
 
 const struct sockshim_bpf_hook sockshim_bpf_hooks[SOCKSHIM_BPF_PROGRAM_COUNT] = {
-    {BPF_CGROUP_SETSOCKOPT, "link_setsockopt", "program_setsockopt", 0},
-    {BPF_CGROUP_INET4_CONNECT, "link_connect4", "program_connect4", 1},
-    {BPF_CGROUP_INET6_CONNECT, "link_connect6", "program_connect6", 1},
-    {BPF_CGROUP_INET4_BIND, "link_bind4", "program_bind4", 1},
-    {BPF_CGROUP_INET6_BIND, "link_bind6", "program_bind6", 1},
-    {BPF_CGROUP_UDP4_SENDMSG, "link_sendmsg4", "program_sendmsg4", 1},
-    {BPF_CGROUP_UDP6_SENDMSG, "link_sendmsg6", "program_sendmsg6", 1},
-    {BPF_CGROUP_SOCK_OPS, "link_sock_ops", "program_sock_ops", 0},
+    {BPF_CGROUP_SETSOCKOPT, "link_setsockopt", "program_setsockopt", SOCKSHIM_HOOK_FOR_OWN_SETSOCKOPT},
+    {BPF_CGROUP_INET4_CONNECT, "link_connect4", "program_connect4", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_INET6_CONNECT, "link_connect6", "program_connect6", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_INET4_BIND, "link_bind4", "program_bind4", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_INET6_BIND, "link_bind6", "program_bind6", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_UDP4_SENDMSG, "link_sendmsg4", "program_sendmsg4", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_UDP6_SENDMSG, "link_sendmsg6", "program_sendmsg6", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_SOCK_OPS, "link_sock_ops", "program_sock_ops", SOCKSHIM_HOOK_ALWAYS},
 };
 
 int sockshim_bpf_load(struct sockshim_bpf_objects *objects, const char **error) {

@@ -10,14 +10,22 @@
 extern "C" {
 #endif
 
+/* When a hook is attached: always, or only for a config that needs it
+ * (bpf_engine/needed_hooks.h). */
+enum sockshim_bpf_hook_need {
+  SOCKSHIM_HOOK_ALWAYS = 0,
+  SOCKSHIM_HOOK_FOR_UDP = 1,           /* a UDP event has options */
+  SOCKSHIM_HOOK_FOR_OWN_SETSOCKOPT = 2 /* the program's own setsockopt matters */
+};
+
 /* A program's cgroup hook and its pin names: its link's when attached,
  * the program's own when its hook is left out (a later attach may need
- * it); and whether it serves UDP sockets only. */
+ * it). */
 struct sockshim_bpf_hook {
   int attach_type; /* enum bpf_attach_type */
   const char *link_pin;
   const char *program_pin;
-  int udp_only;
+  int need; /* enum sockshim_bpf_hook_need */
 };
 
 /* In the order they are attached: the program's own setsockopt first, so

@@ -621,6 +621,43 @@ TEST_F(KernelEngineTest, UdpHooksAreAttachedOnlyOnceAConfigNeedsThem) {
   EXPECT_THAT(udp.out, Not(HasSubstr("rcvbuf 196608")));
 }
 
+// A config whose options are all a connect rule's (set over the program's
+// own) and enforces nothing leaves cgroup/setsockopt out: it would add the
+// kernel's hook to every setsockopt call for nothing. A second attach whose
+// config has options of socket() attaches it, and the program's own value
+// set before connect() stays.
+TEST_F(KernelEngineTest, TheSetsockoptHookIsAttachedOnlyOnceAConfigNeedsIt) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  const std::string bpftool = find_in_path("bpftool");
+  const char* script = R"(
+import socket
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+c = socket.socket()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 1234)
+c.connect(server.getsockname())
+print("user_timeout", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+      "idle", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE))
+)";
+  ProgramResult attached = attach(
+      "[[rule]]\nname = \"loopback\"\nmatch = { direction = \"connect\", remote = [\"127.0.0.0/8\"] }\n"
+      "keepalive = { idle = 60 }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  std::string shown = run_program({bpftool, "cgroup", "show", cgroup_}).out;
+  EXPECT_THAT(shown, HasSubstr("sockshim_sock_ops"));
+  EXPECT_THAT(shown, Not(HasSubstr("setsockopt"))) << shown;
+  ProgramResult result = run_program(in_cgroup({kPython, "-c", script}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("user_timeout 1234 idle 60"));
+
+  attached = attach("tcp = { user_timeout = \"3s\" }\nkeepalive = { idle = 50 }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  shown = run_program({bpftool, "cgroup", "show", cgroup_}).out;
+  EXPECT_THAT(shown, HasSubstr("sockshim_setsockopt")) << shown;
+  result = run_program(in_cgroup({kPython, "-c", script}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("user_timeout 1234 idle 50"));  // its own timeout stays
+}
+
 // The engine on a parent and on a child cgroup: a socket made in the
 // child gets the child's config (the innermost wins), one made in the
 // parent the parent's.

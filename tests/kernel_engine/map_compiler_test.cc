@@ -161,6 +161,18 @@ TEST(MapCompilerTest, OnlyAConfigWithOptionsForUdpNeedsTheUdpHooks) {
       "buffers.send = 65536\n")));
 }
 
+// cgroup/setsockopt runs at every setsockopt of the cgroup: attached only
+// when the program's own calls matter, to enforce or to keep its own value
+// of an option of socket()'s.
+TEST(MapCompilerTest, OnlyEnforceOrOptionsOfSocketNeedTheSetsockoptHook) {
+  EXPECT_TRUE(config_needs_setsockopt_hook(compile("keepalive = { idle = 30 }\n")));  // the top level: socket()'s
+  EXPECT_TRUE(config_needs_setsockopt_hook(compile(
+      "[[rule]]\nmatch = { direction = \"connect\", port = 5432 }\nkeepalive.idle = 5\nenforce = [\"keepalive\"]\n")));
+  // A connect rule's option is set at connect() over the program's own.
+  EXPECT_FALSE(config_needs_setsockopt_hook(compile(
+      "[[rule]]\nmatch = { direction = \"connect\", remote = \"10.0.0.0/8\", port = 5432 }\nkeepalive.idle = 5\n")));
+}
+
 TEST(MapCompilerTest, WhatTheKernelEngineCannotDoIsNamedBySection) {
   const Policy policy = load(
       "socket = { linger = 5 }\ntcp = { user_timeout = 1000 }\n"
