@@ -281,7 +281,9 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
   __s32 level = ctx->level;
   __s32 name = ctx->optname;
   int enforced;
-  if (socket->list || socket->inherited_list) {
+  if (!(state->flags & SOCKSHIM_CONFIG_ENFORCES)) {
+    enforced = 0; /* nothing to look up: only remember the call */
+  } else if (socket->list || socket->inherited_list) {
     enforced = list_enforces(socket->list, level, name) || list_enforces(socket->inherited_list, level, name);
   } else {
     __u32 generation = state->generation & 1;
