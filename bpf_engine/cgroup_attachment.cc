@@ -186,7 +186,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
         return false;
       }
     }
-    return attach_missing_hooks(cgroup, directory, needed, error) && write_maps(descriptors, maps, error);
+    return attach_hooks_needed_by(cgroup, maps, error) && write_maps(descriptors, maps, error);
   }
 
   sockshim_bpf_objects objects;
@@ -265,6 +265,10 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
     }
   }
   return true;
+}
+
+bool attach_hooks_needed_by(const std::string& cgroup, const CompiledMaps& maps, std::string* error) {
+  return attach_missing_hooks(cgroup, pin_directory(cgroup), needed_hooks(maps), error);
 }
 
 bool detach_from_cgroup(const std::string& cgroup, std::string* error) {

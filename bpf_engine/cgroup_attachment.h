@@ -26,6 +26,11 @@ std::string pin_directory(const std::string& cgroup);
 // attaches those the first left out and detaches none.
 bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::string* error);
 
+// Attaches to the engine on |cgroup| the hooks |maps| needs that it left
+// out; false with one line in |error|. attach_to_cgroup calls it before it
+// writes a config; so must any other writer of an engine's maps.
+bool attach_hooks_needed_by(const std::string& cgroup, const CompiledMaps& maps, std::string* error);
+
 // False with one line in |error| (nothing attached there, or a pin that
 // could not be removed).
 bool detach_from_cgroup(const std::string& cgroup, std::string* error);
