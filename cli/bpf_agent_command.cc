@@ -131,7 +131,8 @@ class ConfigSlots {
       bpf_engine::CompiledMaps compiled;
       if (!bpf_engine::compile_maps(*policy, &compiled, error) ||
           !bpf_engine::write_maps(maps_, slot, compiled, error)) {
-        bpf_engine::clear_slot(maps_, slot, error);
+        std::string ignored;  // |error| says why; what was written of it goes
+        bpf_engine::clear_slot(maps_, slot, &ignored);
         return std::nullopt;
       }
     } else if (!bpf_engine::write_untouched(maps_, slot, error)) {
