@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "bpf_engine/bpf_syscalls.h"
 #include "bpf_engine/cgroup_attachment.h"
 #include "bpf_engine/cgroup_facts.h"
 #include "bpf_engine/map_compiler.h"
@@ -655,6 +656,14 @@ class ConfigSlotsTest : public KernelEngineTest {
     return sockets;
   }
 
+  // Whether the programs look the task's cgroups up (engine_state's flag).
+  bool looks_cgroups_up() {
+    const uint32_t zero = 0;
+    sockshim_engine_state state{};
+    EXPECT_EQ(bpf_engine::map_lookup(engine_.maps.engine_state, &zero, &state), 0);
+    return (state.flags & SOCKSHIM_ENGINE_CGROUP_SLOTS) != 0;
+  }
+
   bpf_engine::AttachedEngine engine_;
   std::vector<std::string> children_;
 };
@@ -666,8 +675,10 @@ TEST_F(ConfigSlotsTest, AMappedCgroupGetsItsSlotAnUnmappedOneTheDefaultAnOptedOu
   write_slot(1, "tcp = { user_timeout = \"8s\" }\n");
   std::string error;
   ASSERT_TRUE(bpf_engine::write_untouched(engine_.maps, 2, &error)) << error;
+  EXPECT_FALSE(looks_cgroups_up());  // no entry: no walk up the task's cgroups
   map(mapped, 1);
   map(opted_out, 2);
+  EXPECT_TRUE(looks_cgroups_up());
 
   const auto in_mapped = report_in(mapped);
   const auto in_unmapped = report_in(unmapped);
@@ -698,6 +709,7 @@ TEST_F(ConfigSlotsTest, AMappedCgroupGetsItsSlotAnUnmappedOneTheDefaultAnOptedOu
   ASSERT_TRUE(bpf_engine::unmap_cgroup(engine_.maps, bpf_engine::cgroup_id(opted_out), &error)) << error;
   EXPECT_EQ(report_in(opted_out).at("client").at("user_timeout"), 3000);
   EXPECT_TRUE(bpf_engine::mapped_cgroups(engine_.maps).empty());
+  EXPECT_FALSE(looks_cgroups_up());
 
   // A cleared slot is no longer configured.
   ASSERT_TRUE(bpf_engine::clear_slot(engine_.maps, 1, &error)) << error;
