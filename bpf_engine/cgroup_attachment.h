@@ -12,15 +12,29 @@
 #include <vector>
 
 #include "bpf_engine/map_compiler.h"
+#include "bpf_engine/map_writer.h"
 
 namespace sockshim::bpf_engine {
 
 // The pin directory of the engine on |cgroup|.
 std::string pin_directory(const std::string& cgroup);
 
-// False with one line in |error|; nothing is left attached or pinned then
-// (a second attach that fails keeps the config already there).
+// |maps| as the engine's own config (slot 0). False with one line in
+// |error|; nothing is left attached or pinned then (a second attach that
+// fails keeps the config already there).
 bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::string* error);
+
+// The maps of the engine attached at |cgroup|, opened from their pins, for
+// its other config slots and cgroup entries (map_writer.h). Closed with it.
+struct AttachedEngine {
+  AttachedEngine() = default;
+  AttachedEngine(const AttachedEngine&) = delete;
+  AttachedEngine& operator=(const AttachedEngine&) = delete;
+  ~AttachedEngine();
+  MapDescriptors maps;
+};
+// False with one line in |error| (not a cgroup, nothing attached there).
+bool open_attached_engine(const std::string& cgroup, AttachedEngine* engine, std::string* error);
 
 // False with one line in |error| (nothing attached there, or a pin that
 // could not be removed).

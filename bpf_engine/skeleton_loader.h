@@ -25,6 +25,8 @@ struct sockshim_bpf_program {
 struct sockshim_bpf_objects {
   struct sockshim_bpf_program programs[SOCKSHIM_BPF_PROGRAM_COUNT];
   int engine_state;
+  int slot_state;
+  int cgroup_slots;
   int port_classes;
   int programs_by_name;
   int regions;
