@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -226,7 +227,13 @@ std::vector<std::string> command(const Variant& variant, std::vector<std::string
 struct TrapBreakdown {
   double calls = 0;
   int synchronous_wake_up = -1;
-  std::vector<std::pair<std::string, double>> parts;  // name, total ns, in the supervisor's order
+  double clock_read_ns = 0;  // the clock's own cost per lap, already taken off the parts
+  struct Part {
+    std::string name;
+    double ns = 0;    // total, over the rounds
+    double laps = 0;  // how many times it was timed: the system calls of the reads and writes
+  };
+  std::vector<Part> parts;  // in the supervisor's order
 };
 
 std::string trap_timing_file(const Variant& variant) {
@@ -239,40 +246,63 @@ std::string trap_timing_file(const Variant& variant) {
 
 void add_trap_timing(const std::string& file, TrapBreakdown* breakdown) {
   std::ifstream in(file);
-  std::string name;
-  double value = 0;
-  while (in >> name >> value) {
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    double value = 0, laps = 0;
+    if (!(fields >> name >> value)) continue;
     if (name == "calls") {
       breakdown->calls += value;
     } else if (name == "synchronous_wake_up") {
       breakdown->synchronous_wake_up = static_cast<int>(value);
+    } else if (name == "clock_read_ns") {
+      breakdown->clock_read_ns = value;
     } else {
+      fields >> laps;
       auto part = std::find_if(breakdown->parts.begin(), breakdown->parts.end(),
-                               [&](const auto& known) { return known.first == name; });
-      if (part == breakdown->parts.end()) breakdown->parts.emplace_back(name, value);
-      else part->second += value;
+                               [&](const TrapBreakdown::Part& known) { return known.name == name; });
+      if (part == breakdown->parts.end()) {
+        breakdown->parts.push_back({name, value, laps});
+      } else {
+        part->ns += value;
+        part->laps += laps;
+      }
     }
   }
   unlink(file.c_str());
 }
 
 // Each part in us per call; |added_us| is what the timed variant added per
-// connection in this run: what the parts do not account for is the
-// wake-ups, the context switches, the waits for a CPU and the poll() in between.
-void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us) {
+// connection in this run, and |round_trip_us| what a bare round trip adds
+// (bench/trap_floor: receive and continue at once): the wake-ups, the context
+// switches and the two ioctls, the floor of any supervisor.
+void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us, double round_trip_us) {
   if (breakdown.calls <= 0) {
     std::printf("  (the supervisor wrote no breakdown)\n");
     return;
   }
-  std::printf("  supervisor's CPU time per trapped call (%.0f calls; synchronous wake-up %s), us:\n", breakdown.calls,
-              breakdown.synchronous_wake_up == 1 ? "on" : breakdown.synchronous_wake_up == 0 ? "REFUSED" : "unknown");
+  std::printf("  supervisor's CPU time per trapped call (%.0f calls; synchronous wake-up %s; the clock's own "
+              "%.2f us per lap taken off), us:\n",
+              breakdown.calls,
+              breakdown.synchronous_wake_up == 1 ? "on" : breakdown.synchronous_wake_up == 0 ? "REFUSED" : "unknown",
+              breakdown.clock_read_ns / 1000.0);
   double sum = 0;
-  for (const auto& [name, total] : breakdown.parts) {
-    std::printf("    %-40s %8.2f\n", name.c_str(), total / breakdown.calls / 1000.0);
-    sum += total / breakdown.calls / 1000.0;
+  for (const TrapBreakdown::Part& part : breakdown.parts) {
+    const double per_call = part.ns / breakdown.calls / 1000.0;
+    const double laps = part.laps / breakdown.calls;
+    if (laps > 1.05) {
+      std::printf("    %-40s %8.2f  (%.1f system calls)\n", part.name.c_str(), per_call, laps);
+    } else {
+      std::printf("    %-40s %8.2f\n", part.name.c_str(), per_call);
+    }
+    sum += per_call;
   }
   std::printf("    %-40s %8.2f\n", "all of the supervisor's work", sum);
   std::printf("    %-40s %8.2f (of %.1f added)\n", "the rest: wake-ups, switches, waits", added_us - sum, added_us);
+  if (round_trip_us >= 0) {
+    std::printf("    %-40s %8.2f\n", "a bare round trip (receive, continue)", round_trip_us);
+  }
 }
 // --- end of the supervisor's breakdown ------------------------------------
 
@@ -519,6 +549,9 @@ int main(int argc, char** argv) {
       {"glibc, preload, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions}), {}},
       {"glibc, supervisor, six options", with({}), supervise},
   };
+  // A bare round trip (bench/trap_floor): the floor under the supervisor's rows.
+  const char* round_trip_variant = "static, bare round trip";
+  supervised_variants.push_back({round_trip_variant, with({}), {TRAP_FLOOR_PATH}});
   // The supervisor again, with its per-part clock on: the breakdown (kept
   // apart so that the clock's own cost stays out of the rows above).
   const char* timed_variant = "static, supervisor, six options, timed";
@@ -569,7 +602,8 @@ int main(int argc, char** argv) {
   std::printf("  added per trapped call: static %.1f us over no sockshim; glibc %.1f us over the preload\n",
               paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
               paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"));
-  print_trap_breakdown(trap_breakdown, paired_difference_us(supervised_ns, timed_variant, "static, no sockshim"));
+  print_trap_breakdown(trap_breakdown, paired_difference_us(supervised_ns, timed_variant, "static, no sockshim"),
+                       paired_difference_us(supervised_ns, round_trip_variant, "static, no sockshim"));
   if (kernel_engine_here) {
     std::printf("  kernel engine: static %.2f us added per connection (x%.3f of no sockshim); glibc %.2f us "
                 "(x%.3f of no sockshim, preload x%.3f)\n",
