@@ -92,6 +92,7 @@ struct Options {
   int no_socket_reads = 200000;
   std::string portable_library;  // --portable: the zig-built glibc 2.17 library
   std::string musl_build;        // --musl: a musl build directory (its library, trivial program, floor)
+  bool supervisor_only = false;  // --supervisor-only: the supervisor's churn and breakdown, nothing else
 };
 
 // Per variant, one sample per round, in round order.
@@ -273,36 +274,35 @@ void add_trap_timing(const std::string& file, TrapBreakdown* breakdown) {
   unlink(file.c_str());
 }
 
-// Each part in us per call; |added_us| is what the timed variant added per
-// connection in this run, and |round_trip_us| what a bare round trip adds
-// (bench/trap_floor: receive and continue at once): the wake-ups, the context
-// switches and the two ioctls, the floor of any supervisor.
+// Each part in us per call. |added_us| is what the supervisor added per
+// connection in this run (the untimed rows: the clock's own cost stays out),
+// and |round_trip_us| what a bare round trip adds (bench/trap_floor:
+// receive and continue at once): the wake-ups, the context switches and the
+// two ioctls, the floor of any supervisor. What neither accounts for is the
+// waits for a CPU and the switches of a busy machine.
 void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us, double round_trip_us) {
   if (breakdown.calls <= 0) {
     std::printf("  (the supervisor wrote no breakdown)\n");
     return;
   }
-  std::printf("  supervisor's CPU time per trapped call (%.0f calls; synchronous wake-up %s; the clock's own "
-              "%.2f us per lap taken off), us:\n",
-              breakdown.calls,
-              breakdown.synchronous_wake_up == 1 ? "on" : breakdown.synchronous_wake_up == 0 ? "REFUSED" : "unknown",
-              breakdown.clock_read_ns / 1000.0);
+  std::printf("  breakdown of the %.1f us added per trapped call (synchronous wake-up %s), us:\n", added_us,
+              breakdown.synchronous_wake_up == 1 ? "on" : breakdown.synchronous_wake_up == 0 ? "REFUSED" : "unknown");
+  std::printf("    %-40s %8.2f\n", "a bare round trip (bench/trap_floor)", round_trip_us);
+  std::printf("    supervisor's CPU time per part (%.0f calls; the clock's own %.2f us per lap taken off):\n",
+              breakdown.calls, breakdown.clock_read_ns / 1000.0);
   double sum = 0;
   for (const TrapBreakdown::Part& part : breakdown.parts) {
     const double per_call = part.ns / breakdown.calls / 1000.0;
-    const double laps = part.laps / breakdown.calls;
-    if (laps > 1.05) {
-      std::printf("    %-40s %8.2f  (%.1f system calls)\n", part.name.c_str(), per_call, laps);
+    // The engine's reads and writes are timed one system call at a time.
+    if (part.name == "untouched_reads" || part.name == "option_writes") {
+      std::printf("    %-40s %8.2f  (%.1f system calls)\n", part.name.c_str(), per_call, part.laps / breakdown.calls);
     } else {
       std::printf("    %-40s %8.2f\n", part.name.c_str(), per_call);
     }
     sum += per_call;
   }
   std::printf("    %-40s %8.2f\n", "all of the supervisor's work", sum);
-  std::printf("    %-40s %8.2f (of %.1f added)\n", "the rest: wake-ups, switches, waits", added_us - sum, added_us);
-  if (round_trip_us >= 0) {
-    std::printf("    %-40s %8.2f\n", "a bare round trip (receive, continue)", round_trip_us);
-  }
+  std::printf("    %-40s %8.2f\n", "the rest: waits for a CPU, switches", added_us - round_trip_us - sum);
 }
 // --- end of the supervisor's breakdown ------------------------------------
 
@@ -481,6 +481,8 @@ int main(int argc, char** argv) {
       options.portable_library = argv[++i];
     } else if (arg == "--musl" && has_value) {
       options.musl_build = argv[++i];
+    } else if (arg == "--supervisor-only") {
+      options.supervisor_only = true;
     } else if (arg == "--enforce") {
       options.enforce = true;
     } else if (arg == "--write-configs" && has_value) {
@@ -492,13 +494,14 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: run_benchmarks [--quick] [--cycles N] [--rounds R] [--starts N] [--enforce]\n"
-                   "                      [--portable LIBRARY] [--musl BUILD_DIR]\n"
+                   "                      [--portable LIBRARY] [--musl BUILD_DIR] [--supervisor-only]\n"
                    "       run_benchmarks --write-configs DIR   (the large configs, and nothing else)\n"
                    "  --enforce   exit 1 when a ratio is over its budget\n"
                    "  --portable  the portable glibc library (build-portable/shim/libsockshim.so),\n"
                    "              measured beside this build's\n"
                    "  --musl      a musl build directory: its library against its own floor\n"
-                   "              preload, with its own trivial program\n");
+                   "              preload, with its own trivial program\n"
+                   "  --supervisor-only  the supervisor's churn rows and its breakdown, nothing else\n");
       return 2;
     }
   }
@@ -535,11 +538,15 @@ int main(int argc, char** argv) {
       {"shim, 10,000 prefixes matching nothing", with({shim, "SOCKSHIM_CONFIG=" + many_prefixes_file}), {}},
       {"shim, 1,000 rules matching nothing", with({shim, "SOCKSHIM_CONFIG=" + many_rules_file}), {}},
   };
-  std::printf("\nconnection churn: socket + connect + accept + close, %d cycles x %d rounds (median CPU ns per cycle)\n",
-              options.churn_cycles, options.churn_rounds);
-  const Samples churn_ns = churn(churn_variants, options);
-  for (const Variant& variant : churn_variants) {
-    std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(churn_ns.at(variant.name)));
+  Samples churn_ns;
+  if (!options.supervisor_only) {
+    std::printf("\nconnection churn: socket + connect + accept + close, %d cycles x %d rounds (median CPU ns per "
+                "cycle)\n",
+                options.churn_cycles, options.churn_rounds);
+    churn_ns = churn(churn_variants, options);
+    for (const Variant& variant : churn_variants) {
+      std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(churn_ns.at(variant.name)));
+    }
   }
 
   const std::vector<std::string> supervise = {SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", kSixOptions, "--"};
@@ -564,6 +571,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> kernel_engine = {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", kSixOptions,
                                                   "--"};
   const bool kernel_engine_here =
+      !options.supervisor_only &&
       run(command({"", with({}), kernel_engine}, {"/bin/echo", "ran"}), with({})).find("ran") != std::string::npos;
   // And the large configs of the preload's churn (matching nothing here):
   // their cost is the engine's map lookups.
@@ -602,8 +610,14 @@ int main(int argc, char** argv) {
   std::printf("  added per trapped call: static %.1f us over no sockshim; glibc %.1f us over the preload\n",
               paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
               paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"));
-  print_trap_breakdown(trap_breakdown, paired_difference_us(supervised_ns, timed_variant, "static, no sockshim"),
+  print_trap_breakdown(trap_breakdown,
+                       paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
                        paired_difference_us(supervised_ns, round_trip_variant, "static, no sockshim"));
+  if (agent.ready()) {
+    std::printf("  added per trapped call: static under the agent (%d containers) %.1f us over no sockshim\n",
+                kAgentContainers, paired_difference_us(supervised_ns, agent_variant, "static, no sockshim"));
+  }
+  if (options.supervisor_only) return 0;
   if (kernel_engine_here) {
     std::printf("  kernel engine: static %.2f us added per connection (x%.3f of no sockshim); glibc %.2f us "
                 "(x%.3f of no sockshim, preload x%.3f)\n",
@@ -633,10 +647,6 @@ int main(int argc, char** argv) {
     for (const Variant& variant : setsockopt_variants) {
       std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(setsockopt_ns.at(variant.name)));
     }
-  }
-  if (agent.ready()) {
-    std::printf("  added per trapped call: static under the agent (%d containers) %.1f us over no sockshim\n",
-                kAgentContainers, paired_difference_us(supervised_ns, agent_variant, "static, no sockshim"));
   }
   const std::vector<Variant> no_socket_variants = {supervised_variants[0], supervised_variants[1]};
   std::printf("\nno-socket program: %d reads of 4 KiB from /dev/zero x %d rounds (median CPU ns per read)\n",
@@ -772,6 +782,8 @@ int main(int argc, char** argv) {
   row("supervisor", "added per connection, static program",
       paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"), "us", 15.0,
       medians(supervised_ns, "static, supervisor, six options", "static, no sockshim", "ns elapsed"));
+  row("supervisor", "floor: a bare round trip per connection (bench/trap_floor)",
+      paired_difference_us(supervised_ns, "static, bare round trip", "static, no sockshim"), "us", kNoBudget);
   row("supervisor", "added per connection over the preload, glibc program",
       paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"), "us",
       kNoBudget);
