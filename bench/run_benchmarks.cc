@@ -104,8 +104,11 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-// Runs |argv| with exactly |environment|; its stdout, and its rusage.
-std::string run(const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
+// Runs |argv| with exactly |environment|; its stdout. With |cpu_ns|, the
+// CPU time (user and system) of the child and of the descendants it waited
+// for: a supervisor's and its program's together.
+std::string run(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
+                double* cpu_ns = nullptr) {
   int out[2];
   if (pipe(out) != 0) return "";
   posix_spawn_file_actions_t actions;
@@ -129,7 +132,12 @@ std::string run(const std::vector<std::string>& argv, const std::vector<std::str
   close(out[0]);
   if (failed) return "";
   int status = 0;
-  waitpid(pid, &status, 0);
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  if (cpu_ns) {
+    *cpu_ns = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e9 +
+              (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e3;
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::fprintf(stderr, "benchmark child %s failed\n", args[0].c_str());
     std::exit(1);
@@ -312,18 +320,24 @@ void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us, doubl
 
 // The supervisor's churn: elapsed ns per cycle (part of the work is the
 // supervisor's, in another process), for a static and for a glibc program.
+// |cpu| gets the CPU ns per cycle of the supervisor and its program
+// together, their start-up spread over the cycles: on a busy machine each
+// elapsed microsecond of work stretches by the share of a CPU the run gets,
+// CPU time does not (the agent's is not in it: it is no child of the run).
 Samples supervised_churn(const std::vector<Variant>& variants, const Options& options,
-                         TrapBreakdown* breakdown) {
+                         TrapBreakdown* breakdown, Samples* cpu) {
   Samples samples;
   for (int round = 0; round < options.supervised_rounds; ++round) {
     for (size_t i = 0; i < variants.size(); ++i) {
       const Variant& variant = variants[(i + round) % variants.size()];
+      double cpu_ns = 0;
       const std::string out = run(command(variant, {variant.name.find("static") != std::string::npos
                                                         ? CONNECTION_CHURN_STATIC_PATH
                                                         : CONNECTION_CHURN_PATH,
                                                     std::to_string(options.supervised_cycles), "wall"}),
-                                  variant.environment);
+                                  variant.environment, &cpu_ns);
       samples[variant.name].push_back(std::atof(out.c_str()));
+      (*cpu)[variant.name].push_back(cpu_ns / options.supervised_cycles);
       if (const std::string file = trap_timing_file(variant); !file.empty()) add_trap_timing(file, breakdown);
     }
   }
@@ -607,10 +621,15 @@ int main(int argc, char** argv) {
               "per cycle; one trapped call, connect, per cycle)\n",
               options.supervised_cycles, options.supervised_rounds);
   TrapBreakdown trap_breakdown;
-  const Samples supervised_ns = supervised_churn(supervised_variants, options, &trap_breakdown);
+  Samples supervised_cpu_ns;
+  const Samples supervised_ns = supervised_churn(supervised_variants, options, &trap_breakdown, &supervised_cpu_ns);
   for (const Variant& variant : supervised_variants) {
     std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(supervised_ns.at(variant.name)));
   }
+  std::printf("  CPU time added per trapped call, supervisor and program together (start-up included): static "
+              "%.1f us over no sockshim (%.1f us for a bare round trip)\n",
+              paired_difference_us(supervised_cpu_ns, "static, supervisor, six options", "static, no sockshim"),
+              paired_difference_us(supervised_cpu_ns, "static, bare round trip", "static, no sockshim"));
   std::printf("  added per trapped call: static %.1f us over no sockshim; glibc %.1f us over the preload\n",
               paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
               paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"));
@@ -786,6 +805,9 @@ int main(int argc, char** argv) {
   row("supervisor", "added per connection, static program",
       paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"), "us", 15.0,
       medians(supervised_ns, "static, supervisor, six options", "static, no sockshim", "ns elapsed"));
+  row("supervisor", "CPU time added per connection, static program (with the supervisor's)",
+      paired_difference_us(supervised_cpu_ns, "static, supervisor, six options", "static, no sockshim"), "us",
+      kNoBudget, medians(supervised_cpu_ns, "static, supervisor, six options", "static, no sockshim", "ns CPU"));
   row("supervisor", "floor: a bare round trip per connection (bench/trap_floor)",
       paired_difference_us(supervised_ns, "static, bare round trip", "static, no sockshim"), "us", kNoBudget);
   row("supervisor", "added per connection over the preload, glibc program",
