@@ -63,17 +63,12 @@ ContainerServer::~ContainerServer() {
     // A signal that comes just before the thread enters the receive is
     // lost: sent again until the thread has gone (at once, when it has
     // ended already).
-    for (;;) {
+    while (!serving_ended_.load()) {
       pthread_kill(thread_, interrupt_signal());
-      timespec deadline;
-      clock_gettime(CLOCK_REALTIME, &deadline);
-      deadline.tv_nsec += 20 * 1000 * 1000;
-      if (deadline.tv_nsec >= 1000000000) {
-        deadline.tv_sec += 1;
-        deadline.tv_nsec -= 1000000000;
-      }
-      if (pthread_timedjoin_np(thread_, nullptr, &deadline) == 0) break;
+      const timespec pause = {0, 5 * 1000 * 1000};
+      nanosleep(&pause, nullptr);
     }
+    pthread_join(thread_, nullptr);
   } else if (started_) {
     pthread_join(thread_, nullptr);
   }
@@ -92,7 +87,9 @@ bool ContainerServer::start() {
 }
 
 void* ContainerServer::thread_main(void* self) {
-  static_cast<ContainerServer*>(self)->serve();
+  ContainerServer* server = static_cast<ContainerServer*>(self);
+  server->serve();
+  server->serving_ended_.store(true);
   return nullptr;
 }
 

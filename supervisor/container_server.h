@@ -55,6 +55,7 @@ class ContainerServer {
   int listener_;
   bool synchronous_ = false;  // the listener took SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+)
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> serving_ended_{false};  // set by the thread as it ends
   ContainerState state_;
   ChosenConfig config_;
   NotificationBuffers buffers_;
