@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,7 @@ struct Options {
   int no_socket_reads = 200000;
   std::string portable_library;  // --portable: the zig-built glibc 2.17 library
   std::string musl_build;        // --musl: a musl build directory (its library, trivial program, floor)
+  bool supervisor_only = false;  // --supervisor-only: the supervisor's churn and breakdown, nothing else
 };
 
 // Per variant, one sample per round, in round order.
@@ -108,8 +110,11 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-// Runs |argv| with exactly |environment|; its stdout, and its rusage.
-std::string run(const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
+// Runs |argv| with exactly |environment|; its stdout. With |cpu_ns|, the
+// CPU time (user and system) of the child and of the descendants it waited
+// for: a supervisor's and its program's together.
+std::string run(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
+                double* cpu_ns = nullptr) {
   int out[2];
   if (pipe(out) != 0) return "";
   posix_spawn_file_actions_t actions;
@@ -133,7 +138,12 @@ std::string run(const std::vector<std::string>& argv, const std::vector<std::str
   close(out[0]);
   if (failed) return "";
   int status = 0;
-  waitpid(pid, &status, 0);
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  if (cpu_ns) {
+    *cpu_ns = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e9 +
+              (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e3;
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::fprintf(stderr, "benchmark child %s failed\n", args[0].c_str());
     std::exit(1);
@@ -236,7 +246,13 @@ Samples churn(const std::vector<Variant>& variants, const Options& options, cons
 struct TrapBreakdown {
   double calls = 0;
   int synchronous_wake_up = -1;
-  std::vector<std::pair<std::string, double>> parts;  // name, total ns, in the supervisor's order
+  double clock_read_ns = 0;  // the clock's own cost per lap, already taken off the parts
+  struct Part {
+    std::string name;
+    double ns = 0;    // total, over the rounds
+    double laps = 0;  // how many times it was timed: the system calls of the reads and writes
+  };
+  std::vector<Part> parts;  // in the supervisor's order
 };
 
 std::string trap_timing_file(const Variant& variant) {
@@ -249,57 +265,89 @@ std::string trap_timing_file(const Variant& variant) {
 
 void add_trap_timing(const std::string& file, TrapBreakdown* breakdown) {
   std::ifstream in(file);
-  std::string name;
-  double value = 0;
-  while (in >> name >> value) {
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    double value = 0, laps = 0;
+    if (!(fields >> name >> value)) continue;
     if (name == "calls") {
       breakdown->calls += value;
     } else if (name == "synchronous_wake_up") {
       breakdown->synchronous_wake_up = static_cast<int>(value);
+    } else if (name == "clock_read_ns") {
+      breakdown->clock_read_ns = value;
     } else {
+      fields >> laps;
       auto part = std::find_if(breakdown->parts.begin(), breakdown->parts.end(),
-                               [&](const auto& known) { return known.first == name; });
-      if (part == breakdown->parts.end()) breakdown->parts.emplace_back(name, value);
-      else part->second += value;
+                               [&](const TrapBreakdown::Part& known) { return known.name == name; });
+      if (part == breakdown->parts.end()) {
+        breakdown->parts.push_back({name, value, laps});
+      } else {
+        part->ns += value;
+        part->laps += laps;
+      }
     }
   }
   unlink(file.c_str());
 }
 
-// Each part in us per call; |added_us| is what the timed variant added per
-// connection in this run: what the parts do not account for is the
-// wake-ups, the context switches, the waits for a CPU and the poll() in between.
-void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us) {
+// Each part in us per call. |added_us| is what the supervisor added per
+// connection in this run (the untimed rows: the clock's own cost stays out),
+// and |round_trip_us| what a bare round trip adds (bench/trap_floor:
+// receive and continue at once): the wake-ups, the context switches and the
+// two ioctls, the floor of any supervisor. What neither accounts for is the
+// waits for a CPU and the switches of a busy machine.
+void print_trap_breakdown(const TrapBreakdown& breakdown, double added_us, double round_trip_us) {
   if (breakdown.calls <= 0) {
     std::printf("  (the supervisor wrote no breakdown)\n");
     return;
   }
-  std::printf("  supervisor's CPU time per trapped call (%.0f calls; synchronous wake-up %s), us:\n", breakdown.calls,
+  std::printf("  breakdown of the %.1f us added per trapped call (synchronous wake-up %s), us:\n", added_us,
               breakdown.synchronous_wake_up == 1 ? "on" : breakdown.synchronous_wake_up == 0 ? "REFUSED" : "unknown");
-  double sum = 0;
-  for (const auto& [name, total] : breakdown.parts) {
-    std::printf("    %-40s %8.2f\n", name.c_str(), total / breakdown.calls / 1000.0);
-    sum += total / breakdown.calls / 1000.0;
+  std::printf("    %-40s %8.2f\n", "a bare round trip (bench/trap_floor)", round_trip_us);
+  std::printf("    supervisor's CPU time per part (%.0f calls; the clock's own %.2f us per lap taken off):\n",
+              breakdown.calls, breakdown.clock_read_ns / 1000.0);
+  double sum = 0, beyond_round_trip = 0;
+  for (const TrapBreakdown::Part& part : breakdown.parts) {
+    const double per_call = part.ns / breakdown.calls / 1000.0;
+    // The receive and the answer are the bare round trip's too.
+    const bool in_round_trip = part.name == "receive" || part.name == "answer";
+    // The engine's reads and writes are timed one system call at a time.
+    if (part.name == "untouched_reads" || part.name == "option_writes") {
+      std::printf("    %-40s %8.2f  (%.1f system calls)\n", part.name.c_str(), per_call, part.laps / breakdown.calls);
+    } else {
+      std::printf("    %-40s %8.2f%s\n", part.name.c_str(), per_call, in_round_trip ? "  (in the round trip)" : "");
+    }
+    sum += per_call;
+    if (!in_round_trip) beyond_round_trip += per_call;
   }
   std::printf("    %-40s %8.2f\n", "all of the supervisor's work", sum);
-  std::printf("    %-40s %8.2f (of %.1f added)\n", "the rest: wake-ups, switches, waits", added_us - sum, added_us);
+  std::printf("    %-40s %8.2f\n", "  of which beyond the bare round trip", beyond_round_trip);
+  std::printf("    %-40s %8.2f\n", "the rest: waits for a CPU, switches", added_us - round_trip_us - beyond_round_trip);
 }
 // --- end of the supervisor's breakdown ------------------------------------
 
 // The supervisor's churn: elapsed ns per cycle (part of the work is the
 // supervisor's, in another process), for a static and for a glibc program.
+// |cpu| gets the CPU ns per cycle of the supervisor and its program
+// together, their start-up spread over the cycles: on a busy machine each
+// elapsed microsecond of work stretches by the share of a CPU the run gets,
+// CPU time does not (the agent's is not in it: it is no child of the run).
 Samples supervised_churn(const std::vector<Variant>& variants, const Options& options,
-                         TrapBreakdown* breakdown) {
+                         TrapBreakdown* breakdown, Samples* cpu) {
   Samples samples;
   for (int round = 0; round < options.supervised_rounds; ++round) {
     for (size_t i = 0; i < variants.size(); ++i) {
       const Variant& variant = variants[(i + round) % variants.size()];
+      double cpu_ns = 0;
       const std::string out = run(command(variant, {variant.name.find("static") != std::string::npos
                                                         ? CONNECTION_CHURN_STATIC_PATH
                                                         : CONNECTION_CHURN_PATH,
                                                     std::to_string(options.supervised_cycles), "wall"}),
-                                  variant.environment);
+                                  variant.environment, &cpu_ns);
       samples[variant.name].push_back(std::atof(out.c_str()));
+      (*cpu)[variant.name].push_back(cpu_ns / options.supervised_cycles);
       if (const std::string file = trap_timing_file(variant); !file.empty()) add_trap_timing(file, breakdown);
     }
   }
@@ -461,6 +509,8 @@ int main(int argc, char** argv) {
       options.portable_library = argv[++i];
     } else if (arg == "--musl" && has_value) {
       options.musl_build = argv[++i];
+    } else if (arg == "--supervisor-only") {
+      options.supervisor_only = true;
     } else if (arg == "--enforce") {
       options.enforce = true;
     } else if (arg == "--write-configs" && has_value) {
@@ -472,13 +522,14 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: run_benchmarks [--quick] [--cycles N] [--rounds R] [--starts N] [--enforce]\n"
-                   "                      [--portable LIBRARY] [--musl BUILD_DIR]\n"
+                   "                      [--portable LIBRARY] [--musl BUILD_DIR] [--supervisor-only]\n"
                    "       run_benchmarks --write-configs DIR   (the large configs, and nothing else)\n"
                    "  --enforce   exit 1 when a ratio is over its budget\n"
                    "  --portable  the portable glibc library (build-portable/shim/libsockshim.so),\n"
                    "              measured beside this build's\n"
                    "  --musl      a musl build directory: its library against its own floor\n"
-                   "              preload, with its own trivial program\n");
+                   "              preload, with its own trivial program\n"
+                   "  --supervisor-only  the supervisor's churn rows and its breakdown, nothing else\n");
       return 2;
     }
   }
@@ -515,11 +566,15 @@ int main(int argc, char** argv) {
       {"shim, 10,000 prefixes matching nothing", with({shim, "SOCKSHIM_CONFIG=" + many_prefixes_file}), {}},
       {"shim, 1,000 rules matching nothing", with({shim, "SOCKSHIM_CONFIG=" + many_rules_file}), {}},
   };
-  std::printf("\nconnection churn: socket + connect + accept + close, %d cycles x %d rounds (median CPU ns per cycle)\n",
-              options.churn_cycles, options.churn_rounds);
-  const Samples churn_ns = churn(churn_variants, options);
-  for (const Variant& variant : churn_variants) {
-    std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(churn_ns.at(variant.name)));
+  Samples churn_ns;
+  if (!options.supervisor_only) {
+    std::printf("\nconnection churn: socket + connect + accept + close, %d cycles x %d rounds (median CPU ns per "
+                "cycle)\n",
+                options.churn_cycles, options.churn_rounds);
+    churn_ns = churn(churn_variants, options);
+    for (const Variant& variant : churn_variants) {
+      std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(churn_ns.at(variant.name)));
+    }
   }
 
   const std::vector<std::string> supervise = {SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", kSixOptions, "--"};
@@ -529,6 +584,9 @@ int main(int argc, char** argv) {
       {"glibc, preload, six options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kSixOptions}), {}},
       {"glibc, supervisor, six options", with({}), supervise},
   };
+  // A bare round trip (bench/trap_floor): the floor under the supervisor's rows.
+  const char* round_trip_variant = "static, bare round trip";
+  supervised_variants.push_back({round_trip_variant, with({}), {TRAP_FLOOR_PATH}});
   // The supervisor again, with its per-part clock on: the breakdown (kept
   // apart so that the clock's own cost stays out of the rows above).
   const char* timed_variant = "static, supervisor, six options, timed";
@@ -537,10 +595,10 @@ int main(int argc, char** argv) {
        supervise});
   // The kernel engine (cgroup BPF), when it runs here (root, cgroup v2):
   // measured below, beside the preload and the supervisor.
-  // system calls, so the program's wall time per cycle counts all of it.
   const std::vector<std::string> kernel_engine = {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", kTenOptions,
                                                   "--"};
   const bool kernel_engine_here =
+      !options.supervisor_only &&
       run(command({"", with({}), kernel_engine}, {"/bin/echo", "ran"}), with({})).find("ran") != std::string::npos;
   // The same static program as a container of the agent's, beside 19
   // others it serves meanwhile.
@@ -557,14 +615,26 @@ int main(int argc, char** argv) {
               "per cycle; one trapped call, connect, per cycle)\n",
               options.supervised_cycles, options.supervised_rounds);
   TrapBreakdown trap_breakdown;
-  const Samples supervised_ns = supervised_churn(supervised_variants, options, &trap_breakdown);
+  Samples supervised_cpu_ns;
+  const Samples supervised_ns = supervised_churn(supervised_variants, options, &trap_breakdown, &supervised_cpu_ns);
   for (const Variant& variant : supervised_variants) {
     std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(supervised_ns.at(variant.name)));
   }
+  std::printf("  CPU time added per trapped call, supervisor and program together (start-up included): static "
+              "%.1f us over no sockshim (%.1f us for a bare round trip)\n",
+              paired_difference_us(supervised_cpu_ns, "static, supervisor, six options", "static, no sockshim"),
+              paired_difference_us(supervised_cpu_ns, "static, bare round trip", "static, no sockshim"));
   std::printf("  added per trapped call: static %.1f us over no sockshim; glibc %.1f us over the preload\n",
               paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
               paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"));
-  print_trap_breakdown(trap_breakdown, paired_difference_us(supervised_ns, timed_variant, "static, no sockshim"));
+  print_trap_breakdown(trap_breakdown,
+                       paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
+                       paired_difference_us(supervised_ns, round_trip_variant, "static, no sockshim"));
+  if (agent.ready()) {
+    std::printf("  added per trapped call: static under the agent (%d containers) %.1f us over no sockshim\n",
+                kAgentContainers, paired_difference_us(supervised_ns, agent_variant, "static, no sockshim"));
+  }
+  if (options.supervisor_only) return 0;
 
   // The three engines on one loop and one config (ten options, all of them
   // within the kernel engine's reach): CPU time of the program and of its
@@ -622,10 +692,6 @@ int main(int argc, char** argv) {
     for (const Variant& variant : setsockopt_variants) {
       std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(setsockopt_ns.at(variant.name)));
     }
-  }
-  if (agent.ready()) {
-    std::printf("  added per trapped call: static under the agent (%d containers) %.1f us over no sockshim\n",
-                kAgentContainers, paired_difference_us(supervised_ns, agent_variant, "static, no sockshim"));
   }
   const std::vector<Variant> no_socket_variants = {supervised_variants[0], supervised_variants[1]};
   std::printf("\nno-socket program: %d reads of 4 KiB from /dev/zero x %d rounds (median CPU ns per read)\n",
@@ -761,6 +827,11 @@ int main(int argc, char** argv) {
   row("supervisor", "added per connection, static program",
       paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"), "us", 15.0,
       medians(supervised_ns, "static, supervisor, six options", "static, no sockshim", "ns elapsed"));
+  row("supervisor", "CPU time added per connection, static program (with the supervisor's)",
+      paired_difference_us(supervised_cpu_ns, "static, supervisor, six options", "static, no sockshim"), "us",
+      kNoBudget, medians(supervised_cpu_ns, "static, supervisor, six options", "static, no sockshim", "ns CPU"));
+  row("supervisor", "floor: a bare round trip per connection (bench/trap_floor)",
+      paired_difference_us(supervised_ns, "static, bare round trip", "static, no sockshim"), "us", kNoBudget);
   row("supervisor", "added per connection over the preload, glibc program",
       paired_difference_us(supervised_ns, "glibc, supervisor, six options", "glibc, preload, six options"), "us",
       kNoBudget);

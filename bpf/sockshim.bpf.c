@@ -28,14 +28,31 @@ struct {
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, SOCKSHIM_PORT_ELEMENTS);
+  __uint(max_entries, SOCKSHIM_MAX_SLOTS);
   __type(key, __u32);
-  __type(value, struct sockshim_port_classes);
+  __type(value, struct sockshim_slot_state);
+} slot_state SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, SOCKSHIM_MAX_MAPPED_CGROUPS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, __u64);
+  __type(value, __u32);
+} cgroup_slots SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, SOCKSHIM_MAX_PORT_PREFIXES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct sockshim_port_key);
+  __type(value, __u32);
 } port_classes SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 1024);
+  __uint(max_entries, SOCKSHIM_MAX_PROGRAM_NAMES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
   __type(key, struct sockshim_program_key);
   __type(value, __u32);
 } programs SEC(".maps");
@@ -49,15 +66,17 @@ struct {
 } regions SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, SOCKSHIM_MAX_LISTS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
   __type(key, __u32);
   __type(value, struct sockshim_option_list);
 } option_lists SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, SOCKSHIM_SOCKET_LISTS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
   __type(key, __u32);
   __type(value, __u32);
 } socket_lists SEC(".maps");
@@ -76,57 +95,78 @@ struct {
   __type(value, __u32);
 } inner_engines SEC(".maps");
 
-/* Whether the current task is in the cgroup of another engine attached
- * below this one (or below it): that engine alone tunes its sockets. Only
- * in process context (not at PASSIVE_ESTABLISHED). */
-static __always_inline int inner_engine_owns_task(const struct sockshim_engine_state *state) {
+#define INNER_ENGINE_OWNS_TASK -1
+
+/* The config slot of the current task: that of the innermost of its
+ * cgroups below this engine's that cgroup_slots maps (none: slot 0), or
+ * INNER_ENGINE_OWNS_TASK when its cgroup is below another engine attached
+ * between it and this engine: that engine alone tunes its sockets. Only
+ * in process context (not at PASSIVE_ESTABLISHED). The cgroup_slots
+ * lookups are made only when the map has entries. */
+static __always_inline int task_slot(const struct sockshim_engine_state *engine) {
+  const int mapped = (engine->flags & SOCKSHIM_ENGINE_CGROUP_SLOTS) != 0;
+  int slot = 0;
   for (__u32 i = 1; i <= SOCKSHIM_MAX_NESTING; ++i) {
-    __u64 id = bpf_get_current_ancestor_cgroup_id(state->level + i);
-    if (id == 0) return 0;
-    if (bpf_map_lookup_elem(&inner_engines, &id)) return 1;
+    __u64 id = bpf_get_current_ancestor_cgroup_id(engine->level + i);
+    if (id == 0) break;
+    if (bpf_map_lookup_elem(&inner_engines, &id)) return INNER_ENGINE_OWNS_TASK;
+    if (mapped) {
+      __u32 *found = bpf_map_lookup_elem(&cgroup_slots, &id);
+      if (found) slot = *found & (SOCKSHIM_MAX_SLOTS - 1);
+    }
   }
-  return 0;
+  return slot;
 }
 
-static __always_inline struct sockshim_engine_state *configured_state(void) {
+static __always_inline struct sockshim_engine_state *engine(void) {
   __u32 zero = 0;
-  struct sockshim_engine_state *state = bpf_map_lookup_elem(&engine_state, &zero);
-  return state && state->configured ? state : 0;
+  return bpf_map_lookup_elem(&engine_state, &zero);
+}
+
+/* The state of |slot| when it holds a config. */
+static __always_inline struct sockshim_slot_state *configured_slot(__u32 slot) {
+  struct sockshim_slot_state *config = bpf_map_lookup_elem(&slot_state, &slot);
+  return config && config->configured ? config : 0;
 }
 
 /* The config index of the current task's name (0: a name no rule gives,
  * or a config whose rules name no program: then its name is not read). */
-static __always_inline __u32 current_program(const struct sockshim_engine_state *state) {
-  if (!(state->flags & SOCKSHIM_CONFIG_HAS_PROGRAMS)) return 0;
-  struct sockshim_program_key name = {.generation = state->generation & 1};
+static __always_inline __u32 current_program(const struct sockshim_slot_state *config, __u32 slot) {
+  if (!(config->flags & SOCKSHIM_CONFIG_HAS_PROGRAMS)) return 0;
+  struct sockshim_program_key name = {.slot = slot, .generation = config->generation & 1};
   if (bpf_get_current_comm(name.comm, sizeof name.comm) != 0) return 0;
   __u32 *index = bpf_map_lookup_elem(&programs, &name);
   return index ? *index : 0;
 }
 
 /* The option list of (direction, family, protocol, port, address) in the
- * config of |state|. |with_program|: the current task is the program
+ * config of |slot|. |with_program|: the current task is the program
  * (connect, listen), so its name selects the config narrowed to it. */
-static __always_inline struct sockshim_option_list *find_list(const struct sockshim_engine_state *state,
+static __always_inline struct sockshim_option_list *find_list(const struct sockshim_slot_state *config, __u32 slot,
                                                               __u32 direction, int ipv6, int udp, __u32 port,
                                                               const __u32 *address_words, int with_program,
-                                                              __u32 *found_index) {
-  __u32 generation = state->generation & 1;
+                                                              __u32 *found_id) {
+  __u32 generation = config->generation & 1;
   __u32 table = SOCKSHIM_TABLE(direction, ipv6, udp);
 
-  __u32 port_index = sockshim_port_index(generation, table, port & 0xffff);
-  __u32 element = port_index / SOCKSHIM_PORTS_PER_ELEMENT;
-  struct sockshim_port_classes *classes = bpf_map_lookup_elem(&port_classes, &element);
-  if (!classes) return 0;
-  __u16 port_class = classes->class_of[port_index % SOCKSHIM_PORTS_PER_ELEMENT];
+  struct sockshim_port_key port_key = {};
+  port_key.prefixlen = SOCKSHIM_PORT_FIXED_KEY_BITS + 16;
+  port_key.slot = slot;
+  port_key.generation = generation;
+  port_key.table = table;
+  port_key.port[0] = (port >> 8) & 0xff;
+  port_key.port[1] = port & 0xff;
+  __u32 *class_found = bpf_map_lookup_elem(&port_classes, &port_key);
+  __u16 port_class = class_found ? *class_found : 0;
 
-  __u32 program = with_program ? current_program(state) : 0;
+  __u32 program = with_program ? current_program(config, slot) : 0;
 
   struct sockshim_region_key key = {};
   key.generation = generation;
   key.table = table;
   key.program = program;
   key.port_class = port_class;
+  key.slot = slot;
   if (ipv6) {
     __builtin_memcpy(key.address, address_words, 16);
     key.prefixlen = SOCKSHIM_FIXED_KEY_BITS + 128;
@@ -134,10 +174,18 @@ static __always_inline struct sockshim_option_list *find_list(const struct socks
     __builtin_memcpy(key.address, address_words, 4);
     key.prefixlen = SOCKSHIM_FIXED_KEY_BITS + 32;
   }
-  __u32 *list_index = bpf_map_lookup_elem(&regions, &key);
-  if (!list_index) return 0;
-  *found_index = *list_index;
-  return bpf_map_lookup_elem(&option_lists, list_index);
+  __u32 *list_id = bpf_map_lookup_elem(&regions, &key);
+  if (!list_id) return 0;
+  *found_id = *list_id;
+  return bpf_map_lookup_elem(&option_lists, list_id);
+}
+
+/* socket()'s list for the current task in |slot|: 1 + its id, 0: none. */
+static __always_inline __u32 socket_list(const struct sockshim_slot_state *config, __u32 slot, int ipv6, int udp) {
+  __u32 index = sockshim_socket_list_index(slot, config->generation & 1,
+                                           current_program(config, slot) & (SOCKSHIM_MAX_PROGRAMS - 1), ipv6, udp);
+  __u32 *list = bpf_map_lookup_elem(&socket_lists, &index);
+  return list ? *list : 0;
 }
 
 /* Whether the program set (level, name) itself. */
@@ -153,8 +201,8 @@ static __always_inline int set_by_program(const struct sockshim_socket_state *so
 /* Whether list |index_plus_one| enforces (level, name). */
 static __always_inline int list_enforces(__u32 index_plus_one, __s32 level, __s32 name) {
   if (index_plus_one == 0) return 0;
-  __u32 index = index_plus_one - 1;
-  struct sockshim_option_list *list = bpf_map_lookup_elem(&option_lists, &index);
+  __u32 id = index_plus_one - 1;
+  struct sockshim_option_list *list = bpf_map_lookup_elem(&option_lists, &id);
   if (!list) return 0;
   for (__u32 i = 0; i < SOCKSHIM_MAX_OPTIONS; ++i) {
     if (i >= list->count) break;
@@ -225,26 +273,40 @@ int sockshim_sock_ops(struct bpf_sock_ops *skops) {
     address[0] = direction == SOCKSHIM_LISTEN ? local4 : remote4;
     address[1] = address[2] = address[3] = 0;
   }
-  struct sockshim_engine_state *state = configured_state();
+  struct sockshim_engine_state *state = engine();
   if (!state) return 1;
   struct bpf_sock *sk = skops->sk;
   if (!sk) return 1;
   /* The socket's storage holds what its program set itself (made by
    * cgroup/setsockopt when it did) and is made here for what only this
-   * event knows: an inner engine's listener, and, where the config
-   * enforces, the lists the socket got. Storage is made, and freed, per
-   * socket: a config without enforce makes none here. */
-  const __u64 create = state->flags & SOCKSHIM_CONFIG_ENFORCES ? BPF_SK_STORAGE_GET_F_CREATE : 0;
-  struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, create);
+   * event knows: an inner engine's listener, a listener's slot other than
+   * 0 (its accepted sockets' slot), and, where the config enforces, the
+   * lists the socket got. Storage is made, and freed, per socket: a slot 0
+   * config without enforce makes none here. */
+  struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, 0);
+  __u32 slot;
   if (direction == SOCKSHIM_ACCEPT) {
     if (socket && socket->yielded) return 1; /* its listener's engine is an inner one */
-  } else if (inner_engine_owns_task(state)) {
-    if (!socket) socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-    if (socket) socket->yielded = 1;
-    return 1;
+    slot = socket ? socket->slot & (SOCKSHIM_MAX_SLOTS - 1) : 0; /* cloned from its listener */
+  } else {
+    const int found = task_slot(state);
+    if (found == INNER_ENGINE_OWNS_TASK) {
+      if (!socket) socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+      if (socket) socket->yielded = 1;
+      return 1;
+    }
+    slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
+    if (!socket && slot != 0 && direction == SOCKSHIM_LISTEN)
+      socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (socket) socket->slot = slot;
   }
-  __u32 list_index = 0;
-  struct sockshim_option_list *list = find_list(state, direction, ipv6, 0, port, address, with_program, &list_index);
+  struct sockshim_slot_state *config = configured_slot(slot);
+  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  if (!socket && (config->flags & SOCKSHIM_CONFIG_ENFORCES))
+    socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+  __u32 list_id = 0;
+  struct sockshim_option_list *list =
+      find_list(config, slot, direction, ipv6, 0, port, address, with_program, &list_id);
   if (!list) return 1;
   REPLAY(skops, list, socket);
   if (socket) {
@@ -252,7 +314,7 @@ int sockshim_sock_ops(struct bpf_sock_ops *skops) {
       socket->inherited_list = socket->list; /* cloned from its listener */
       socket->count = 0;                     /* the listener's own calls were not this socket's */
     }
-    socket->list = list_index + 1;
+    socket->list = list_id + 1;
   }
   return 1;
 }
@@ -268,29 +330,37 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
   if (!sk) return 1;
   if (sk->family != AF_INET && sk->family != AF_INET6) return 1;
   if (sk->protocol != IPPROTO_TCP && sk->protocol != IPPROTO_UDP) return 1;
-  struct sockshim_engine_state *state = configured_state();
+  struct sockshim_engine_state *state = engine();
   if (!state) return 1;
   /* A TCP socket past connect() or listen() has no event ahead whose list
    * its own calls could keep from being replayed (an accepted socket's
    * events are its own): with nothing enforced, there is nothing to do. */
-  if (!(state->flags & SOCKSHIM_CONFIG_ENFORCES) && sk->protocol == IPPROTO_TCP && sk->state != BPF_TCP_CLOSE)
+  if (!(state->flags & SOCKSHIM_ENGINE_ENFORCES) && sk->protocol == IPPROTO_TCP && sk->state != BPF_TCP_CLOSE)
     return 1;
-  if (inner_engine_owns_task(state)) return 1;
+  const int found = task_slot(state);
+  if (found == INNER_ENGINE_OWNS_TASK) return 1;
+  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
+  struct sockshim_slot_state *config = configured_slot(slot);
+  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket) return 1;
+  if (!socket->list) socket->slot = slot;
   __s32 level = ctx->level;
   __s32 name = ctx->optname;
   int enforced;
-  if (!(state->flags & SOCKSHIM_CONFIG_ENFORCES)) {
-    enforced = 0; /* nothing to look up: only remember the call */
+  /* Nothing to look up where nothing enforces: only remember the call.
+   * The socket's lists may be of another slot than the task's (an accepted
+   * socket's listener's), so they are looked up when any slot enforces;
+   * socket()'s list is the task's slot's, looked up when that slot does. */
+  if (!(state->flags & SOCKSHIM_ENGINE_ENFORCES)) {
+    enforced = 0;
   } else if (socket->list || socket->inherited_list) {
     enforced = list_enforces(socket->list, level, name) || list_enforces(socket->inherited_list, level, name);
+  } else if (config->flags & SOCKSHIM_CONFIG_ENFORCES) {
+    enforced = list_enforces(socket_list(config, slot, sk->family == AF_INET6, sk->protocol == IPPROTO_UDP), level,
+                             name);
   } else {
-    __u32 generation = state->generation & 1;
-    __u32 index = sockshim_socket_list_index(generation, current_program(state) & (SOCKSHIM_MAX_PROGRAMS - 1),
-                                             sk->family == AF_INET6, sk->protocol == IPPROTO_UDP);
-    __u32 *list = bpf_map_lookup_elem(&socket_lists, &index);
-    enforced = list && list_enforces(*list, level, name);
+    enforced = 0;
   }
   if (enforced) {
     ctx->optlen = -1; /* the kernel's handler is skipped; the call succeeds */
@@ -318,18 +388,24 @@ static __always_inline int udp_event(struct bpf_sock_addr *ctx, __u32 direction,
                                      __u32 port) {
   struct bpf_sock *sk = ctx->sk;
   if (!sk) return 1;
-  struct sockshim_engine_state *state = configured_state();
-  if (!state || inner_engine_owns_task(state)) return 1;
+  struct sockshim_engine_state *state = engine();
+  if (!state) return 1;
+  const int found = task_slot(state);
+  if (found == INNER_ENGINE_OWNS_TASK) return 1;
+  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
+  struct sockshim_slot_state *config = configured_slot(slot);
+  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket) return 1;
-  __u32 done = direction == SOCKSHIM_LISTEN ? UDP_BOUND : UDP_CONNECTED;
+  __u8 done = direction == SOCKSHIM_LISTEN ? UDP_BOUND : UDP_CONNECTED;
   if (socket->udp_done & done) return 1;
   socket->udp_done |= done | UDP_SENT;
-  __u32 list_index = 0;
-  struct sockshim_option_list *list = find_list(state, direction, ipv6, 1, port, address, 1, &list_index);
+  socket->slot = slot;
+  __u32 list_id = 0;
+  struct sockshim_option_list *list = find_list(config, slot, direction, ipv6, 1, port, address, 1, &list_id);
   if (!list) return 1;
   REPLAY(ctx, list, socket);
-  socket->list = list_index + 1;
+  socket->list = list_id + 1;
   return 1;
 }
 
@@ -338,16 +414,19 @@ static __always_inline int udp_first_send(struct bpf_sock_addr *ctx, int ipv6) {
   if (!sk) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket || (socket->udp_done & UDP_SENT)) return 1;
-  struct sockshim_engine_state *state = configured_state();
-  if (!state || inner_engine_owns_task(state)) return 1;
+  struct sockshim_engine_state *state = engine();
+  if (!state) return 1;
+  const int found = task_slot(state);
+  if (found == INNER_ENGINE_OWNS_TASK) return 1;
+  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
+  struct sockshim_slot_state *config = configured_slot(slot);
+  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
   socket->udp_done |= UDP_SENT;
-  __u32 generation = state->generation & 1;
-  __u32 index = sockshim_socket_list_index(generation, current_program(state) & (SOCKSHIM_MAX_PROGRAMS - 1),
-                                           ipv6, 1);
-  __u32 *list_plus_one = bpf_map_lookup_elem(&socket_lists, &index);
-  if (!list_plus_one || *list_plus_one == 0) return 1;
-  __u32 list_index = *list_plus_one - 1;
-  struct sockshim_option_list *list = bpf_map_lookup_elem(&option_lists, &list_index);
+  socket->slot = slot;
+  __u32 list_plus_one = socket_list(config, slot, ipv6, 1);
+  if (list_plus_one == 0) return 1;
+  __u32 list_id = list_plus_one - 1;
+  struct sockshim_option_list *list = bpf_map_lookup_elem(&option_lists, &list_id);
   if (!list) return 1;
   REPLAY(ctx, list, socket);
   return 1;

@@ -27,8 +27,8 @@ namespace {
 constexpr char kBpfFs[] = "/sys/fs/bpf";
 
 // The pinned objects, by file name.
-constexpr const char* kMapPins[] = {"engine_state", "port_classes", "programs", "regions", "option_lists",
-                                    "socket_lists"};
+constexpr const char* kMapPins[] = {"engine_state", "slot_state",   "cgroup_slots", "port_classes",
+                                    "programs",     "regions",      "option_lists", "socket_lists"};
 // The last link attached (sock_ops, always attached): present when the
 // engine is attached whole.
 constexpr char kLinkPin[] = "link_sock_ops";
@@ -173,20 +173,14 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
   const NeededHooks needed = needed_hooks(maps);
   Descriptors open;
   MapDescriptors descriptors;
-  int* map_fds[] = {&descriptors.engine_state, &descriptors.port_classes, &descriptors.programs,
-                    &descriptors.regions, &descriptors.option_lists, &descriptors.socket_lists};
+  int* map_fds[] = {&descriptors.engine_state, &descriptors.slot_state, &descriptors.cgroup_slots,
+                    &descriptors.port_classes, &descriptors.programs,   &descriptors.regions,
+                    &descriptors.option_lists, &descriptors.socket_lists};
 
   // Attached already: a new config is a map update.
   if (access((directory + "/" + kLinkPin).c_str(), F_OK) == 0) {
-    for (size_t i = 0; i < std::size(kMapPins); ++i) {
-      *map_fds[i] = object_get((directory + "/" + kMapPins[i]).c_str());
-      open.fds.push_back(*map_fds[i]);
-      if (*map_fds[i] < 0) {
-        *error = with_errno("opening the pinned map " + directory + "/" + kMapPins[i]);
-        return false;
-      }
-    }
-    return attach_hooks_needed_by(cgroup, maps, error) && write_maps(descriptors, maps, error);
+    AttachedEngine engine;
+    return open_attached_engine(cgroup, &engine, error) && write_config(cgroup, engine.maps, 0, maps, error);
   }
 
   sockshim_bpf_objects objects;
@@ -197,11 +191,11 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
                         "; the engine needs Linux 5.15+ with cgroup sock_ops)");
     return false;
   }
-  open.fds = {objects.engine_state, objects.port_classes, objects.programs_by_name,
-              objects.regions, objects.option_lists, objects.socket_lists};
-  for (int program : objects.programs) open.fds.push_back(program);
-  descriptors = MapDescriptors{objects.engine_state, objects.port_classes, objects.programs_by_name, objects.regions,
+  descriptors = MapDescriptors{objects.engine_state, objects.slot_state,   objects.cgroup_slots,
+                               objects.port_classes, objects.programs_by_name, objects.regions,
                                objects.option_lists, objects.socket_lists};
+  for (int* fd : map_fds) open.fds.push_back(*fd);
+  for (int program : objects.programs) open.fds.push_back(program);
   open.fds.push_back(objects.inner_engines);
   const uint32_t zero = 0;
   sockshim_engine_state state{};
@@ -211,7 +205,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
     *error = with_errno("writing the engine's state");
     return false;
   }
-  if (!write_maps(descriptors, maps, error)) return false;
+  if (!write_maps(descriptors, 0, maps, error)) return false;
 
   const int cgroup_fd = ::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cgroup_fd < 0) {
@@ -271,6 +265,11 @@ bool attach_hooks_needed_by(const std::string& cgroup, const CompiledMaps& maps,
   return attach_missing_hooks(cgroup, pin_directory(cgroup), needed_hooks(maps), error);
 }
 
+bool write_config(const std::string& cgroup, const MapDescriptors& engine, uint32_t slot, const CompiledMaps& maps,
+                  std::string* error) {
+  return attach_hooks_needed_by(cgroup, maps, error) && write_maps(engine, slot, maps, error);
+}
+
 bool detach_from_cgroup(const std::string& cgroup, std::string* error) {
   if (std::string why = not_a_cgroup2_directory(cgroup); !why.empty()) {
     *error = why;
@@ -290,6 +289,38 @@ bool detach_from_cgroup(const std::string& cgroup, std::string* error) {
   if (access(directory.c_str(), F_OK) == 0) {
     *error = with_errno("cannot remove " + directory);
     return false;
+  }
+  return true;
+}
+
+AttachedEngine::~AttachedEngine() {
+  for (int fd : {maps.engine_state, maps.slot_state, maps.cgroup_slots, maps.port_classes, maps.programs, maps.regions,
+                 maps.option_lists, maps.socket_lists}) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+bool open_attached_engine(const std::string& cgroup, AttachedEngine* engine, std::string* error) {
+  if (std::string why = not_a_cgroup2_directory(cgroup); !why.empty()) {
+    *error = why;
+    return false;
+  }
+  const std::string directory = pin_directory(cgroup);
+  if (access((directory + "/" + kLinkPin).c_str(), F_OK) != 0) {
+    *error = "sockshim is not attached to " + cgroup + " (no " + directory + ")";
+    return false;
+  }
+  int* map_fds[] = {&engine->maps.engine_state, &engine->maps.slot_state, &engine->maps.cgroup_slots,
+                    &engine->maps.port_classes, &engine->maps.programs,   &engine->maps.regions,
+                    &engine->maps.option_lists, &engine->maps.socket_lists};
+  for (size_t i = 0; i < std::size(kMapPins); ++i) {
+    if (*map_fds[i] >= 0) close(*map_fds[i]);
+    *map_fds[i] = object_get((directory + "/" + kMapPins[i]).c_str());
+    if (*map_fds[i] < 0) {
+      *error = with_errno("opening the pinned map " + directory + "/" + kMapPins[i]) +
+               " (an engine attached by an older sockshim: detach it first)";
+      return false;
+    }
   }
   return true;
 }

@@ -45,6 +45,8 @@ int sockshim_bpf_load(struct sockshim_bpf_objects *objects, const char **error) 
   };
   for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) objects->programs[i] = programs[i];
   objects->engine_state = skeleton->maps.engine_state.map_fd;
+  objects->slot_state = skeleton->maps.slot_state.map_fd;
+  objects->cgroup_slots = skeleton->maps.cgroup_slots.map_fd;
   objects->port_classes = skeleton->maps.port_classes.map_fd;
   objects->programs_by_name = skeleton->maps.programs.map_fd;
   objects->regions = skeleton->maps.regions.map_fd;
@@ -59,6 +61,8 @@ int sockshim_bpf_load(struct sockshim_bpf_objects *objects, const char **error) 
 void sockshim_bpf_close(struct sockshim_bpf_objects *objects) {
   for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) close(objects->programs[i]);
   close(objects->engine_state);
+  close(objects->slot_state);
+  close(objects->cgroup_slots);
   close(objects->port_classes);
   close(objects->programs_by_name);
   close(objects->regions);

@@ -38,6 +38,8 @@ extern const struct sockshim_bpf_hook sockshim_bpf_hooks[SOCKSHIM_BPF_PROGRAM_CO
 struct sockshim_bpf_objects {
   int programs[SOCKSHIM_BPF_PROGRAM_COUNT]; /* of sockshim_bpf_hooks[i] */
   int engine_state;
+  int slot_state;
+  int cgroup_slots;
   int port_classes;
   int programs_by_name;
   int regions;

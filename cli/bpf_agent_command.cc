@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The kernel engine for every container of a node. One engine with the
-// default config is attached at the pods' cgroup parent, so that a container
-// that names no config is tuned from its first socket without anything
-// written for it. A container that names a config by annotation gets an
-// engine of its own on its own cgroup (the innermost engine wins: the
-// engine's nesting rule), and an opted-out one an engine with an empty
-// config, which sets nothing. Containers are learnt from the OCI bundles
-// the runtime writes (config.json: annotations, linux.cgroupsPath), watched
-// with inotify: no runtime API and no gRPC in the static command.
+// The kernel engine for every container of a node. One engine is attached
+// at the pods' cgroup parent with the default config (its slot 0), so that
+// a container that names no config is tuned from its first socket without
+// anything written for it. A container that names a config by annotation
+// has that config in one of the same engine's config slots (containers
+// naming the same config share it) and its cgroup id mapped to that slot;
+// an opted-out one is mapped to a slot that sets nothing. Containers are
+// learnt from the OCI bundles the runtime writes (config.json: annotations,
+// linux.cgroupsPath), watched with inotify: no runtime API and no gRPC in
+// the static command.
 #include "cli/bpf_agent_command.h"
 
 #include <poll.h>
@@ -19,10 +20,12 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,7 @@
 #include "bpf_engine/cgroup_attachment.h"
 #include "bpf_engine/cgroup_facts.h"
 #include "bpf_engine/map_compiler.h"
+#include "bpf_engine/map_writer.h"
 #include "bpf_engine/unsupported_options.h"
 #endif
 
@@ -47,24 +51,27 @@ constexpr char kUsage[] =
     "                      [--runtime-state DIR]...\n"
     "\n"
     "Tunes every container of a node with the kernel engine (cgroup BPF): no\n"
-    "seccomp profile, no preload, no restart of the pods. Attaches the engine\n"
-    "once at DIR, the pods' cgroup parent (default: kubepods.slice or kubepods\n"
-    "under the cgroup v2 mount), with FILE's config: every container below it\n"
-    "that names no config gets FILE's options (without -c, none). Then reads the\n"
-    "OCI bundles the runtime writes under each --runtime-state DIR (default:\n"
+    "seccomp profile, no preload, no restart of the pods. Attaches one engine\n"
+    "at DIR, the pods' cgroup parent (default: kubepods.slice or kubepods under\n"
+    "the cgroup v2 mount), with FILE's config: every container below it that\n"
+    "names no config gets FILE's options (without -c, none). Then reads the OCI\n"
+    "bundles the runtime writes under each --runtime-state DIR (default:\n"
     "/run/containerd/io.containerd.runtime.v2.task and\n"
-    "/run/containers/storage/overlay-containers), watched with inotify; a\n"
-    "container whose annotations choose a config gets an engine of its own on\n"
-    "its cgroup with that config:\n"
+    "/run/containers/storage/overlay-containers), watched with inotify. A\n"
+    "container whose annotations choose a config gets that config in a slot of\n"
+    "the same engine, and its cgroup id is mapped to that slot (containers that\n"
+    "name the same config share a slot):\n"
     "  annotation io.sockshim.config-toml   the whole TOML\n"
     "  annotation io.sockshim.config=NAME   DIR/NAME.toml (needs --config-dir)\n"
     "  annotation sockshim.io/tune=\"false\"  untouched: the kernel's defaults\n"
     "A config that cannot be used (invalid, or options the kernel engine cannot\n"
     "set) is reported in one line and the container is left untouched. Sockets\n"
-    "a container makes before its own engine is attached get the default config.\n"
-    "Each container's engine is removed when its bundle is; the engines stay\n"
-    "attached when the agent exits; a restarted agent takes them over, and removes\n"
-    "at start every engine whose cgroup is gone.\n"
+    "a container makes before its entry is written get the default config. A\n"
+    "container's entry, and its slot when no other container uses it, is\n"
+    "removed when its bundle is. The engine stays attached when the agent\n"
+    "exits; a restarted agent takes it over and rebuilds its entries from the\n"
+    "bundles present, and removes at start every engine of an older agent whose\n"
+    "cgroup is gone.\n"
     "\n"
     "Exit status: 0 stopped by SIGTERM or SIGINT; 1 invalid default config, or\n"
     "the engine cannot run here (one line says why); 2 usage error.\n";
@@ -97,19 +104,108 @@ bool attach(const std::string& cgroup, const Policy& policy, std::string* error)
   return bpf_engine::compile_maps(policy, &maps, error) && bpf_engine::attach_to_cgroup(cgroup, maps, error);
 }
 
-// A container this agent gave an engine of its own.
+// The engine's config slots other than 0, by what chose them: a key per
+// distinct config (its annotation's value), or kUntouchedKey.
+class ConfigSlots {
+ public:
+  static constexpr const char* kUntouchedKey = "untouched";
+
+  // |maps|: those of the engine attached at |engine_cgroup|. |reserved|:
+  // slots an earlier agent wrote, not given out until released.
+  ConfigSlots(std::string engine_cgroup, const bpf_engine::MapDescriptors& maps, std::vector<uint32_t> reserved)
+      : engine_cgroup_(std::move(engine_cgroup)), maps_(maps), reserved_(reserved.begin(), reserved.end()) {}
+
+  // The slot of |key|, written with |policy| (nullptr: untouched) when it
+  // is new; one more user. Nullopt with |error|.
+  std::optional<uint32_t> acquire(const std::string& key, const Policy* policy, std::string* error) {
+    if (auto found = by_key_.find(key); found != by_key_.end()) {
+      ++found->second.users;
+      return found->second.slot;
+    }
+    uint32_t slot = 1;
+    while (slot < SOCKSHIM_MAX_SLOTS && (in_use(slot) || reserved_.count(slot))) ++slot;
+    if (slot == SOCKSHIM_MAX_SLOTS) {
+      *error = "all " + std::to_string(SOCKSHIM_MAX_SLOTS - 1) + " config slots of the engine are in use";
+      return std::nullopt;
+    }
+    if (policy) {
+      bpf_engine::CompiledMaps compiled;
+      if (!bpf_engine::compile_maps(*policy, &compiled, error) ||
+          // The hooks the config needs first: the default config's may
+          // have left out the UDP ones or cgroup/setsockopt.
+          !bpf_engine::write_config(engine_cgroup_, maps_, slot, compiled, error)) {
+        std::string ignored;  // |error| says why; what was written of it goes
+        bpf_engine::clear_slot(maps_, slot, &ignored);
+        return std::nullopt;
+      }
+    } else if (!bpf_engine::write_untouched(maps_, slot, error)) {
+      return std::nullopt;
+    }
+    by_key_[key] = Use{slot, 1};
+    return slot;
+  }
+
+  // One user fewer of |key|'s slot: cleared when it has none.
+  void release(const std::string& key) {
+    auto found = by_key_.find(key);
+    if (found == by_key_.end() || --found->second.users > 0) return;
+    std::string error;
+    if (!bpf_engine::clear_slot(maps_, found->second.slot, &error)) {
+      std::fprintf(stderr, "sockshim agent: clearing config slot %u: %s\n", found->second.slot, error.c_str());
+    }
+    by_key_.erase(found);
+  }
+
+  // Clears the reserved slots: the earlier agent's, now mapped by no cgroup.
+  void release_reserved() {
+    for (const uint32_t slot : reserved_) {
+      std::string error;
+      if (!bpf_engine::clear_slot(maps_, slot, &error)) {
+        std::fprintf(stderr, "sockshim agent: clearing config slot %u: %s\n", slot, error.c_str());
+      }
+    }
+    reserved_.clear();
+  }
+
+ private:
+  struct Use {
+    uint32_t slot = 0;
+    int users = 0;
+  };
+  bool in_use(uint32_t slot) const {
+    for (const auto& [key, use] : by_key_) {
+      if (use.slot == slot) return true;
+    }
+    return false;
+  }
+
+  const std::string engine_cgroup_;
+  const bpf_engine::MapDescriptors& maps_;
+  std::set<uint32_t> reserved_;
+  std::map<std::string, Use> by_key_;
+};
+
+// A container mapped to a config slot.
 struct Served {
   uint64_t cgroup_id = 0;
+  std::string slot_key;
 };
 
 class NodeAgent {
  public:
+  // |maps|: those of the engine attached at |engine_cgroup|.
   NodeAgent(std::string mount, std::vector<std::string> roots, const supervisor::ContainerConfigs& configs,
-            Policy untouched)
-      : mount_(std::move(mount)), roots_(std::move(roots)), configs_(configs), untouched_(std::move(untouched)) {}
+            const std::string& engine_cgroup, const bpf_engine::MapDescriptors& maps)
+      : mount_(std::move(mount)),
+        roots_(std::move(roots)),
+        configs_(configs),
+        maps_(maps),
+        earlier_entries_(bpf_engine::mapped_cgroups(maps)),
+        slots_(engine_cgroup, maps, earlier_slots(maps)) {}
 
-  // Reads every bundle: new containers served, gone ones' engines removed.
-  // True when a container's cgroup does not exist yet (look again soon).
+  // Reads every bundle: new containers mapped to their slots, gone ones'
+  // entries removed. True when a container's cgroup does not exist yet
+  // (look again soon).
   bool rescan() {
     bool waiting = false;
     std::map<std::string, bool> present;
@@ -125,19 +221,51 @@ class NodeAgent {
         continue;
       }
       std::string error;
-      if (it->second.cgroup_id && !bpf_engine::detach_cgroup_id(it->second.cgroup_id, &error)) {
+      if (!bpf_engine::unmap_cgroup(maps_, it->second.cgroup_id, &error)) {
         std::fprintf(stderr, "sockshim agent: container %s: %s\n", it->first.c_str(), error.c_str());
       }
+      slots_.release(it->second.slot_key);
       std::printf("container %s: gone\n", it->first.c_str());
       it = served_.erase(it);
     }
     forget_absent(&ignored_, present);
     forget_absent(&waiting_since_, present);
+    if (!took_over_) take_over();
     std::fflush(stdout);
     return waiting;
   }
 
  private:
+  static std::vector<uint32_t> earlier_slots(const bpf_engine::MapDescriptors& maps) {
+    std::vector<uint32_t> slots = bpf_engine::configured_slots(maps);
+    slots.erase(std::remove(slots.begin(), slots.end(), 0u), slots.end());
+    return slots;
+  }
+
+  // After the first scan: the entries and slots an earlier agent wrote that
+  // no container present has now are removed (the others were rewritten).
+  void take_over() {
+    took_over_ = true;
+    size_t removed = 0;
+    for (const auto& [cgroup, slot] : earlier_entries_) {
+      bool current = false;
+      for (const auto& [id, served] : served_) current = current || served.cgroup_id == cgroup;
+      if (current) continue;
+      std::string error;
+      if (bpf_engine::unmap_cgroup(maps_, cgroup, &error)) {
+        ++removed;
+      } else {
+        std::fprintf(stderr, "sockshim agent: cgroup %llu: %s\n", static_cast<unsigned long long>(cgroup),
+                     error.c_str());
+      }
+    }
+    slots_.release_reserved();
+    if (!earlier_entries_.empty()) {
+      std::printf("took over %zu cgroup entries: %zu of containers gone removed\n", earlier_entries_.size(), removed);
+    }
+    earlier_entries_.clear();
+  }
+
   template <typename Value>
   static void forget_absent(std::map<std::string, Value>* entries, const std::map<std::string, bool>& present) {
     for (auto it = entries->begin(); it != entries->end();) {
@@ -162,6 +290,14 @@ class NodeAgent {
     return false;
   }
 
+  // What a slot's config is known by: the annotation that chose it.
+  static std::string config_key(const std::map<std::string, std::string>& annotations) {
+    if (const auto toml = annotations.find(supervisor::kConfigTomlAnnotation); toml != annotations.end()) {
+      return "toml:" + toml->second;
+    }
+    return "name:" + annotations.at(supervisor::kConfigNameAnnotation);
+  }
+
   // False when its cgroup is not there yet.
   bool serve(const std::string& id, const supervisor::RuntimeBundle& bundle) {
     const auto& annotations = bundle.annotations;
@@ -169,7 +305,7 @@ class NodeAgent {
     const bool names_config = annotations.count(supervisor::kConfigTomlAnnotation) ||
                               annotations.count(supervisor::kConfigNameAnnotation);
     // The pod's sandbox (pause) makes no sockets; the others that name
-    // nothing have the default engine above them already.
+    // nothing have the engine's own config already.
     if (is_sandbox(bundle) || (!opted_out && !names_config)) {
       ignored_[id];
       if (!is_sandbox(bundle)) std::printf("container %s: the default config\n", id.c_str());
@@ -197,7 +333,8 @@ class NodeAgent {
     }
     waiting_since_.erase(id);
     std::string source;
-    const Policy* policy = &untouched_;
+    std::string key = ConfigSlots::kUntouchedKey;
+    const Policy* policy = nullptr;
     supervisor::ChosenConfig chosen;
     if (opted_out) {
       source = std::string("untouched (") + kTuneAnnotation + ": \"false\")";
@@ -208,6 +345,7 @@ class NodeAgent {
       chosen = configs_.choose(state);
       if (chosen.policy) {
         policy = &*chosen.policy;
+        key = config_key(annotations);
         source = "config " + chosen.source;
       } else {
         std::fprintf(stderr, "sockshim agent: container %s: %s; the container is left untouched\n", id.c_str(),
@@ -216,22 +354,28 @@ class NodeAgent {
       }
     }
     std::string error;
-    if (!attach(cgroup, *policy, &error)) {
-      std::fprintf(stderr, "sockshim agent: container %s: %s\n", id.c_str(), error.c_str());
+    const std::optional<uint32_t> slot = slots_.acquire(key, policy, &error);
+    const uint64_t cgroup_id = bpf_engine::cgroup_id(cgroup);
+    if (!slot || !bpf_engine::map_cgroup(maps_, cgroup_id, *slot, &error)) {
+      std::fprintf(stderr, "sockshim agent: container %s: %s; it gets the default\n", id.c_str(), error.c_str());
+      if (slot) slots_.release(key);
       ignored_[id];
       return true;
     }
-    served_[id].cgroup_id = bpf_engine::cgroup_id(cgroup);
-    std::printf("container %s: %s\n", id.c_str(), source.c_str());
+    served_[id] = Served{cgroup_id, key};
+    std::printf("container %s: %s (config slot %u)\n", id.c_str(), source.c_str(), *slot);
     return true;
   }
 
   std::string mount_;
   std::vector<std::string> roots_;
   const supervisor::ContainerConfigs& configs_;
-  Policy untouched_;
+  const bpf_engine::MapDescriptors& maps_;
+  std::map<uint64_t, uint32_t> earlier_entries_;  // what an earlier agent mapped, until the first scan ends
+  bool took_over_ = false;
+  ConfigSlots slots_;
   std::map<std::string, Served> served_;
-  std::map<std::string, bool> ignored_;  // served by the default engine, or not at all
+  std::map<std::string, bool> ignored_;  // served by the default config, or not at all
   std::map<std::string, time_t> waiting_since_;  // bundles whose cgroup is not there yet
 };
 
@@ -307,19 +451,20 @@ int bpf_agent_command(int argc, char** argv) {
       return kExitFailure;
     }
   }
-  // An engine that sets nothing: what an opted-out container gets.
+  // Without a default config, the engine's own config sets nothing.
   LoadResult empty = load_policy("# untouched: the kernel's defaults\n", "(untouched)");
   if (!empty.policy) {
     for (const std::string& line : error_lines(empty)) std::fprintf(stderr, "sockshim agent: %s\n", line.c_str());
     return kExitFailure;
   }
   std::string error;
-  if (!attach(cgroup, default_policy ? *default_policy : *empty.policy, &error)) {
+  bpf_engine::AttachedEngine engine;
+  if (!attach(cgroup, default_policy ? *default_policy : *empty.policy, &error) ||
+      !bpf_engine::open_attached_engine(cgroup, &engine, &error)) {
     std::fprintf(stderr, "sockshim agent: %s\n", error.c_str());
     return kExitFailure;
   }
-  std::printf("attached at %s with %s\n", cgroup.c_str(),
-              default_policy ? config_file.c_str() : "no default config");
+  std::printf("attached at %s with %s\n", cgroup.c_str(), default_policy ? config_file.c_str() : "no default config");
   // Containers removed while no agent ran left their engines pinned.
   for (const uint64_t id : bpf_engine::remove_engines_of_removed_cgroups()) {
     std::printf("removed the engine of cgroup %llu, which is gone\n", static_cast<unsigned long long>(id));
@@ -332,7 +477,7 @@ int bpf_agent_command(int argc, char** argv) {
   sigaction(SIGINT, &action, nullptr);
 
   const supervisor::ContainerConfigs configs(default_policy, config_file, config_dir, bpf_unsupported);
-  NodeAgent agent(mount, roots, configs, std::move(*empty.policy));
+  NodeAgent agent(mount, roots, configs, cgroup, engine.maps);
   const int inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   while (!stop_requested) {
     if (inotify >= 0) watch_parents(inotify, roots);
@@ -348,7 +493,7 @@ int bpf_agent_command(int argc, char** argv) {
       }
     }
   }
-  std::printf("stopped; the engines stay attached\n");
+  std::printf("stopped; the engine stays attached\n");
   return kExitOk;
 #endif
 }

@@ -369,7 +369,6 @@ class Agent {
       close(listener);
       return;
     }
-    request_synchronous_wake_up(listener);
     if (!parsed) {
       // Still served: a listener nobody reads leaves the container's calls
       // waiting, and one closed makes them fail.

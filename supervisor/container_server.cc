@@ -2,11 +2,14 @@
 #include "supervisor/container_server.h"
 
 #include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include "supervisor/descriptor_copy.h"
 
@@ -15,6 +18,22 @@ namespace {
 
 // The handler's frames are small; a node may run a thousand containers.
 constexpr size_t kThreadStackBytes = 512 * 1024;
+
+// Sent to a container's thread to end its wait in the receive when the
+// agent stops: a real-time signal nobody else sends, whose handler does
+// nothing and is installed without SA_RESTART, so that the receive returns
+// EINTR. Only the container threads unblock it.
+int interrupt_signal() {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_handler = [](int) {};
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGRTMIN + 1, &action, nullptr);
+  });
+  return SIGRTMIN + 1;
+}
 
 }  // namespace
 
@@ -27,6 +46,8 @@ ContainerServer::ContainerServer(int listener, ContainerState state, ChosenConfi
       buffers_(sizes),
       stop_fd_(stop_fd),
       on_end_(std::move(on_end)) {
+  synchronous_ = request_synchronous_wake_up(listener_);
+  if (synchronous_) interrupt_signal();
   if (config_.policy) {
     // Enforcement needs the container's profile to notify those setsockopt
     // calls (examples/seccomp/sockshim-enforce-keepalive.json); the runtime's
@@ -37,7 +58,20 @@ ContainerServer::ContainerServer(int listener, ContainerState state, ChosenConfi
 }
 
 ContainerServer::~ContainerServer() {
-  if (started_) pthread_join(thread_, nullptr);
+  if (started_ && synchronous_) {
+    stopping_.store(true);
+    // A signal that comes just before the thread enters the receive is
+    // lost: sent again until the thread has gone (at once, when it has
+    // ended already).
+    while (!serving_ended_.load()) {
+      pthread_kill(thread_, interrupt_signal());
+      const timespec pause = {0, 5 * 1000 * 1000};
+      nanosleep(&pause, nullptr);
+    }
+    pthread_join(thread_, nullptr);
+  } else if (started_) {
+    pthread_join(thread_, nullptr);
+  }
   close(listener_);
 }
 
@@ -53,7 +87,9 @@ bool ContainerServer::start() {
 }
 
 void* ContainerServer::thread_main(void* self) {
-  static_cast<ContainerServer*>(self)->serve();
+  ContainerServer* server = static_cast<ContainerServer*>(self);
+  server->serve();
+  server->serving_ended_.store(true);
   return nullptr;
 }
 
@@ -65,10 +101,7 @@ HandlerCounts ContainerServer::counts() const {
   return counts;
 }
 
-bool ContainerServer::hung_up() const {
-  pollfd state = {listener_, 0, 0};
-  return poll(&state, 1, 0) == 1 && (state.revents & (POLLHUP | POLLERR));
-}
+bool ContainerServer::hung_up() const { return listener_hung_up(listener_); }
 
 void ContainerServer::publish_counts() {
   const HandlerCounts& counts = handler_ ? handler_->counts() : untuned_counts_;
@@ -78,6 +111,10 @@ void ContainerServer::publish_counts() {
 }
 
 void ContainerServer::serve() {
+  if (synchronous_) {
+    serve_waiting_in_receive();
+    return;
+  }
   for (;;) {
     pollfd watched[2] = {{listener_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (poll(watched, 2, -1) < 0) {
@@ -88,7 +125,7 @@ void ContainerServer::serve() {
     // The agent stops: the holder keeps the listener for the next one.
     if (watched[1].revents & POLLIN) return;
     if (watched[0].revents & POLLIN) {
-      serve_call();
+      if (const seccomp_notif* call = receive_notification(listener_, &buffers_)) serve_call(*call);
       publish_counts();
     } else if (watched[0].revents & (POLLHUP | POLLERR)) {
       publish_counts();
@@ -98,15 +135,35 @@ void ContainerServer::serve() {
   }
 }
 
-void ContainerServer::serve_call() {
-  const seccomp_notif* call = receive_notification(listener_, &buffers_);
-  if (!call) return;
+void ContainerServer::serve_waiting_in_receive() {
+  sigset_t interrupt;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, interrupt_signal());
+  pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr);
+  // The agent stops: the holder keeps the listener for the next one.
+  while (!stopping_.load()) {
+    if (const seccomp_notif* call = receive_notification(listener_, &buffers_)) {
+      serve_call(*call);
+      publish_counts();
+      continue;
+    }
+    // Nothing received: the agent stops (EINTR), a signal took the call
+    // away, or the container's last process has gone.
+    if (!stopping_.load() && listener_hung_up(listener_)) {
+      publish_counts();
+      on_end_(this);
+      return;
+    }
+  }
+}
+
+void ContainerServer::serve_call(const seccomp_notif& call) {
   if (!handler_) {
     ++untuned_counts_.notifications;
-    answer_continue(listener_, call->id);
+    answer_continue(listener_, call.id);
     return;
   }
-  if (handler_->handle(listener_, *call) == Outcome::refused) {
+  if (handler_->handle(listener_, call) == Outcome::refused) {
     // The supervisor stops its program here; a container is not ours to
     // stop: the call runs unconfigured, said once.
     if (!refusal_reported_) {
@@ -114,7 +171,7 @@ void ContainerServer::serve_call() {
                    describe_copy_refusal(handler_->refusal_pid(), handler_->refusal_error()).c_str());
       refusal_reported_ = true;
     }
-    answer_continue(listener_, call->id);
+    answer_continue(listener_, call.id);
   }
 }
 

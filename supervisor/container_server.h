@@ -20,13 +20,13 @@ namespace sockshim::supervisor {
 
 class ContainerServer {
  public:
-  // Takes |listener|. |stop_fd| becomes readable when the agent stops (an
-  // eventfd shared by every container); |on_end| runs on the container's
-  // thread once its last process has gone (the listener hung up), never
-  // when the agent stops.
+  // Takes |listener|, and asks for the synchronous wake-up on it.
+  // |stop_fd| becomes readable when the agent stops (an eventfd shared by
+  // every container); |on_end| runs on the container's thread once its last
+  // process has gone (the listener hung up), never when the agent stops.
   ContainerServer(int listener, ContainerState state, ChosenConfig config, const NotificationBuffers& sizes,
                   int stop_fd, std::function<void(ContainerServer*)> on_end);
-  ~ContainerServer();  // joins the thread and closes the listener
+  ~ContainerServer();  // stops and joins the thread, and closes the listener
   ContainerServer(const ContainerServer&) = delete;
   ContainerServer& operator=(const ContainerServer&) = delete;
 
@@ -45,10 +45,17 @@ class ContainerServer {
  private:
   static void* thread_main(void* self);
   void serve();
-  void serve_call();
+  // With the synchronous wake-up: waits in the receive itself, one system
+  // call fewer per trapped call than poll() and then the receive; the
+  // destructor ends the wait with a signal (interrupt_signal()).
+  void serve_waiting_in_receive();
+  void serve_call(const seccomp_notif& call);
   void publish_counts();
 
   int listener_;
+  bool synchronous_ = false;  // the listener took SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+)
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> serving_ended_{false};  // set by the thread as it ends
   ContainerState state_;
   ChosenConfig config_;
   NotificationBuffers buffers_;

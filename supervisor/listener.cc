@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "supervisor/listener.h"
 
+#include <poll.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -72,6 +73,11 @@ std::string describe_install_error(int error) {
 
 bool request_synchronous_wake_up(int listener) {
   return ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+}
+
+bool listener_hung_up(int listener) {
+  pollfd state = {listener, 0, 0};
+  return poll(&state, 1, 0) == 1 && (state.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
 bool notification_still_valid(int listener, __u64 id) {

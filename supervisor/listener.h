@@ -25,9 +25,14 @@ int install_filter_with_listener(const std::vector<sock_filter>& program);
 // One sentence for install_filter_with_listener()'s -errno.
 std::string describe_install_error(int error);
 
-// Wakes the supervisor's thread on the program's CPU when a call stops
-// (Linux 6.6+); false where the kernel does not offer it.
+// Wakes the supervisor's thread on the program's CPU when a call stops, and
+// the program on the supervisor's when it is answered (Linux 6.6+); false
+// where the kernel does not offer it.
 bool request_synchronous_wake_up(int listener);
+
+// Whether the last process under the listener's filter has gone (POLLHUP),
+// or |listener| is no descriptor any more; asked without waiting.
+bool listener_hung_up(int listener);
 
 // SECCOMP_IOCTL_NOTIF_ID_VALID: the call that stopped is still waiting, so
 // the thread (and the memory read for it) still belongs to it.
@@ -57,6 +62,9 @@ struct NotificationBuffers {
 // The next stopped call on |listener| (SECCOMP_IOCTL_NOTIF_RECV), or nullptr
 // when none was there after all: another reader took it, a signal
 // interrupted the call, or the last process under the filter has gone.
+// Waits for one when none is there yet. Only a kernel that offers the
+// synchronous wake-up (6.6+) also returns when the last process goes; on
+// an older one, wait with poll() first, or the thread may wait for ever.
 const seccomp_notif* receive_notification(int listener, NotificationBuffers* buffers);
 
 }  // namespace sockshim::supervisor

@@ -85,7 +85,7 @@ TEST(DockerfilesTest, DebianAndAlpineHaveTheSameStagesAndSteps) {
     EXPECT_THAT(debian, Contains(std::string(stage)));
   }
   EXPECT_THAT(debian, Contains(std::string("RUN if [ \"$TEST_SET\" = contract ]; then set -- -L '^(unit|contract)$'; fi \\\n"
-                                           " && ctest --test-dir /build --parallel \"$(nproc)\" --output-on-failure \"$@\"")));
+                                           " && ctest --test-dir /src/build --parallel \"$(nproc)\" --output-on-failure \"$@\"")));
 }
 
 // The last stage: the static command and both libraries, where the command

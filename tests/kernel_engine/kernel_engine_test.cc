@@ -26,7 +26,12 @@
 #include <thread>
 #include <vector>
 
+#include "bpf_engine/bpf_syscalls.h"
+#include "bpf_engine/cgroup_attachment.h"
 #include "bpf_engine/cgroup_facts.h"
+#include "bpf_engine/map_compiler.h"
+#include "bpf_engine/map_writer.h"
+#include "config/policy_loader.h"
 #include "inspect/process_sockets.h"
 #include "tests/support/child_process.h"
 #include "tests/support/eventually.h"
@@ -683,6 +688,239 @@ TEST_F(KernelEngineTest, NestedCgroupsTheInnermostConfigWins) {
     EXPECT_EQ(parse_probe_output(outer.out).at(label).at("user_timeout"), 3000) << label << outer.out;
     EXPECT_EQ(parse_probe_output(outer.out).at(label).at("idle"), 33) << label << outer.out;
   }
+}
+
+
+// Config slots of one engine: the engine's own config (slot 0) at the
+// parent, other configs for child cgroups mapped to them by cgroup id (as
+// the node agent writes them), read back from real sockets.
+class ConfigSlotsTest : public KernelEngineTest {
+ protected:
+  void SetUp() override {
+    KernelEngineTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    const ProgramResult attached = attach(default_config());
+    ASSERT_EQ(attached.exit_status, 0) << attached.err;
+    std::string error;
+    ASSERT_TRUE(bpf_engine::open_attached_engine(cgroup_, &engine_, &error)) << error;
+  }
+  // Slot 0's.
+  virtual std::string default_config() const { return "tcp = { user_timeout = \"3s\" }\nkeepalive = { idle = 33 }\n"; }
+  void TearDown() override {
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      eventually([&] { return rmdir(it->c_str()) == 0 || errno == ENOENT; });
+    }
+    KernelEngineTest::TearDown();
+  }
+  std::string child(const std::string& name) {
+    const std::string directory = cgroup_ + "/" + name;
+    EXPECT_EQ(mkdir(directory.c_str(), 0755), 0) << directory << ": " << std::strerror(errno);
+    children_.push_back(directory);
+    return directory;
+  }
+  void write_slot(uint32_t slot, const std::string& toml) {
+    LoadResult loaded = load_policy(toml, "slot.toml");
+    ASSERT_TRUE(loaded.policy.has_value()) << toml;
+    bpf_engine::CompiledMaps maps;
+    std::string error;
+    ASSERT_TRUE(bpf_engine::compile_maps(*loaded.policy, &maps, &error)) << error;
+    // As the node agent writes it: the hooks it needs attached first.
+    ASSERT_TRUE(bpf_engine::write_config(cgroup_, engine_.maps, slot, maps, &error)) << error;
+  }
+  void map(const std::string& directory, uint32_t slot) {
+    std::string error;
+    ASSERT_TRUE(bpf_engine::map_cgroup(engine_.maps, bpf_engine::cgroup_id(directory), slot, &error)) << error;
+  }
+  // socket_report.py's sockets, made in |directory|.
+  std::map<std::string, SocketReport> report_in(const std::string& directory) {
+    const ProgramResult result = run_program({"/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"",
+                                              directory, kPython, socket_report_script()});
+    EXPECT_EQ(result.exit_status, 0) << result.err;
+    std::map<std::string, SocketReport> sockets = parse_probe_output(result.out);
+    for (const char* label : {"listener", "client", "accepted"}) EXPECT_TRUE(sockets.count(label)) << result.out;
+    return sockets;
+  }
+
+  // Whether the programs look the task's cgroups up (engine_state's flag).
+  bool looks_cgroups_up() {
+    const uint32_t zero = 0;
+    sockshim_engine_state state{};
+    EXPECT_EQ(bpf_engine::map_lookup(engine_.maps.engine_state, &zero, &state), 0);
+    return (state.flags & SOCKSHIM_ENGINE_CGROUP_SLOTS) != 0;
+  }
+
+  bpf_engine::AttachedEngine engine_;
+  std::vector<std::string> children_;
+};
+
+TEST_F(ConfigSlotsTest, AMappedCgroupGetsItsSlotAnUnmappedOneTheDefaultAnOptedOutOneNothing) {
+  const std::string mapped = child("mapped");
+  const std::string unmapped = child("unmapped");
+  const std::string opted_out = child("opted-out");
+  write_slot(1, "tcp = { user_timeout = \"8s\" }\n");
+  std::string error;
+  ASSERT_TRUE(bpf_engine::write_untouched(engine_.maps, 2, &error)) << error;
+  EXPECT_FALSE(looks_cgroups_up());  // no entry: no walk up the task's cgroups
+  map(mapped, 1);
+  map(opted_out, 2);
+  EXPECT_TRUE(looks_cgroups_up());
+
+  const auto in_mapped = report_in(mapped);
+  const auto in_unmapped = report_in(unmapped);
+  const auto in_opted_out = report_in(opted_out);
+  for (const char* label : {"listener", "client", "accepted"}) {
+    EXPECT_EQ(in_mapped.at(label).at("user_timeout"), 8000) << label;
+    EXPECT_EQ(in_mapped.at(label).at("idle"), 7200) << label;  // slot 1's config alone, not the default's keepalive
+    EXPECT_EQ(in_unmapped.at(label).at("user_timeout"), 3000) << label;
+    EXPECT_EQ(in_unmapped.at(label).at("idle"), 33) << label;
+    EXPECT_EQ(in_opted_out.at(label).at("user_timeout"), 0) << label;
+    EXPECT_EQ(in_opted_out.at(label).at("idle"), 7200) << label;
+    EXPECT_EQ(in_opted_out.at(label).at("keepalive"), 0) << label;
+  }
+
+  // Rewriting slot 1 switches the mapped cgroup alone.
+  write_slot(1, "tcp = { user_timeout = \"9s\" }\n");
+  EXPECT_EQ(report_in(mapped).at("client").at("user_timeout"), 9000);
+  EXPECT_EQ(report_in(unmapped).at("client").at("user_timeout"), 3000);
+
+  // Without its entry, new sockets of the cgroup get the default again.
+  ASSERT_TRUE(bpf_engine::unmap_cgroup(engine_.maps, bpf_engine::cgroup_id(mapped), &error)) << error;
+  const auto unmapped_again = report_in(mapped);
+  for (const char* label : {"listener", "client", "accepted"}) {
+    EXPECT_EQ(unmapped_again.at(label).at("user_timeout"), 3000) << label;
+    EXPECT_EQ(unmapped_again.at(label).at("idle"), 33) << label;
+  }
+  EXPECT_EQ(bpf_engine::mapped_cgroups(engine_.maps).size(), 1u);
+  ASSERT_TRUE(bpf_engine::unmap_cgroup(engine_.maps, bpf_engine::cgroup_id(opted_out), &error)) << error;
+  EXPECT_EQ(report_in(opted_out).at("client").at("user_timeout"), 3000);
+  EXPECT_TRUE(bpf_engine::mapped_cgroups(engine_.maps).empty());
+  EXPECT_FALSE(looks_cgroups_up());
+
+  // A cleared slot is no longer configured.
+  ASSERT_TRUE(bpf_engine::clear_slot(engine_.maps, 1, &error)) << error;
+  ASSERT_TRUE(bpf_engine::clear_slot(engine_.maps, 2, &error)) << error;
+  EXPECT_EQ(bpf_engine::configured_slots(engine_.maps), std::vector<uint32_t>{0});
+}
+
+// Slot 0's config needs sock_ops alone (a connect rule, nothing enforced,
+// nothing for UDP); the other slots' configs need the hooks it left out.
+class ConfigSlotsHooksTest : public ConfigSlotsTest {
+ protected:
+  std::string default_config() const override {
+    return "[[rule]]\nname = \"loopback\"\nmatch = { direction = \"connect\", remote = [\"127.0.0.0/8\"] }\n"
+           "keepalive = { idle = 60 }\n";
+  }
+  std::string hooks() { return run_program({find_in_path("bpftool"), "cgroup", "show", cgroup_}).out; }
+  ProgramResult run_in(const std::string& directory, const char* script) {
+    return run_program({"/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", directory, kPython, "-c",
+                        script});
+  }
+};
+
+// A slot whose config has UDP options gets the UDP hooks attached when it
+// is written: a UDP socket of its cgroup gets its buffers; one of a
+// cgroup left at slot 0's config does not.
+TEST_F(ConfigSlotsHooksTest, ASlotWithUdpOptionsGetsTheUdpHooks) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  std::string shown = hooks();
+  EXPECT_THAT(shown, HasSubstr("sockshim_sock_ops"));
+  for (const char* left_out : {"sockshim_setsockopt", "sockshim_connect", "sockshim_bind", "sockshim_sendmsg"}) {
+    EXPECT_THAT(shown, Not(HasSubstr(left_out))) << shown;
+  }
+  const std::string udp = child("udp");
+  const std::string other = child("other");
+  write_slot(1, "[[rule]]\nmatch = { protocol = \"udp\" }\nbuffers.receive = \"96KiB\"\n");
+  map(udp, 1);
+  shown = hooks();
+  for (const char* hook : {"sockshim_sock_ops", "sockshim_connect4", "sockshim_connect6", "sockshim_bind4",
+                           "sockshim_bind6", "sockshim_sendmsg4", "sockshim_sendmsg6"}) {
+    EXPECT_THAT(shown, HasSubstr(hook)) << shown;
+  }
+  const char* script =
+      "import socket\n"
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((\"127.0.0.1\", 9))\n"
+      "print(\"rcvbuf\", s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))\n";
+  ProgramResult result = run_in(udp, script);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("rcvbuf 196608"));  // 96 KiB, doubled by the kernel
+  result = run_in(other, script);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, Not(HasSubstr("rcvbuf 196608")));
+}
+
+// A slot whose config enforces an option, slot 0's enforcing nothing: the
+// slot's write attaches cgroup/setsockopt, and its program's own calls of
+// that option succeed without effect, before connect() (socket()'s list
+// of the slot is looked up: the slot's own flags, not slot 0's, say it
+// enforces) and after it (the socket's list); a cgroup left at slot 0's
+// config keeps its program's own value.
+TEST_F(ConfigSlotsHooksTest, ASlotThatEnforcesGetsTheSetsockoptHookAndItsValueStays) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  EXPECT_THAT(hooks(), Not(HasSubstr("sockshim_setsockopt")));
+  const std::string enforced = child("enforced");
+  const std::string other = child("other");
+  write_slot(1, "keepalive = { idle = 7 }\nenforce = [\"keepalive\"]\n");
+  map(enforced, 1);
+  EXPECT_THAT(hooks(), HasSubstr("sockshim_setsockopt"));
+  const char* script = R"(
+import socket
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+c = socket.socket()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 99)
+before = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE)
+c.connect(server.getsockname())
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 98)
+print("before", before, "after", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE))
+)";
+  ProgramResult result = run_in(enforced, script);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("before 7200 after 7"));  // the kernel's default, then the slot's value
+  result = run_in(other, script);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("before 99 after 98"));
+}
+
+// The innermost mapped cgroup of a task wins; a cgroup below a mapped one
+// that is not mapped itself takes its parent's slot.
+TEST_F(ConfigSlotsTest, TheInnermostMappedCgroupWins) {
+  const std::string pod = child("pod");
+  const std::string container = child("pod/container");
+  const std::string other = child("pod/other");
+  write_slot(1, "tcp = { user_timeout = \"5s\" }\n");
+  write_slot(2, "tcp = { user_timeout = \"6s\" }\n");
+  map(pod, 1);
+  map(container, 2);
+  EXPECT_EQ(report_in(container).at("client").at("user_timeout"), 6000);
+  EXPECT_EQ(report_in(other).at("client").at("user_timeout"), 5000);
+}
+
+// An accepted socket takes its listener's slot: PASSIVE_ESTABLISHED does
+// not run in the program's context. The listener is made in a mapped
+// cgroup, then the same process moves to an unmapped one, connects and
+// accepts: the client gets the default, the accepted socket slot 1's
+// accept rule.
+TEST_F(ConfigSlotsTest, AnAcceptedSocketTakesItsListenersSlot) {
+  const std::string mapped = child("server");
+  const std::string unmapped = child("client");
+  write_slot(1,
+             "tcp = { user_timeout = \"8s\" }\n"
+             "[[rule]]\nname = \"accepted\"\nmatch = { direction = \"accept\" }\n"
+             "tcp = { user_timeout = \"6s\" }\n");
+  map(mapped, 1);
+  const char* script = R"(
+import socket, sys
+def move(directory): open(directory + "/cgroup.procs", "w").write("0")
+def ut(s): return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT)
+move(sys.argv[1])
+listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen()
+move(sys.argv[2])
+client = socket.create_connection(listener.getsockname())
+accepted, _ = listener.accept()
+print("listener", ut(listener), "client", ut(client), "accepted", ut(accepted))
+)";
+  const ProgramResult result = run_program({kPython, "-c", script, mapped, unmapped});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("listener 8000 client 3000 accepted 6000"));
 }
 
 

@@ -6,9 +6,13 @@ v2 directory per container below a pods' parent of the test's own. A probe
 in each container's cgroup connects over loopback and reads its socket back:
 no annotation gets the default config, io.sockshim.config its named config,
 sockshim.io/tune: "false" the kernel's defaults, a config the kernel engine
-cannot do is refused in one line (the kernel's defaults); a removed bundle's
-engine is unpinned, and so, at start, is an engine whose cgroup is gone;
-SIGTERM stops the agent with status 0.
+cannot do is refused in one line (the kernel's defaults). All of it from one
+engine at the parent: containers are mapped to its config slots by cgroup
+id, none gets an engine of its own. A removed bundle's container gets the
+default again; at start, an engine whose cgroup is gone is unpinned; SIGTERM
+stops the agent with status 0, and a restarted agent takes the engine over:
+the containers present keep their configs, the entry of one removed while
+no agent ran is removed.
 Exits 77 (skipped) where the kernel engine cannot run.
 
     node_agent_test.py SOCKSHIM_COMMAND
@@ -62,7 +66,10 @@ containers = {  # id -> (annotations, expected (keepalive, idle, interval, count
     "c-database": ({"io.sockshim.config": "database"}, (1, 23, 5, 4)),
     "c-opted-out": ({"sockshim.io/tune": "false"}, kernel_defaults),
     "c-refused": ({"io.sockshim.config-toml": 'socket.linger = "5s"\n'}, kernel_defaults),
+    "c-database-2": ({"io.sockshim.config": "database"}, (1, 23, 5, 4)),
+    "c-inline": ({"io.sockshim.config-toml": 'keepalive = { idle = "29s" }\n'}, (1, 29, kernel_interval, kernel_count)),
 }
+default_values = containers["c-default"][1]
 for container in containers:
     os.makedirs(f"{parent}/pod1/{container}")
 os.makedirs(f"{parent}/pod1/sandbox")
@@ -117,14 +124,29 @@ os.rmdir(stale)
 
 output = open(os.path.join(work, "agent.out"), "w+")
 errors = open(os.path.join(work, "agent.err"), "w+")
-agent = subprocess.Popen([sockshim, "agent", "--engine", "bpf", "--cgroup", parent, "-c",
-                          os.path.join(work, "default.toml"), "--config-dir", work, "--runtime-state", state],
-                         stdout=output, stderr=errors)
 
 
-def said(text, stream=output):
-    with open(stream.name) as f:
+def start_agent():
+    return subprocess.Popen([sockshim, "agent", "--engine", "bpf", "--cgroup", parent, "-c",
+                             os.path.join(work, "default.toml"), "--config-dir", work, "--runtime-state", state],
+                            stdout=output, stderr=errors)
+
+
+agent = start_agent()
+
+
+def said(text, stream=None):
+    with open((stream or output).name) as f:
         return text in f.read()
+
+
+def slot_of(container):
+    """The config slot the agent's line gives container, or None."""
+    with open(output.name) as f:
+        lines = [line for line in f if line.startswith(f"container {container}: ")]
+    if not lines or "(config slot " not in lines[-1]:
+        return None
+    return int(lines[-1].rsplit("(config slot ", 1)[1].rstrip(")\n"))
 
 
 try:
@@ -142,15 +164,44 @@ try:
         check(seen == expected, f"{container}: expected {expected}, read {seen}")
     check(said("container c-refused: ", errors) and said("socket.linger", errors),
           f"the refused config is not named on stderr: {open(errors.name).read()!r}")
-    check(not said("container sandbox"), "the sandbox was given an engine or a line")
-    check(not os.path.exists(pin_of("c-default")), "a container that names nothing got an engine of its own")
-    database_pin = pin_of("c-database")
-    check(os.path.isdir(database_pin), f"no engine pinned at {database_pin}")
+    check(not said("container sandbox"), "the sandbox was given a slot or a line")
+    # One engine: none pinned for a container.
+    for container in containers:
+        check(not os.path.exists(pin_of(container)), f"{container} got an engine of its own")
+    check(os.path.isdir(f"/sys/fs/bpf/sockshim/{os.stat(parent).st_ino}"), "no engine pinned at the parent")
+    check(slot_of("c-default") is None, "a container that names nothing was given a slot")
+    check(slot_of("c-database") is not None and slot_of("c-database") == slot_of("c-database-2"),
+          "two containers naming the same config do not share its slot")
+    check(slot_of("c-opted-out") == slot_of("c-refused"), "the untouched containers do not share a slot")
+    check(len({slot_of(c) for c in ["c-database", "c-opted-out", "c-inline"]}) == 3,
+          "different configs share a slot")
     shutil.rmtree(os.path.join(state, "k8s.io", "c-database"))
     if wait_for("c-database gone", lambda: said("container c-database: gone")):
-        check(not os.path.exists(database_pin), f"{database_pin} stays after its bundle went")
+        seen = probe("c-database")
+        check(seen == default_values, f"c-database after its bundle went: expected the default, read {seen}")
+        seen = probe("c-database-2")
+        check(seen == (1, 23, 5, 4), f"c-database-2 after c-database went: read {seen}")
     agent.send_signal(signal.SIGTERM)
     check(agent.wait(timeout=10) == 0, f"the agent exited {agent.returncode} on SIGTERM")
+    check(probe("c-inline") == containers["c-inline"][1], "the config did not stay while no agent ran")
+
+    # A restarted agent takes the engine over; the opted-out container's
+    # bundle went while no agent ran.
+    shutil.rmtree(os.path.join(state, "k8s.io", "c-opted-out"))
+    output = open(os.path.join(work, "agent-restarted.out"), "w+")
+    agent = start_agent()
+    wait_for("the restarted agent attached", lambda: said(f"attached at {parent}"))
+    for container in ["c-inline", "c-database-2", "c-refused"]:
+        wait_for(f"the restarted agent's line for {container}", lambda: said(f"container {container}: "))
+    wait_for("the restarted agent took over", lambda: said("took over "))
+    for container in ["c-default", "c-database-2", "c-refused", "c-inline"]:
+        seen = probe(container)
+        check(seen == containers[container][1], f"{container} after a restart: expected {containers[container][1]}, "
+                                                f"read {seen}")
+    seen = probe("c-opted-out")
+    check(seen == default_values, f"c-opted-out, whose bundle went while no agent ran: read {seen}")
+    agent.send_signal(signal.SIGTERM)
+    check(agent.wait(timeout=10) == 0, f"the restarted agent exited {agent.returncode} on SIGTERM")
 finally:
     if agent.poll() is None:
         agent.kill()

@@ -17,6 +17,7 @@ import copy
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -307,8 +308,9 @@ def agent_says(kubelet, pod, text):
 def bpf_daemonset(kubelet):
     """examples/kubernetes/bpf: the DaemonSet (sockshim agent --engine bpf, attached at the
     test's pod cgroup parent), then an unmodified Go pod (the default config), a pod whose
-    annotation chooses a config and an opted-out one, read back from inside; the agent
-    removes the pods' engines when they go."""
+    annotation chooses a config and an opted-out one, read back from inside. One engine at
+    the parent: the agent maps each annotated container's cgroup to a config slot of it
+    (no container gets an engine of its own) and removes the entries when the pods go."""
     directory = os.path.join(examples, "bpf")
     docs = documents(os.path.join(directory, "daemonset.yaml"))
     configs = configmaps_of(docs)
@@ -317,8 +319,8 @@ def bpf_daemonset(kubelet):
     daemonset = copy.deepcopy(next(d for d in docs if d["kind"] == "DaemonSet"))
     template = daemonset["spec"]["template"]
     agent = next(c for c in template["spec"]["containers"] if c["name"] == "agent")
-    # The other parts' pods go first: the agent would give those that name a
-    # config engines of their own, and they are checked already.
+    # The other parts' pods go first: the agent would map those that name a
+    # config to slots of its engine, and they are checked already.
     for error in kubelet.remove_all():
         failed("removing the other parts' pods", error)
     # The kubepods of this node: the cgroup root this kubelet gives its pods.
@@ -334,17 +336,29 @@ def bpf_daemonset(kubelet):
     results.append(("BPF DaemonSet: attached at the pods' cgroup parent", True, ""))
     print(f"ok: BPF DaemonSet: attached at {parent}", flush=True)
 
-    engine_pins = [f"/sys/fs/bpf/sockshim/{os.stat(parent).st_ino}"]
+    engine_pin = f"/sys/fs/bpf/sockshim/{os.stat(parent).st_ino}"
+    engine_pins = [engine_pin]
 
     def container_served(pod):
-        """Waits for the agent's line for the pod's container; its engine must be pinned then."""
+        """Waits for the agent's line for the pod's container: mapped to a config slot of the
+        one engine, with no engine of its own."""
         container_id = pod.containers["app"][0]
         wait_for(f"{pod.name}: the agent's line for its container",
                  lambda: agent_says(kubelet, node_pod, f"container {container_id}: "))
+        if not agent_says(kubelet, node_pod, "(config slot "):
+            raise KubeletError(f"{pod.name}: the agent mapped its container to no config slot")
         pin = f"/sys/fs/bpf/sockshim/{os.stat(f'{parent}/pod{pod.uid}/{container_id}').st_ino}"
-        if not os.path.isdir(pin):
-            raise KubeletError(f"{pod.name}: the agent attached no engine of its own ({pin})")
-        engine_pins.append(pin)
+        if os.path.exists(pin):
+            engine_pins.append(pin)
+            raise KubeletError(f"{pod.name}: the agent attached an engine of its own ({pin})")
+
+    def mapped_cgroups():
+        """The entries of the engine's cgroup → slot map, as bpftool dumps them."""
+        dump = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", f"{engine_pin}/cgroup_slots"],
+                              capture_output=True, text=True, timeout=30)
+        if dump.returncode != 0:
+            raise KubeletError(f"bpftool map dump {engine_pin}/cgroup_slots: {dump.stderr.strip()}")
+        return json.loads(dump.stdout)
 
     app_pods = []
     # An unmodified Go pod (static, raw system calls): the default config from
@@ -358,9 +372,9 @@ def bpf_daemonset(kubelet):
         check_pod(label, kubelet, pod, "app", expected_values(bpf_configs["default.toml"]), readback_file)
     except (KubeletError, grpc.RpcError) as error:
         failed(label, error)
-    # Chosen by annotation, and opted out: each container's own engine, which
-    # the agent attaches once the runtime has written its bundle and made its
-    # cgroup; a probe started after the agent's line reads it back.
+    # Chosen by annotation, and opted out: each container's cgroup mapped to a
+    # slot, once the runtime has written its bundle and made its cgroup; a
+    # probe started after the agent's line reads it back.
     for name, annotations, expected, label in (
             ("bpf-database-client", {"io.sockshim.config": "database"},
              expected_values(bpf_configs["database.toml"]), "BPF: pod annotated io.sockshim.config: database"),
@@ -382,15 +396,19 @@ def bpf_daemonset(kubelet):
         except (KubeletError, grpc.RpcError) as error:
             failed(label, error)
 
-    # Pods deleted: the agent removes their engines; then the DaemonSet, and
-    # the default engine it leaves attached (as a node drained of it would).
+    # Pods deleted: the agent removes their entries; then the DaemonSet, and
+    # the engine it leaves attached (as a node drained of it would).
     try:
         served = [pod.containers["app"][0] for pod in app_pods if pod.name != "bpf-go-server"]
+        if shutil.which("bpftool") and len(mapped_cgroups()) != len(served):
+            raise KubeletError(f"the engine maps {len(mapped_cgroups())} cgroups, not the {len(served)} served")
         for pod in app_pods:
             kubelet.remove_pod(pod)
         for container_id in served:
-            wait_for(f"the agent removing {container_id}'s engine",
+            wait_for(f"the agent removing {container_id}'s entry",
                      lambda: agent_says(kubelet, node_pod, f"container {container_id}: gone"))
+        if shutil.which("bpftool") and mapped_cgroups():
+            raise KubeletError(f"cgroup entries left after their pods went: {mapped_cgroups()}")
         kubelet.remove_pod(node_pod)
         detach = subprocess.run([sockshim, "detach", parent], capture_output=True, text=True, timeout=30)
         if detach.returncode != 0:
@@ -399,13 +417,13 @@ def bpf_daemonset(kubelet):
         if left:
             raise KubeletError(f"engines left pinned: {left}")
     except (KubeletError, grpc.RpcError) as error:
-        failed("BPF DaemonSet: engines removed with their pods", error)
+        failed("BPF DaemonSet: entries removed with their pods", error)
         # Nothing of this run stays attached to the host's bpffs.
         for pin in engine_pins:
             subprocess.run(["rm", "-rf", pin], timeout=30)
         return
-    results.append(("BPF DaemonSet: engines removed with their pods", True, ""))
-    print("ok: BPF DaemonSet: engines removed with their pods", flush=True)
+    results.append(("BPF DaemonSet: entries removed with their pods", True, ""))
+    print("ok: BPF DaemonSet: entries removed with their pods", flush=True)
 
 
 def remove_cgroup_root():
