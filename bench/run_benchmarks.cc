@@ -30,6 +30,12 @@ namespace {
 constexpr char kSixOptions[] =
     "keepalive = { enabled = true, idle = 30, interval = 10, count = 3 }\n"
     "buffers = { receive = 262144, send = 262144 }\n";
+// The config all three engines run side by side: ten options, each one
+// the kernel engine can set (and each on every TCP socket).
+constexpr char kTenOptions[] =
+    "keepalive = { enabled = true, idle = 30, interval = 10, count = 3 }\n"
+    "buffers = { receive = 262144, send = 262144 }\n"
+    "tcp = { user_timeout = \"90s\", nodelay = true, syncnt = 3, notsent_lowat = 131072 }\n";
 constexpr char kMatchesNothing[] =
     "[[rule]]\nmatch = { direction = \"connect\", remote = \"192.0.2.0/24\", port = 5432 }\n"
     "keepalive.idle = 5\n";
@@ -209,24 +215,28 @@ class BenchAgent {
   bool ready_ = false;
 };
 
-// Connection churn: ns per cycle, one sample per variant per round.
-Samples churn(const std::vector<Variant>& variants, const Options& options) {
-  Samples samples;
-  for (int round = 0; round < options.churn_rounds; ++round) {
-    for (size_t i = 0; i < variants.size(); ++i) {
-      const Variant& variant = variants[(i + round) % variants.size()];  // rotate the order
-      const std::string out = run({CONNECTION_CHURN_PATH, std::to_string(options.churn_cycles)}, variant.environment);
-      samples[variant.name].push_back(std::atof(out.c_str()));
-    }
-  }
-  return samples;
-}
-
 // |program| and its arguments behind the variant's prefix.
 std::vector<std::string> command(const Variant& variant, std::vector<std::string> program) {
   std::vector<std::string> argv = variant.prefix;
   argv.insert(argv.end(), program.begin(), program.end());
   return argv;
+}
+
+// Connection churn: CPU ns per cycle, one sample per variant per round.
+// |mode|: connection_churn's second argument ("with-parent": its parent's
+// CPU time counts too).
+Samples churn(const std::vector<Variant>& variants, const Options& options, const char* mode = nullptr) {
+  Samples samples;
+  for (int round = 0; round < options.churn_rounds; ++round) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const Variant& variant = variants[(i + round) % variants.size()];  // rotate the order
+      std::vector<std::string> program = {CONNECTION_CHURN_PATH, std::to_string(options.churn_cycles)};
+      if (mode) program.push_back(mode);
+      const std::string out = run(command(variant, program), variant.environment);
+      samples[variant.name].push_back(std::atof(out.c_str()));
+    }
+  }
+  return samples;
 }
 
 // --- The supervisor's breakdown per trapped call -------------------------
@@ -583,29 +593,13 @@ int main(int argc, char** argv) {
   supervised_variants.push_back(
       {timed_variant, with({"SOCKSHIM_TRAP_TIMING=/tmp/sockshim-bench-" + std::to_string(getpid()) + "-trap-timing"}),
        supervise});
-  // The kernel engine (cgroup BPF) on the same programs, when it runs here
-  // (root, cgroup v2): its work is in the kernel, in the program's own
-  // system calls, so the program's wall time per cycle counts all of it.
-  const std::vector<std::string> kernel_engine = {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", kSixOptions,
+  // The kernel engine (cgroup BPF), when it runs here (root, cgroup v2):
+  // measured below, beside the preload and the supervisor.
+  const std::vector<std::string> kernel_engine = {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", kTenOptions,
                                                   "--"};
   const bool kernel_engine_here =
       !options.supervisor_only &&
       run(command({"", with({}), kernel_engine}, {"/bin/echo", "ran"}), with({})).find("ran") != std::string::npos;
-  // And the large configs of the preload's churn (matching nothing here):
-  // their cost is the engine's map lookups.
-  const auto kernel_engine_with = [](const std::string& file) {
-    return std::vector<std::string>{SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", file, "--"};
-  };
-  const char* kernel_prefixes_variant = "static, kernel engine, 10,000 prefixes";
-  const char* kernel_rules_variant = "static, kernel engine, 1,000 rules";
-  if (kernel_engine_here) {
-    supervised_variants.push_back({"static, kernel engine, six options", with({}), kernel_engine});
-    supervised_variants.push_back({"glibc, kernel engine, six options", with({}), kernel_engine});
-    supervised_variants.push_back({kernel_prefixes_variant, with({}), kernel_engine_with(many_prefixes_file)});
-    supervised_variants.push_back({kernel_rules_variant, with({}), kernel_engine_with(many_rules_file)});
-  } else {
-    std::printf("\n(the kernel engine cannot run here: not measured; sockshim doctor says why)\n");
-  }
   // The same static program as a container of the agent's, beside 19
   // others it serves meanwhile.
   constexpr int kAgentContainers = 20;
@@ -641,26 +635,54 @@ int main(int argc, char** argv) {
                 kAgentContainers, paired_difference_us(supervised_ns, agent_variant, "static, no sockshim"));
   }
   if (options.supervisor_only) return 0;
+
+  // The three engines on one loop and one config (ten options, all of them
+  // within the kernel engine's reach): CPU time of the program and of its
+  // parent, which is the supervisor under `sockshim run --supervise` (its
+  // work per trapped call counts) and waits idle otherwise. The kernel
+  // engine's work is in the program's own system calls and the loopback
+  // softirqs they run, so the program's CPU time holds it; with the large
+  // configs (matching nothing here) its cost is the map lookups.
+  const std::vector<std::string> supervise_ten = {SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", kTenOptions, "--"};
+  const auto kernel_engine_with = [](const std::string& file) {
+    return std::vector<std::string>{SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", file, "--"};
+  };
+  const char* kernel_ten = "kernel engine, ten options";
+  const char* kernel_prefixes = "kernel engine, 10,000 prefixes matching nothing";
+  const char* kernel_rules = "kernel engine, 1,000 rules matching nothing";
+  const char* kernel_nothing = "kernel engine, config matching nothing";
+  std::vector<Variant> engine_variants = {
+      {"no engine", with({}), {}},
+      {"preload, ten options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kTenOptions}), {}},
+      {"supervisor, ten options", with({}), supervise_ten},
+  };
   if (kernel_engine_here) {
-    std::printf("  kernel engine: static %.2f us added per connection (x%.3f of no sockshim); glibc %.2f us "
-                "(x%.3f of no sockshim, preload x%.3f)\n",
-                paired_difference_us(supervised_ns, "static, kernel engine, six options", "static, no sockshim"),
-                paired_ratio(supervised_ns, "static, kernel engine, six options", "static, no sockshim"),
-                paired_difference_us(supervised_ns, "glibc, kernel engine, six options", "static, no sockshim"),
-                paired_ratio(supervised_ns, "glibc, kernel engine, six options", "static, no sockshim"),
-                paired_ratio(supervised_ns, "glibc, preload, six options", "static, no sockshim"));
-    std::printf("  kernel engine: 10,000 prefixes x%.3f, 1,000 rules x%.3f of no sockshim\n",
-                paired_ratio(supervised_ns, kernel_prefixes_variant, "static, no sockshim"),
-                paired_ratio(supervised_ns, kernel_rules_variant, "static, no sockshim"));
+    engine_variants.push_back({kernel_ten, with({}), kernel_engine});
+    engine_variants.push_back({kernel_prefixes, with({}), kernel_engine_with(many_prefixes_file)});
+    engine_variants.push_back({kernel_rules, with({}), kernel_engine_with(many_rules_file)});
+    engine_variants.push_back(
+        {kernel_nothing, with({}),
+         {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", kMatchesNothing, "--"}});
+  } else {
+    std::printf("\n(the kernel engine cannot run here: not measured; sockshim doctor says why)\n");
+  }
+  std::printf("\nthree engines, ten options: socket + connect + accept + close, %d cycles x %d rounds (median CPU ns "
+              "per cycle, of the program and its parent)\n",
+              options.churn_cycles, options.churn_rounds);
+  const Samples engines_ns = churn(engine_variants, options, "with-parent");
+  for (const Variant& variant : engine_variants) {
+    std::printf("  %-48s %8.0f  %+6.2f us  x%.3f\n", variant.name.c_str(), median(engines_ns.at(variant.name)),
+                paired_difference_us(engines_ns, variant.name, "no engine"),
+                paired_ratio(engines_ns, variant.name, "no engine"));
   }
   // The kernel engine's setsockopt hook: recording the program's own call
-  // (six options, none enforced), and swallowing an enforced one.
+  // (ten options, none enforced), and swallowing an enforced one.
   Samples setsockopt_ns;
   const std::vector<Variant> setsockopt_variants = {
       {"no sockshim", with({}), {}},
-      {"kernel engine, six options", with({}), kernel_engine},
+      {"kernel engine, ten options", with({}), kernel_engine},
       {"kernel engine, keepalive enforced", with({}),
-       {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", std::string(kSixOptions) + "enforce = [\"keepalive\"]\n",
+       {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", std::string(kTenOptions) + "enforce = [\"keepalive\"]\n",
         "--"}},
   };
   if (kernel_engine_here) {
@@ -825,22 +847,32 @@ int main(int argc, char** argv) {
             paired_difference_us(supervised_ns, "static, supervisor, six options", "static, no sockshim"),
         "x", 1.5);
   }
+  row("none", "churn cycle, CPU of the program and its parent", median(engines_ns.at("no engine")), "ns CPU",
+      kNoBudget);
+  row("preload", "added CPU per connection, ten options",
+      paired_difference_us(engines_ns, "preload, ten options", "no engine"), "us", kNoBudget);
+  row("preload", "churn, ten options / none", paired_ratio(engines_ns, "preload, ten options", "no engine"), "x",
+      kNoBudget, medians(engines_ns, "preload, ten options", "no engine", "ns CPU"));
+  row("supervisor", "added CPU per connection, ten options (its own included)",
+      paired_difference_us(engines_ns, "supervisor, ten options", "no engine"), "us", kNoBudget);
+  row("supervisor", "churn, ten options / none", paired_ratio(engines_ns, "supervisor, ten options", "no engine"),
+      "x", kNoBudget, medians(engines_ns, "supervisor, ten options", "no engine", "ns CPU"));
   if (kernel_engine_here) {
-    row("kernel", "added per connection, static program",
-        paired_difference_us(supervised_ns, "static, kernel engine, six options", "static, no sockshim"), "us",
-        kNoBudget, medians(supervised_ns, "static, kernel engine, six options", "static, no sockshim", "ns elapsed"));
-    row("kernel", "churn, six options / none",
-        paired_ratio(supervised_ns, "static, kernel engine, six options", "static, no sockshim"), "x", 1.06);
-    row("kernel", "churn, six options / preload's",
-        paired_ratio(supervised_ns, "static, kernel engine, six options", "glibc, preload, six options"), "x",
+    row("kernel", "added CPU per connection, ten options", paired_difference_us(engines_ns, kernel_ten, "no engine"),
+        "us", kNoBudget);
+    row("kernel", "churn, ten options / none", paired_ratio(engines_ns, kernel_ten, "no engine"), "x", 1.06,
+        medians(engines_ns, kernel_ten, "no engine", "ns CPU"));
+    row("kernel", "churn, 10,000 prefixes / none", paired_ratio(engines_ns, kernel_prefixes, "no engine"), "x", 1.06,
+        medians(engines_ns, kernel_prefixes, "no engine", "ns CPU"));
+    row("kernel", "churn, 1,000 rules / none", paired_ratio(engines_ns, kernel_rules, "no engine"), "x", 1.06,
+        medians(engines_ns, kernel_rules, "no engine", "ns CPU"));
+    row("kernel", "churn, config matching nothing / none", paired_ratio(engines_ns, kernel_nothing, "no engine"), "x",
         kNoBudget);
-    row("kernel", "churn, 10,000 prefixes / none",
-        paired_ratio(supervised_ns, kernel_prefixes_variant, "static, no sockshim"), "x", 1.06);
-    row("kernel", "churn, 1,000 rules / none", paired_ratio(supervised_ns, kernel_rules_variant, "static, no sockshim"),
-        "x", 1.06);
+    row("kernel", "churn, ten options / preload's", paired_ratio(engines_ns, kernel_ten, "preload, ten options"), "x",
+        kNoBudget);
     row("kernel", "added per setsockopt call, recorded",
-        1000 * paired_difference_us(setsockopt_ns, "kernel engine, six options", "no sockshim"), "ns CPU", kNoBudget,
-        medians(setsockopt_ns, "kernel engine, six options", "no sockshim", "ns"));
+        1000 * paired_difference_us(setsockopt_ns, "kernel engine, ten options", "no sockshim"), "ns CPU", kNoBudget,
+        medians(setsockopt_ns, "kernel engine, ten options", "no sockshim", "ns"));
     row("kernel", "added per setsockopt call, enforced",
         1000 * paired_difference_us(setsockopt_ns, "kernel engine, keepalive enforced", "no sockshim"), "ns CPU",
         kNoBudget);

@@ -348,11 +348,19 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
   __s32 level = ctx->level;
   __s32 name = ctx->optname;
   int enforced;
-  if (socket->list || socket->inherited_list) {
+  /* Nothing to look up where nothing enforces: only remember the call.
+   * The socket's lists may be of another slot than the task's (an accepted
+   * socket's listener's), so they are looked up when any slot enforces;
+   * socket()'s list is the task's slot's, looked up when that slot does. */
+  if (!(state->flags & SOCKSHIM_ENGINE_ENFORCES)) {
+    enforced = 0;
+  } else if (socket->list || socket->inherited_list) {
     enforced = list_enforces(socket->list, level, name) || list_enforces(socket->inherited_list, level, name);
-  } else {
+  } else if (config->flags & SOCKSHIM_CONFIG_ENFORCES) {
     enforced = list_enforces(socket_list(config, slot, sk->family == AF_INET6, sk->protocol == IPPROTO_UDP), level,
                              name);
+  } else {
+    enforced = 0;
   }
   if (enforced) {
     ctx->optlen = -1; /* the kernel's handler is skipped; the call succeeds */

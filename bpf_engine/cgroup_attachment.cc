@@ -18,6 +18,7 @@
 #include "bpf_engine/bpf_syscalls.h"
 #include "bpf_engine/cgroup_facts.h"
 #include "bpf_engine/map_writer.h"
+#include "bpf_engine/needed_hooks.h"
 #include "bpf_engine/skeleton_loader.h"
 
 namespace sockshim::bpf_engine {
@@ -28,8 +29,9 @@ constexpr char kBpfFs[] = "/sys/fs/bpf";
 // The pinned objects, by file name.
 constexpr const char* kMapPins[] = {"engine_state", "slot_state",   "cgroup_slots", "port_classes",
                                     "programs",     "regions",      "option_lists", "socket_lists"};
-// The last link attached: present when the engine is attached whole.
-constexpr char kLinkPin[] = "link_sendmsg6";
+// The last link attached (sock_ops, always attached): present when the
+// engine is attached whole.
+constexpr char kLinkPin[] = "link_sock_ops";
 
 constexpr char kEnginesDirectory[] = "/sys/fs/bpf/sockshim";
 constexpr char kInnerEnginesPin[] = "inner_engines";
@@ -93,6 +95,64 @@ struct Descriptors {
   }
 };
 
+// The hooks a config needs (needed_hooks.h).
+struct NeededHooks {
+  bool udp = false;
+  bool own_setsockopt = false;
+};
+
+NeededHooks needed_hooks(const CompiledMaps& maps) {
+  return {config_needs_udp_hooks(maps), config_needs_setsockopt_hook(maps)};
+}
+
+bool hook_needed(const sockshim_bpf_hook& hook, const NeededHooks& needed) {
+  switch (hook.need) {
+    case SOCKSHIM_HOOK_FOR_UDP:
+      return needed.udp;
+    case SOCKSHIM_HOOK_FOR_OWN_SETSOCKOPT:
+      return needed.own_setsockopt;
+    default:
+      return true;
+  }
+}
+
+// A second attach whose config needs a hook the first one left out: its
+// program, pinned then, is attached now, before the new config is written.
+// (Hooks the new config does not need stay attached: they find nothing to
+// do in it; detach and attach again to leave them out.)
+bool attach_missing_hooks(const std::string& cgroup, const std::string& directory, const NeededHooks& needed,
+                          std::string* error) {
+  Descriptors open;
+  int cgroup_fd = -1;
+  for (const sockshim_bpf_hook& hook : sockshim_bpf_hooks) {
+    const std::string link_pin = directory + "/" + hook.link_pin;
+    if (!hook_needed(hook, needed) || access(link_pin.c_str(), F_OK) == 0) continue;
+    const std::string program_pin = directory + "/" + hook.program_pin;
+    const int program = object_get(program_pin.c_str());
+    open.fds.push_back(program);
+    if (program < 0) {
+      *error = with_errno("opening the pinned program " + program_pin);
+      return false;
+    }
+    if (cgroup_fd < 0) {
+      cgroup_fd = ::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      open.fds.push_back(cgroup_fd);
+      if (cgroup_fd < 0) {
+        *error = with_errno(cgroup);
+        return false;
+      }
+    }
+    const int link = link_create(program, cgroup_fd, hook.attach_type);
+    open.fds.push_back(link);
+    if (link < 0 || object_pin(link, link_pin.c_str()) != 0) {
+      *error = with_errno("cannot attach " + program_pin + " to " + cgroup);
+      return false;
+    }
+    unlink(program_pin.c_str());  // its link holds it now
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string pin_directory(const std::string& cgroup) {
@@ -110,6 +170,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
   }
   if (!ensure_bpffs(error)) return false;
   const std::string directory = pin_directory(cgroup);
+  const NeededHooks needed = needed_hooks(maps);
   Descriptors open;
   MapDescriptors descriptors;
   int* map_fds[] = {&descriptors.engine_state, &descriptors.slot_state, &descriptors.cgroup_slots,
@@ -119,7 +180,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
   // Attached already: a new config is a map update.
   if (access((directory + "/" + kLinkPin).c_str(), F_OK) == 0) {
     AttachedEngine engine;
-    return open_attached_engine(cgroup, &engine, error) && write_maps(engine.maps, 0, maps, error);
+    return open_attached_engine(cgroup, &engine, error) && write_config(cgroup, engine.maps, 0, maps, error);
   }
 
   sockshim_bpf_objects objects;
@@ -134,7 +195,7 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
                                objects.port_classes, objects.programs_by_name, objects.regions,
                                objects.option_lists, objects.socket_lists};
   for (int* fd : map_fds) open.fds.push_back(*fd);
-  for (const sockshim_bpf_program& program : objects.programs) open.fds.push_back(program.fd);
+  for (int program : objects.programs) open.fds.push_back(program);
   open.fds.push_back(objects.inner_engines);
   const uint32_t zero = 0;
   sockshim_engine_state state{};
@@ -170,8 +231,19 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
     return false;
   }
   introduce_engine(state.cgroup_id, objects.inner_engines, true);
-  for (const sockshim_bpf_program& program : objects.programs) {
-    const int link = link_create(program.fd, cgroup_fd, program.attach_type);
+  for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) {
+    const sockshim_bpf_hook& hook = sockshim_bpf_hooks[i];
+    if (!hook_needed(hook, needed)) {
+      // Kept loaded, unattached, for an attach whose config needs it.
+      if (object_pin(objects.programs[i], (directory + "/" + hook.program_pin).c_str()) != 0) {
+        *error = with_errno("cannot pin " + directory + "/" + hook.program_pin);
+        introduce_engine(state.cgroup_id, -1, false);
+        remove_pins(directory);
+        return false;
+      }
+      continue;
+    }
+    const int link = link_create(objects.programs[i], cgroup_fd, hook.attach_type);
     if (link < 0) {
       *error = with_errno("cannot attach to " + cgroup);
       introduce_engine(state.cgroup_id, -1, false);
@@ -179,14 +251,23 @@ bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::
       return false;
     }
     open.fds.push_back(link);
-    if (object_pin(link, (directory + "/" + program.pin).c_str()) != 0) {
-      *error = with_errno("cannot pin " + directory + "/" + program.pin);
+    if (object_pin(link, (directory + "/" + hook.link_pin).c_str()) != 0) {
+      *error = with_errno("cannot pin " + directory + "/" + hook.link_pin);
       introduce_engine(state.cgroup_id, -1, false);
       remove_pins(directory);
       return false;
     }
   }
   return true;
+}
+
+bool attach_hooks_needed_by(const std::string& cgroup, const CompiledMaps& maps, std::string* error) {
+  return attach_missing_hooks(cgroup, pin_directory(cgroup), needed_hooks(maps), error);
+}
+
+bool write_config(const std::string& cgroup, const MapDescriptors& engine, uint32_t slot, const CompiledMaps& maps,
+                  std::string* error) {
+  return attach_hooks_needed_by(cgroup, maps, error) && write_maps(engine, slot, maps, error);
 }
 
 bool detach_from_cgroup(const std::string& cgroup, std::string* error) {

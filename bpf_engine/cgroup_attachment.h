@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Attaching the kernel engine to a cgroup v2 directory and detaching it.
 // Everything lives under /sys/fs/bpf/sockshim/<cgroup id>/ (bpffs is
-// mounted there when it is not): the maps and the BPF link, pinned, so that
-// the engine stays after the command exits, a second attach only writes the
-// maps (map_writer.h), and detach removes the pins, which ends the link and
-// frees the programs and maps.
+// mounted there when it is not): the maps and the BPF links, pinned (and
+// the programs of the hooks the config does not need, unattached), so that
+// the engine stays after the command exits, a second attach writes the maps
+// (map_writer.h) and attaches only hooks its config needs that were left
+// out, and detach removes the pins, which ends the links and frees the
+// programs and maps.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +23,16 @@ std::string pin_directory(const std::string& cgroup);
 
 // |maps| as the engine's own config (slot 0). False with one line in
 // |error|; nothing is left attached or pinned then (a second attach that
-// fails keeps the config already there).
+// fails keeps the config already there). Only the hooks |maps| can need are
+// attached (needed_hooks.h); a second attach attaches those the first left
+// out and detaches none.
 bool attach_to_cgroup(const std::string& cgroup, const CompiledMaps& maps, std::string* error);
+
+// Attaches to the engine on |cgroup| the hooks |maps| needs that it left
+// out; false with one line in |error|. attach_to_cgroup and write_config
+// call it before they write a config; so must any other writer of an
+// engine's maps.
+bool attach_hooks_needed_by(const std::string& cgroup, const CompiledMaps& maps, std::string* error);
 
 // The maps of the engine attached at |cgroup|, opened from their pins, for
 // its other config slots and cgroup entries (map_writer.h). Closed with it.
@@ -35,6 +45,14 @@ struct AttachedEngine {
 };
 // False with one line in |error| (not a cgroup, nothing attached there).
 bool open_attached_engine(const std::string& cgroup, AttachedEngine* engine, std::string* error);
+
+// |maps| as the config of |slot| of the engine attached at |cgroup|, whose
+// maps |engine| are (AttachedEngine::maps): the hooks |maps| needs are
+// attached first (attach_hooks_needed_by), then the slot is written
+// (write_maps). A slot's config can need a hook slot 0's did not: a UDP
+// option, an enforced one.
+bool write_config(const std::string& cgroup, const MapDescriptors& engine, uint32_t slot, const CompiledMaps& maps,
+                  std::string* error);
 
 // False with one line in |error| (nothing attached there, or a pin that
 // could not be removed).

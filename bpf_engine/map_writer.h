@@ -29,7 +29,9 @@ struct MapDescriptors {
 
 // Each function: false with |error| (the bpf() call that failed and why).
 
-// |maps| as the config of |slot| (0: the engine's own).
+// |maps| as the config of |slot| (0: the engine's own). The maps alone:
+// the engine's writers go through write_config (cgroup_attachment.h),
+// which first attaches the hooks |maps| needs.
 bool write_maps(const MapDescriptors& descriptors, uint32_t slot, const CompiledMaps& maps, std::string* error);
 
 // |slot| sets nothing: the sockets of its cgroups keep the kernel's defaults.

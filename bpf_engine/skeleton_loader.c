@@ -7,6 +7,17 @@
 
 #include "sockshim.lskel.h"
 
+const struct sockshim_bpf_hook sockshim_bpf_hooks[SOCKSHIM_BPF_PROGRAM_COUNT] = {
+    {BPF_CGROUP_SETSOCKOPT, "link_setsockopt", "program_setsockopt", SOCKSHIM_HOOK_FOR_OWN_SETSOCKOPT},
+    {BPF_CGROUP_INET4_CONNECT, "link_connect4", "program_connect4", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_INET6_CONNECT, "link_connect6", "program_connect6", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_INET4_BIND, "link_bind4", "program_bind4", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_INET6_BIND, "link_bind6", "program_bind6", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_UDP4_SENDMSG, "link_sendmsg4", "program_sendmsg4", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_UDP6_SENDMSG, "link_sendmsg6", "program_sendmsg6", SOCKSHIM_HOOK_FOR_UDP},
+    {BPF_CGROUP_SOCK_OPS, "link_sock_ops", "program_sock_ops", SOCKSHIM_HOOK_ALWAYS},
+};
+
 int sockshim_bpf_load(struct sockshim_bpf_objects *objects, const char **error) {
   /* The tests' stand-in for a kernel without what the programs need. */
   const char *refuse = getenv("SOCKSHIM_TEST_REFUSE_BPF_PROGRAMS");
@@ -26,15 +37,11 @@ int sockshim_bpf_load(struct sockshim_bpf_objects *objects, const char **error) 
     sockshim_bpf__destroy(skeleton);
     return result ? result : -EINVAL;
   }
-  const struct sockshim_bpf_program programs[SOCKSHIM_BPF_PROGRAM_COUNT] = {
-      {skeleton->progs.sockshim_setsockopt.prog_fd, BPF_CGROUP_SETSOCKOPT, "link_setsockopt"},
-      {skeleton->progs.sockshim_sock_ops.prog_fd, BPF_CGROUP_SOCK_OPS, "link_sock_ops"},
-      {skeleton->progs.sockshim_connect4.prog_fd, BPF_CGROUP_INET4_CONNECT, "link_connect4"},
-      {skeleton->progs.sockshim_connect6.prog_fd, BPF_CGROUP_INET6_CONNECT, "link_connect6"},
-      {skeleton->progs.sockshim_bind4.prog_fd, BPF_CGROUP_INET4_BIND, "link_bind4"},
-      {skeleton->progs.sockshim_bind6.prog_fd, BPF_CGROUP_INET6_BIND, "link_bind6"},
-      {skeleton->progs.sockshim_sendmsg4.prog_fd, BPF_CGROUP_UDP4_SENDMSG, "link_sendmsg4"},
-      {skeleton->progs.sockshim_sendmsg6.prog_fd, BPF_CGROUP_UDP6_SENDMSG, "link_sendmsg6"},
+  const int programs[SOCKSHIM_BPF_PROGRAM_COUNT] = {
+      skeleton->progs.sockshim_setsockopt.prog_fd, skeleton->progs.sockshim_connect4.prog_fd,
+      skeleton->progs.sockshim_connect6.prog_fd,   skeleton->progs.sockshim_bind4.prog_fd,
+      skeleton->progs.sockshim_bind6.prog_fd,      skeleton->progs.sockshim_sendmsg4.prog_fd,
+      skeleton->progs.sockshim_sendmsg6.prog_fd,   skeleton->progs.sockshim_sock_ops.prog_fd,
   };
   for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) objects->programs[i] = programs[i];
   objects->engine_state = skeleton->maps.engine_state.map_fd;
@@ -52,7 +59,7 @@ int sockshim_bpf_load(struct sockshim_bpf_objects *objects, const char **error) 
 }
 
 void sockshim_bpf_close(struct sockshim_bpf_objects *objects) {
-  for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) close(objects->programs[i].fd);
+  for (int i = 0; i < SOCKSHIM_BPF_PROGRAM_COUNT; ++i) close(objects->programs[i]);
   close(objects->engine_state);
   close(objects->slot_state);
   close(objects->cgroup_slots);

@@ -10,20 +10,33 @@
 extern "C" {
 #endif
 
-/* One program and where it goes: the cgroup hook and its link's pin name. */
-struct sockshim_bpf_program {
-  int fd;
+/* When a hook is attached: always, or only for a config that needs it
+ * (bpf_engine/needed_hooks.h). */
+enum sockshim_bpf_hook_need {
+  SOCKSHIM_HOOK_ALWAYS = 0,
+  SOCKSHIM_HOOK_FOR_UDP = 1,           /* a UDP event has options */
+  SOCKSHIM_HOOK_FOR_OWN_SETSOCKOPT = 2 /* the program's own setsockopt matters */
+};
+
+/* A program's cgroup hook and its pin names: its link's when attached,
+ * the program's own when its hook is left out (a later attach may need
+ * it). */
+struct sockshim_bpf_hook {
   int attach_type; /* enum bpf_attach_type */
-  const char *pin;
+  const char *link_pin;
+  const char *program_pin;
+  int need; /* enum sockshim_bpf_hook_need */
 };
 
 /* In the order they are attached: the program's own setsockopt first, so
- * that none of its calls goes unseen once sockets are tuned. */
+ * that none of its calls goes unseen once sockets are tuned; sock_ops,
+ * always attached, last (its link's pin says the engine is attached). */
 #define SOCKSHIM_BPF_PROGRAM_COUNT 8
+extern const struct sockshim_bpf_hook sockshim_bpf_hooks[SOCKSHIM_BPF_PROGRAM_COUNT];
 
 /* Descriptors of the loaded programs and maps; the caller closes them. */
 struct sockshim_bpf_objects {
-  struct sockshim_bpf_program programs[SOCKSHIM_BPF_PROGRAM_COUNT];
+  int programs[SOCKSHIM_BPF_PROGRAM_COUNT]; /* of sockshim_bpf_hooks[i] */
   int engine_state;
   int slot_state;
   int cgroup_slots;

@@ -110,9 +110,10 @@ class ConfigSlots {
  public:
   static constexpr const char* kUntouchedKey = "untouched";
 
-  // |reserved|: slots an earlier agent wrote, not given out until released.
-  ConfigSlots(const bpf_engine::MapDescriptors& maps, std::vector<uint32_t> reserved)
-      : maps_(maps), reserved_(reserved.begin(), reserved.end()) {}
+  // |maps|: those of the engine attached at |engine_cgroup|. |reserved|:
+  // slots an earlier agent wrote, not given out until released.
+  ConfigSlots(std::string engine_cgroup, const bpf_engine::MapDescriptors& maps, std::vector<uint32_t> reserved)
+      : engine_cgroup_(std::move(engine_cgroup)), maps_(maps), reserved_(reserved.begin(), reserved.end()) {}
 
   // The slot of |key|, written with |policy| (nullptr: untouched) when it
   // is new; one more user. Nullopt with |error|.
@@ -130,7 +131,9 @@ class ConfigSlots {
     if (policy) {
       bpf_engine::CompiledMaps compiled;
       if (!bpf_engine::compile_maps(*policy, &compiled, error) ||
-          !bpf_engine::write_maps(maps_, slot, compiled, error)) {
+          // The hooks the config needs first: the default config's may
+          // have left out the UDP ones or cgroup/setsockopt.
+          !bpf_engine::write_config(engine_cgroup_, maps_, slot, compiled, error)) {
         std::string ignored;  // |error| says why; what was written of it goes
         bpf_engine::clear_slot(maps_, slot, &ignored);
         return std::nullopt;
@@ -176,6 +179,7 @@ class ConfigSlots {
     return false;
   }
 
+  const std::string engine_cgroup_;
   const bpf_engine::MapDescriptors& maps_;
   std::set<uint32_t> reserved_;
   std::map<std::string, Use> by_key_;
@@ -189,14 +193,15 @@ struct Served {
 
 class NodeAgent {
  public:
+  // |maps|: those of the engine attached at |engine_cgroup|.
   NodeAgent(std::string mount, std::vector<std::string> roots, const supervisor::ContainerConfigs& configs,
-            const bpf_engine::MapDescriptors& maps)
+            const std::string& engine_cgroup, const bpf_engine::MapDescriptors& maps)
       : mount_(std::move(mount)),
         roots_(std::move(roots)),
         configs_(configs),
         maps_(maps),
         earlier_entries_(bpf_engine::mapped_cgroups(maps)),
-        slots_(maps, earlier_slots(maps)) {}
+        slots_(engine_cgroup, maps, earlier_slots(maps)) {}
 
   // Reads every bundle: new containers mapped to their slots, gone ones'
   // entries removed. True when a container's cgroup does not exist yet
@@ -472,7 +477,7 @@ int bpf_agent_command(int argc, char** argv) {
   sigaction(SIGINT, &action, nullptr);
 
   const supervisor::ContainerConfigs configs(default_policy, config_file, config_dir, bpf_unsupported);
-  NodeAgent agent(mount, roots, configs, engine.maps);
+  NodeAgent agent(mount, roots, configs, cgroup, engine.maps);
   const int inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   while (!stop_requested) {
     if (inotify >= 0) watch_parents(inotify, roots);

@@ -581,6 +581,88 @@ show("bound", server)
   EXPECT_THAT(result.out, HasSubstr("bound rcvbuf 1048576 sndbuf 262144 priority 0"));
 }
 
+// A config with nothing for UDP leaves the UDP hooks out (cgroup/connect4
+// would run at every TCP connect() for nothing); a second attach whose
+// config has UDP options attaches them, and UDP sockets get their
+// buffers; a third without UDP keeps them (documented), with nothing to set.
+TEST_F(KernelEngineTest, UdpHooksAreAttachedOnlyOnceAConfigNeedsThem) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  const std::string bpftool = find_in_path("bpftool");
+  auto hooks = [&] { return run_program({bpftool, "cgroup", "show", cgroup_}).out; };
+  const char* udp_script =
+      "import socket\n"
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((\"127.0.0.1\", 9))\n"
+      "print(\"rcvbuf\", s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))\n";
+  const char* udp_config = "[[rule]]\nmatch = { protocol = \"udp\" }\nbuffers.receive = \"96KiB\"\n";
+
+  ProgramResult attached = attach(kTypicalTopLevelConfig);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  std::string shown = hooks();
+  EXPECT_THAT(shown, HasSubstr("sockshim_sock_ops"));
+  EXPECT_THAT(shown, HasSubstr("sockshim_setsockopt"));
+  for (const char* udp_hook : {"sockshim_connect", "sockshim_bind", "sockshim_sendmsg"}) {
+    EXPECT_THAT(shown, Not(HasSubstr(udp_hook))) << shown;
+  }
+  ProgramResult udp = run_program(in_cgroup({kPython, "-c", udp_script}));
+  ASSERT_EQ(udp.exit_status, 0) << udp.err;
+  EXPECT_THAT(udp.out, Not(HasSubstr("rcvbuf 196608")));
+
+  attached = attach(udp_config);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  shown = hooks();
+  for (const char* hook : {"sockshim_sock_ops", "sockshim_setsockopt", "sockshim_connect4", "sockshim_connect6",
+                           "sockshim_bind4", "sockshim_bind6", "sockshim_sendmsg4", "sockshim_sendmsg6"}) {
+    EXPECT_THAT(shown, HasSubstr(hook)) << shown;
+  }
+  udp = run_program(in_cgroup({kPython, "-c", udp_script}));
+  ASSERT_EQ(udp.exit_status, 0) << udp.err;
+  EXPECT_THAT(udp.out, HasSubstr("rcvbuf 196608"));  // 96 KiB, doubled by the kernel
+
+  attached = attach(kTypicalTopLevelConfig);
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  EXPECT_EQ(hooks(), shown);  // the same programs at the same hooks, once each
+  udp = run_program(in_cgroup({kPython, "-c", udp_script}));
+  ASSERT_EQ(udp.exit_status, 0) << udp.err;
+  EXPECT_THAT(udp.out, Not(HasSubstr("rcvbuf 196608")));
+}
+
+// A config whose options are all a connect rule's (set over the program's
+// own) and enforces nothing leaves cgroup/setsockopt out: it would add the
+// kernel's hook to every setsockopt call for nothing. A second attach whose
+// config has options of socket() attaches it, and the program's own value
+// set before connect() stays.
+TEST_F(KernelEngineTest, TheSetsockoptHookIsAttachedOnlyOnceAConfigNeedsIt) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  const std::string bpftool = find_in_path("bpftool");
+  const char* script = R"(
+import socket
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+c = socket.socket()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 1234)
+c.connect(server.getsockname())
+print("user_timeout", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+      "idle", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE))
+)";
+  ProgramResult attached = attach(
+      "[[rule]]\nname = \"loopback\"\nmatch = { direction = \"connect\", remote = [\"127.0.0.0/8\"] }\n"
+      "keepalive = { idle = 60 }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  std::string shown = run_program({bpftool, "cgroup", "show", cgroup_}).out;
+  EXPECT_THAT(shown, HasSubstr("sockshim_sock_ops"));
+  EXPECT_THAT(shown, Not(HasSubstr("setsockopt"))) << shown;
+  ProgramResult result = run_program(in_cgroup({kPython, "-c", script}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("user_timeout 1234 idle 60"));
+
+  attached = attach("tcp = { user_timeout = \"3s\" }\nkeepalive = { idle = 50 }\n");
+  ASSERT_EQ(attached.exit_status, 0) << attached.err;
+  shown = run_program({bpftool, "cgroup", "show", cgroup_}).out;
+  EXPECT_THAT(shown, HasSubstr("sockshim_setsockopt")) << shown;
+  result = run_program(in_cgroup({kPython, "-c", script}));
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("user_timeout 1234 idle 50"));  // its own timeout stays
+}
+
 // The engine on a parent and on a child cgroup: a socket made in the
 // child gets the child's config (the innermost wins), one made in the
 // parent the parent's.
@@ -617,11 +699,13 @@ class ConfigSlotsTest : public KernelEngineTest {
   void SetUp() override {
     KernelEngineTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    const ProgramResult attached = attach("tcp = { user_timeout = \"3s\" }\nkeepalive = { idle = 33 }\n");
+    const ProgramResult attached = attach(default_config());
     ASSERT_EQ(attached.exit_status, 0) << attached.err;
     std::string error;
     ASSERT_TRUE(bpf_engine::open_attached_engine(cgroup_, &engine_, &error)) << error;
   }
+  // Slot 0's.
+  virtual std::string default_config() const { return "tcp = { user_timeout = \"3s\" }\nkeepalive = { idle = 33 }\n"; }
   void TearDown() override {
     for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
       eventually([&] { return rmdir(it->c_str()) == 0 || errno == ENOENT; });
@@ -640,7 +724,8 @@ class ConfigSlotsTest : public KernelEngineTest {
     bpf_engine::CompiledMaps maps;
     std::string error;
     ASSERT_TRUE(bpf_engine::compile_maps(*loaded.policy, &maps, &error)) << error;
-    ASSERT_TRUE(bpf_engine::write_maps(engine_.maps, slot, maps, &error)) << error;
+    // As the node agent writes it: the hooks it needs attached first.
+    ASSERT_TRUE(bpf_engine::write_config(cgroup_, engine_.maps, slot, maps, &error)) << error;
   }
   void map(const std::string& directory, uint32_t slot) {
     std::string error;
@@ -715,6 +800,84 @@ TEST_F(ConfigSlotsTest, AMappedCgroupGetsItsSlotAnUnmappedOneTheDefaultAnOptedOu
   ASSERT_TRUE(bpf_engine::clear_slot(engine_.maps, 1, &error)) << error;
   ASSERT_TRUE(bpf_engine::clear_slot(engine_.maps, 2, &error)) << error;
   EXPECT_EQ(bpf_engine::configured_slots(engine_.maps), std::vector<uint32_t>{0});
+}
+
+// Slot 0's config needs sock_ops alone (a connect rule, nothing enforced,
+// nothing for UDP); the other slots' configs need the hooks it left out.
+class ConfigSlotsHooksTest : public ConfigSlotsTest {
+ protected:
+  std::string default_config() const override {
+    return "[[rule]]\nname = \"loopback\"\nmatch = { direction = \"connect\", remote = [\"127.0.0.0/8\"] }\n"
+           "keepalive = { idle = 60 }\n";
+  }
+  std::string hooks() { return run_program({find_in_path("bpftool"), "cgroup", "show", cgroup_}).out; }
+  ProgramResult run_in(const std::string& directory, const char* script) {
+    return run_program({"/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", directory, kPython, "-c",
+                        script});
+  }
+};
+
+// A slot whose config has UDP options gets the UDP hooks attached when it
+// is written: a UDP socket of its cgroup gets its buffers; one of a
+// cgroup left at slot 0's config does not.
+TEST_F(ConfigSlotsHooksTest, ASlotWithUdpOptionsGetsTheUdpHooks) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  std::string shown = hooks();
+  EXPECT_THAT(shown, HasSubstr("sockshim_sock_ops"));
+  for (const char* left_out : {"sockshim_setsockopt", "sockshim_connect", "sockshim_bind", "sockshim_sendmsg"}) {
+    EXPECT_THAT(shown, Not(HasSubstr(left_out))) << shown;
+  }
+  const std::string udp = child("udp");
+  const std::string other = child("other");
+  write_slot(1, "[[rule]]\nmatch = { protocol = \"udp\" }\nbuffers.receive = \"96KiB\"\n");
+  map(udp, 1);
+  shown = hooks();
+  for (const char* hook : {"sockshim_sock_ops", "sockshim_connect4", "sockshim_connect6", "sockshim_bind4",
+                           "sockshim_bind6", "sockshim_sendmsg4", "sockshim_sendmsg6"}) {
+    EXPECT_THAT(shown, HasSubstr(hook)) << shown;
+  }
+  const char* script =
+      "import socket\n"
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((\"127.0.0.1\", 9))\n"
+      "print(\"rcvbuf\", s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))\n";
+  ProgramResult result = run_in(udp, script);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("rcvbuf 196608"));  // 96 KiB, doubled by the kernel
+  result = run_in(other, script);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, Not(HasSubstr("rcvbuf 196608")));
+}
+
+// A slot whose config enforces an option, slot 0's enforcing nothing: the
+// slot's write attaches cgroup/setsockopt, and its program's own calls of
+// that option succeed without effect, before connect() (socket()'s list
+// of the slot is looked up: the slot's own flags, not slot 0's, say it
+// enforces) and after it (the socket's list); a cgroup left at slot 0's
+// config keeps its program's own value.
+TEST_F(ConfigSlotsHooksTest, ASlotThatEnforcesGetsTheSetsockoptHookAndItsValueStays) {
+  SKIP_WITHOUT_PROGRAM("bpftool", "bpftool");
+  EXPECT_THAT(hooks(), Not(HasSubstr("sockshim_setsockopt")));
+  const std::string enforced = child("enforced");
+  const std::string other = child("other");
+  write_slot(1, "keepalive = { idle = 7 }\nenforce = [\"keepalive\"]\n");
+  map(enforced, 1);
+  EXPECT_THAT(hooks(), HasSubstr("sockshim_setsockopt"));
+  const char* script = R"(
+import socket
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+c = socket.socket()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 99)
+before = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE)
+c.connect(server.getsockname())
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 98)
+print("before", before, "after", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE))
+)";
+  ProgramResult result = run_in(enforced, script);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("before 7200 after 7"));  // the kernel's default, then the slot's value
+  result = run_in(other, script);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("before 99 after 98"));
 }
 
 // The innermost mapped cgroup of a task wins; a cgroup below a mapped one

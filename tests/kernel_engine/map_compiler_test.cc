@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 
+#include "bpf_engine/needed_hooks.h"
 #include "bpf_engine/unsupported_options.h"
 #include "config/policy_loader.h"
 
@@ -144,6 +145,32 @@ TEST(MapCompilerTest, ProgramNamesGetAConfigOfTheirOwnByTaskName) {
   const CompiledMaps maps = compile(
       "[[rule]]\nmatch = { program = \"a-very-long-program-name\" }\ntcp.user_timeout = 5000\n");
   EXPECT_THAT(maps.programs, ElementsAre("a-very-long-pro"));
+}
+
+// The UDP programs run at every TCP connect() and bind() too: attached only
+// for a config with an option for some UDP event.
+TEST(MapCompilerTest, OnlyAConfigWithOptionsForUdpNeedsTheUdpHooks) {
+  EXPECT_FALSE(config_needs_udp_hooks(compile(
+      "keepalive = { enabled = true, idle = 30 }\nbuffers = { receive = 262144 }\ntcp = { nodelay = true }\n")));
+  EXPECT_FALSE(config_needs_udp_hooks(compile(
+      "[[rule]]\nmatch = { direction = \"connect\", remote = \"10.0.0.0/8\", port = 5432 }\nkeepalive.idle = 5\n")));
+  EXPECT_TRUE(config_needs_udp_hooks(compile("[[rule]]\nmatch = { protocol = \"udp\" }\nbuffers.receive = 65536\n")));
+  // One UDP event of one family is enough: its hook cannot be left out.
+  EXPECT_TRUE(config_needs_udp_hooks(compile(
+      "[[rule]]\nmatch = { protocol = \"udp\", direction = \"listen\", local = \"::1\" }\n"
+      "buffers.send = 65536\n")));
+}
+
+// cgroup/setsockopt runs at every setsockopt of the cgroup: attached only
+// when the program's own calls matter, to enforce or to keep its own value
+// of an option of socket()'s.
+TEST(MapCompilerTest, OnlyEnforceOrOptionsOfSocketNeedTheSetsockoptHook) {
+  EXPECT_TRUE(config_needs_setsockopt_hook(compile("keepalive = { idle = 30 }\n")));  // the top level: socket()'s
+  EXPECT_TRUE(config_needs_setsockopt_hook(compile(
+      "[[rule]]\nmatch = { direction = \"connect\", port = 5432 }\nkeepalive.idle = 5\nenforce = [\"keepalive\"]\n")));
+  // A connect rule's option is set at connect() over the program's own.
+  EXPECT_FALSE(config_needs_setsockopt_hook(compile(
+      "[[rule]]\nmatch = { direction = \"connect\", remote = \"10.0.0.0/8\", port = 5432 }\nkeepalive.idle = 5\n")));
 }
 
 TEST(MapCompilerTest, WhatTheKernelEngineCannotDoIsNamedBySection) {

@@ -12,7 +12,9 @@ id, none gets an engine of its own. A removed bundle's container gets the
 default again; at start, an engine whose cgroup is gone is unpinned; SIGTERM
 stops the agent with status 0, and a restarted agent takes the engine over:
 the containers present keep their configs, the entry of one removed while
-no agent ran is removed.
+no agent ran is removed. The default config has nothing for UDP, so the
+engine starts without its UDP hooks: a container whose config has UDP
+options gets them attached, and its UDP sockets their buffers.
 Exits 77 (skipped) where the kernel engine cannot run.
 
     node_agent_test.py SOCKSHIM_COMMAND
@@ -68,6 +70,8 @@ containers = {  # id -> (annotations, expected (keepalive, idle, interval, count
     "c-refused": ({"io.sockshim.config-toml": 'socket.linger = "5s"\n'}, kernel_defaults),
     "c-database-2": ({"io.sockshim.config": "database"}, (1, 23, 5, 4)),
     "c-inline": ({"io.sockshim.config-toml": 'keepalive = { idle = "29s" }\n'}, (1, 29, kernel_interval, kernel_count)),
+    "c-udp": ({"io.sockshim.config-toml": '[[rule]]\nmatch = { protocol = "udp" }\nbuffers.receive = "96KiB"\n'},
+              kernel_defaults),
 }
 default_values = containers["c-default"][1]
 for container in containers:
@@ -80,13 +84,25 @@ PROBE = ("import socket; l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen
          "o(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL), o(socket.IPPROTO_TCP, socket.TCP_KEEPCNT))")
 
 
-def probe(container):
+UDP_PROBE = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(('127.0.0.1', 9)); "
+             "print(s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))")
+
+
+def probe(container, script=PROBE):
     """What a socket made in container's cgroup reads back."""
     def join():
         with open(f"{parent}/pod1/{container}/cgroup.procs", "w") as f:
             f.write("0")
-    out = subprocess.run([sys.executable, "-c", PROBE], preexec_fn=join, capture_output=True, text=True, timeout=30)
+    out = subprocess.run([sys.executable, "-c", script], preexec_fn=join, capture_output=True, text=True, timeout=30)
     return tuple(int(v) for v in out.stdout.split()) if out.returncode == 0 else out.stderr
+
+
+def hooks_at_parent():
+    """The engine's programs attached at the parent, as bpftool lists them (None without bpftool)."""
+    bpftool = shutil.which("bpftool")
+    if not bpftool:
+        return None
+    return subprocess.run([bpftool, "cgroup", "show", parent], capture_output=True, text=True).stdout
 
 
 def write_bundle(container, annotations):
@@ -151,6 +167,9 @@ def slot_of(container):
 
 try:
     wait_for("the agent attached", lambda: said(f"attached at {parent}"))
+    shown = hooks_at_parent()
+    check(shown is None or ("sockshim_sock_ops" in shown and "sockshim_connect4" not in shown),
+          f"the default config, nothing for UDP, attached: {shown!r}")
     check(said(f"removed the engine of cgroup {stale_pin.rsplit('/', 1)[1]}, which is gone"),
           f"the engine of the removed cgroup was not removed: {open(output.name).read()!r}")
     check(not os.path.exists(stale_pin), f"{stale_pin} stays")
@@ -162,6 +181,13 @@ try:
     for container, (_, expected) in containers.items():
         seen = probe(container)
         check(seen == expected, f"{container}: expected {expected}, read {seen}")
+    # 96 KiB, doubled by the kernel: the UDP hooks were attached for c-udp's config.
+    check(probe("c-udp", UDP_PROBE) == (196608,), f"c-udp's UDP socket: read {probe('c-udp', UDP_PROBE)}")
+    check(probe("c-default", UDP_PROBE) != (196608,), "c-default's UDP socket got c-udp's buffers")
+    shown = hooks_at_parent()
+    check(shown is None or all(f"sockshim_{hook}" in shown for hook in
+                               ["connect4", "connect6", "bind4", "bind6", "sendmsg4", "sendmsg6"]),
+          f"the UDP hooks are not attached for c-udp: {shown!r}")
     check(said("container c-refused: ", errors) and said("socket.linger", errors),
           f"the refused config is not named on stderr: {open(errors.name).read()!r}")
     check(not said("container sandbox"), "the sandbox was given a slot or a line")
@@ -173,7 +199,7 @@ try:
     check(slot_of("c-database") is not None and slot_of("c-database") == slot_of("c-database-2"),
           "two containers naming the same config do not share its slot")
     check(slot_of("c-opted-out") == slot_of("c-refused"), "the untouched containers do not share a slot")
-    check(len({slot_of(c) for c in ["c-database", "c-opted-out", "c-inline"]}) == 3,
+    check(len({slot_of(c) for c in ["c-database", "c-opted-out", "c-inline", "c-udp"]}) == 4,
           "different configs share a slot")
     shutil.rmtree(os.path.join(state, "k8s.io", "c-database"))
     if wait_for("c-database gone", lambda: said("container c-database: gone")):
