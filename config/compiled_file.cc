@@ -18,7 +18,7 @@ namespace {
 
 constexpr char kMagic[8] = {'S', 'O', 'C', 'K', 'S', 'H', 'I', 'M'};
 // Raised whenever the payload's layout changes.
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 // Written as the machine writes it: another byte order reads another number.
 constexpr uint32_t kByteOrder = 0x01020304;
 constexpr size_t kVersionBytes = 32;
@@ -54,17 +54,17 @@ constexpr size_t kMaxListItems = 1 << 20;
 constexpr size_t kMaxRuleCount = 1 << 16;
 constexpr size_t kAddressBytes = 2 + 16;
 
-void put_settings(ByteWriter& out, const SocketSettings& settings) {
-  for (const std::optional<OptionValue>& value : settings.values) {
-    out.put(static_cast<uint8_t>(value.has_value()));
-    if (!value) continue;
-    out.put(static_cast<int32_t>(value->number));
-    out.put_bytes(value->text, sizeof value->text);
+// Only the options a section sets: most set a few of the catalogue's.
+void put_settings(ByteWriter& out, const CompactSettings& settings) {
+  out.put(static_cast<uint8_t>(settings.values().size()));
+  for (const CompactSettings::Value& value : settings.values()) {
+    out.put(static_cast<uint8_t>(value.id));
+    out.put(static_cast<int32_t>(value.value.number));
+    out.put_bytes(value.value.text, sizeof value.value.text);
   }
-  out.put(settings.enforced);
-  out.put(static_cast<uint8_t>(settings.raw_count));
-  for (int i = 0; i < settings.raw_count; ++i) {
-    const RawOption& raw = settings.raw[i];
+  out.put(settings.enforced());
+  out.put(static_cast<uint8_t>(settings.raw().size()));
+  for (const RawOption& raw : settings.raw()) {
     out.put(static_cast<int32_t>(raw.level));
     out.put(static_cast<int32_t>(raw.name));
     out.put(static_cast<uint8_t>(raw.listeners_only));
@@ -74,24 +74,33 @@ void put_settings(ByteWriter& out, const SocketSettings& settings) {
   }
 }
 
-bool get_settings(ByteReader& in, SocketSettings* settings) {
-  for (std::optional<OptionValue>& value : settings->values) {
-    uint8_t present = 0;
-    if (!in.get(&present) || present > 1) return false;
-    if (!present) continue;
-    OptionValue read;
+bool get_settings(ByteReader& in, CompactSettings* settings) {
+  *settings = CompactSettings();
+  uint8_t value_count = 0;
+  if (!in.get(&value_count) || value_count > kOptionCount) return false;
+  settings->reserve(value_count);
+  int previous = -1;
+  for (int i = 0; i < value_count; ++i) {
+    uint8_t id = 0;
     int32_t number = 0;
-    if (!in.get(&number) || !in.get_bytes(read.text, sizeof read.text)) return false;
-    if (read.text[sizeof read.text - 1] != '\0') return false;  // always a C string
-    read.number = number;
-    value = read;
+    OptionValue value;
+    // In catalogue order, each option once.
+    if (!in.get(&id) || id >= kOptionCount || id <= previous || !in.get(&number) ||
+        !in.get_bytes(value.text, sizeof value.text)) {
+      return false;
+    }
+    if (value.text[sizeof value.text - 1] != '\0') return false;  // always a C string
+    previous = id;
+    value.number = number;
+    settings->append(static_cast<OptionId>(id), value);
   }
+  uint32_t enforced = 0;
   uint8_t raw_count = 0;
-  if (!in.get(&settings->enforced) || !in.get(&raw_count) || raw_count > kMaxRawOptions) return false;
-  if (settings->enforced >> kOptionCount) return false;
-  settings->raw_count = raw_count;
+  if (!in.get(&enforced) || !in.get(&raw_count) || raw_count > kMaxRawOptions) return false;
+  if (enforced >> kOptionCount) return false;
+  settings->set_enforced(enforced);
   for (int i = 0; i < raw_count; ++i) {
-    RawOption& raw = settings->raw[i];
+    RawOption raw;
     int32_t level = 0, name = 0, number = 0;
     uint8_t listeners_only = 0;
     if (!in.get(&level) || !in.get(&name) || !in.get(&listeners_only) || listeners_only > 1 ||
@@ -103,6 +112,7 @@ bool get_settings(ByteReader& in, SocketSettings* settings) {
     raw.name = name;
     raw.listeners_only = listeners_only;
     raw.number = number;
+    settings->append_raw(raw);
   }
   return true;
 }
@@ -136,7 +146,7 @@ bool get_addresses(ByteReader& in, std::vector<AddressRange>* ranges) {
 }
 
 void put_payload(ByteWriter& out, const Policy& policy) {
-  put_settings(out, policy.defaults);
+  put_settings(out, CompactSettings(policy.defaults));
   out.put(static_cast<uint32_t>(policy.rules.size()));
   for (const Rule& rule : policy.rules) {
     out.put_string(rule.name);
@@ -157,7 +167,9 @@ void put_payload(ByteWriter& out, const Policy& policy) {
 
 // The policy as the loader gave it (program globs included).
 bool get_payload(ByteReader& in, Policy* policy) {
-  if (!get_settings(in, &policy->defaults)) return false;
+  CompactSettings defaults;
+  if (!get_settings(in, &defaults)) return false;
+  policy->defaults = defaults.expanded();
   uint32_t rule_count = 0;
   if (!in.get_count(&rule_count, kMaxRuleCount, 8)) return false;
   policy->rules.resize(rule_count);

@@ -50,6 +50,12 @@ bool beyond_copy(const SocketSettings& settings) {
   }
   return settings.enforced != 0 || settings.raw_count > 0;
 }
+bool beyond_copy(const CompactSettings& settings) {
+  for (const CompactSettings::Value& value : settings.values()) {
+    if (!kCatalogue[static_cast<int>(value.id)].inherited) return true;
+  }
+  return settings.enforced() != 0 || !settings.raw().empty();
+}
 
 constexpr SocketEventKind kKinds[] = {SocketEventKind::create, SocketEventKind::connect, SocketEventKind::listen,
                                       SocketEventKind::accept};

@@ -19,6 +19,15 @@ void note_event_needs(const SocketSettings& settings, PolicySummary* summary) {
   summary->accept_rules |= settings.enforced != 0 || settings.raw_count > 0;
   summary->listen_rules |= settings.raw_count > 0;
 }
+void note_event_needs(const CompactSettings& settings, PolicySummary* summary) {
+  for (const CompactSettings::Value& value : settings.values()) {
+    const CatalogueEntry& entry = kCatalogue[static_cast<int>(value.id)];
+    summary->listen_rules |= entry.stage == Stage::before_listen;
+    summary->accept_rules |= !entry.inherited;
+  }
+  summary->accept_rules |= settings.enforced() != 0 || !settings.raw().empty();
+  summary->listen_rules |= !settings.raw().empty();
+}
 
 }  // namespace
 
