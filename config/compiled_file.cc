@@ -12,6 +12,7 @@
 
 #include "config/byte_stream.h"
 #include "config/decide.h"
+#include "config/prefault.h"
 
 namespace sockshim {
 namespace {
@@ -172,6 +173,8 @@ bool get_payload(ByteReader& in, Policy* policy) {
   policy->defaults = defaults.expanded();
   uint32_t rule_count = 0;
   if (!in.get_count(&rule_count, kMaxRuleCount, 8)) return false;
+  policy->rules.reserve(rule_count);
+  prefault_for_writing(policy->rules.data(), rule_count * sizeof(Rule));
   policy->rules.resize(rule_count);
   for (Rule& rule : policy->rules) {
     Match& match = rule.match;
@@ -322,8 +325,9 @@ CompiledFileVerdict load_compiled_file(const char* path, const FileReadOptions& 
   const bool readable = fstat(fd, &info) == 0 && S_ISREG(info.st_mode) &&
                         !(options.refuse_writable_by_others && (info.st_mode & (S_IWGRP | S_IWOTH))) &&
                         info.st_size > 0 && static_cast<uint64_t>(info.st_size) <= kMaxCompiledFileBytes;
-  // Mapped, not read: its pages come from the page cache as they are decoded.
-  void* mapped = readable ? mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  // Mapped, not read: its pages come from the page cache, all at once.
+  void* mapped = readable ? mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
+                          : MAP_FAILED;
   close(fd);
   if (mapped == MAP_FAILED) return CompiledFileVerdict::unreadable;
   const CompiledFileVerdict verdict = decode_compiled_file(

@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "config/prefault.h"
+
 namespace sockshim {
 namespace {
 
@@ -155,6 +157,8 @@ bool CompiledPolicy::restore(Policy policy, ByteReader& in, CompiledPolicy* out)
   const uint32_t rule_count = static_cast<uint32_t>(out->policy_.rules.size());
   uint32_t saved_rules = 0;
   if (!in.get(&saved_rules) || saved_rules != rule_count) return false;
+  out->rules_.reserve(rule_count);
+  prefault_for_writing(out->rules_.data(), rule_count * sizeof(CompiledRule));
   out->rules_.resize(rule_count);
   auto flag = [&](bool* value) {
     uint8_t raw = 0;

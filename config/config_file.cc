@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "config/prefault.h"
+
 namespace sockshim {
 namespace {
 
@@ -79,6 +81,7 @@ bool read_config_file(const char* path, const FileReadOptions& options, char* bu
     // Size 0 may be a file whose size the kernel does not know (/proc).
     const size_t size = static_cast<size_t>(info.st_size);
     const size_t expected = size > 0 && size < limit ? size : SIZE_MAX;
+    if (expected != SIZE_MAX) prefault_for_writing(buffer, expected);
     if (!read_to_end(fd, buffer, limit, &filled, expected) || (filled == limit && !read_to_end(fd, &one_more, 1, &beyond))) {
       fail(FileProblem::cannot_read, errno, failure);
     } else if (beyond > 0) {
