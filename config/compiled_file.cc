@@ -36,9 +36,11 @@ struct Header {
   uint64_t config_length;
   uint64_t payload_length;
   uint64_t payload_hash;
+  uint64_t reserved_for_alignment;  // the payload starts 16-byte aligned in the file
 };
 
-constexpr size_t kHeaderBytes = 8 + 4 + 4 + kVersionBytes + 4 + 4 + 8 * 4;
+constexpr size_t kHeaderBytes = 8 + 4 + 4 + kVersionBytes + 4 + 4 + 8 * 5;
+static_assert(kHeaderBytes % 16 == 0, "the payload's vectors are aligned from its start");
 
 uint64_t mix(uint64_t value) {
   value ^= value >> 33;
@@ -132,16 +134,19 @@ bool get_addresses(ByteReader& in, std::vector<AddressRange>* ranges) {
   if (!in.get_count(&count, kMaxListItems, kAddressBytes)) return false;
   const char* bytes = in.take(count * kAddressBytes);
   if (!bytes) return false;
-  ranges->resize(count);
-  // One bounds check for the list; 10,000 prefixes are common.
-  for (AddressRange& range : *ranges) {
+  // Each range written once, as it is read (no zero-filling first); one
+  // bounds check for the list, 10,000 prefixes are common.
+  ranges->clear();
+  ranges->reserve(count);
+  for (uint32_t i = 0; i < count; ++i, bytes += kAddressBytes) {
     const uint8_t is_v6 = static_cast<uint8_t>(bytes[0]);
     const uint8_t prefix_bits = static_cast<uint8_t>(bytes[1]);
     if (is_v6 > 1 || prefix_bits > (is_v6 ? 128 : 32)) return false;
+    AddressRange range;
     range.base.is_v6 = is_v6;
     range.prefix_bits = prefix_bits;
     std::memcpy(range.base.bytes, bytes + 2, sizeof range.base.bytes);
-    bytes += kAddressBytes;
+    ranges->push_back(range);
   }
   return true;
 }
@@ -207,13 +212,15 @@ void put_header(ByteWriter& out, const Header& header) {
   out.put(header.config_length);
   out.put(header.payload_length);
   out.put(header.payload_hash);
+  out.put(header.reserved_for_alignment);
 }
 
 bool get_header(ByteReader& in, Header* header) {
   return in.get_bytes(header->magic, sizeof header->magic) && in.get(&header->byte_order) &&
          in.get(&header->format_version) && in.get_bytes(header->library_version, sizeof header->library_version) &&
          in.get(&header->option_count) && in.get(&header->reserved) && in.get(&header->config_hash) &&
-         in.get(&header->config_length) && in.get(&header->payload_length) && in.get(&header->payload_hash);
+         in.get(&header->config_length) && in.get(&header->payload_length) && in.get(&header->payload_hash) &&
+         in.get(&header->reserved_for_alignment);
 }
 
 void own_version(char (&version)[kVersionBytes]) {
