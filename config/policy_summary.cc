@@ -29,9 +29,10 @@ void note_event_needs(const CompactSettings& settings, PolicySummary* summary) {
   summary->listen_rules |= !settings.raw().empty();
 }
 
-}  // namespace
-
-void summarise(const Policy& policy, const char* program, PolicySummary* summary) {
+// |decide_at_creation(event)| gives what decide(policy, event) gives.
+template <typename DecideAtCreation>
+void summarise_with(const Policy& policy, const char* program, PolicySummary* summary,
+                    DecideAtCreation decide_at_creation) {
   note_event_needs(policy.defaults, summary);
   for (const Rule& rule : policy.rules) {
     const Direction direction = rule.match.direction;
@@ -51,12 +52,23 @@ void summarise(const Policy& policy, const char* program, PolicySummary* summary
       event.udp = udp;
       event.program = program;
       const SocketTarget target{ipv6 == 1, udp == 1};
-      summary->at_creation[ipv6][udp] = applicable(decide(policy, event), target);
+      summary->at_creation[ipv6][udp] = applicable(decide_at_creation(event), target);
       summary->creation_options[ipv6][udp] =
           options_to_apply(summary->at_creation[ipv6][udp], SocketSettings(), target);
       summary->creation_enforced[ipv6][udp] = enforced_on(summary->at_creation[ipv6][udp], target);
     }
   }
+}
+
+}  // namespace
+
+void summarise(const Policy& policy, const char* program, PolicySummary* summary) {
+  summarise_with(policy, program, summary, [&](const SocketEvent& event) { return decide(policy, event); });
+}
+
+void summarise(const CompiledPolicy& compiled, const char* program, PolicySummary* summary) {
+  summarise_with(compiled.policy(), program, summary,
+                 [&](const SocketEvent& event) { return compiled.decide(event); });
 }
 
 bool any_rule_matches(const Policy& policy, const PolicySummary& summary, const SocketEvent& event) {

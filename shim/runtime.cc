@@ -128,7 +128,7 @@ CompiledFile* from_compiled_file(std::string_view text, const FoundConfig& found
 // The policy is ready: the hooks may use it from now on.
 void install(const CompiledPolicy* compiled, size_t rules_in_config, const char* how) {
   const Policy& policy = compiled->policy();
-  summarise(policy, g_runtime.program, &g_runtime.summary);
+  summarise(*compiled, g_runtime.program, &g_runtime.summary);
   if (!enforceable_options(policy).empty()) start_enforcing();
   g_runtime.policy = policy.empty() ? nullptr : compiled;
   log_message(LogLevel::info, "sockshim %s loaded %s%s: %zu rule(s), %zu for program \"%s\"", kVersion,
