@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "config/prefault.h"
+#include "config/runs_at_load.h"
 
 namespace sockshim {
 namespace {
@@ -24,7 +25,7 @@ bool fail(FileProblem problem, int error_number, FileFailure* failure) {
 // (the size fstat gave: a file read whole in one call needs no second call
 // to find its end, and every process that preloads the library reads its
 // config); false on an error.
-bool read_to_end(int fd, char* buffer, size_t capacity, size_t* filled, size_t expected = SIZE_MAX) {
+SOCKSHIM_RUNS_AT_LOAD bool read_to_end(int fd, char* buffer, size_t capacity, size_t* filled, size_t expected = SIZE_MAX) {
   *filled = 0;
   while (*filled < capacity && *filled < expected) {
     const ssize_t n = read(fd, buffer + *filled, capacity - *filled);
@@ -57,7 +58,7 @@ ConfigError describe_file_failure(const char* source, const FileFailure& failure
   return error;
 }
 
-bool read_config_file(const char* path, const FileReadOptions& options, char* buffer,
+SOCKSHIM_RUNS_AT_LOAD bool read_config_file(const char* path, const FileReadOptions& options, char* buffer,
                       size_t capacity, size_t* length, FileFailure* failure) {
   *length = 0;
   const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

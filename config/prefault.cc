@@ -7,13 +7,16 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "config/runs_at_load.h"
+
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23  // Linux 5.14; older C library headers lack it
 #endif
 
 namespace sockshim {
 
-void prefault_for_writing(void* begin, size_t length) {
+// At load too: reading the config calls it.
+SOCKSHIM_RUNS_AT_LOAD void prefault_for_writing(void* begin, size_t length) {
   constexpr uintptr_t kPage = 4096;
   // Below this, the system call costs about what the faults it saves do.
   constexpr size_t kMinimumPages = 8;
