@@ -41,7 +41,7 @@ std::vector<std::string> unsupported_by_bpf(const Policy& policy) {
   const std::string top = unsupported_options(policy.defaults);
   if (!top.empty()) lines.push_back("top level: " + top);
   for (const Rule& rule : policy.rules) {
-    std::string what = unsupported_options(rule.settings);
+    std::string what = unsupported_options(rule.settings.expanded());
     auto add = [&](const std::string& reason) { what += (what.empty() ? "" : ", ") + reason; };
     if (has_glob_metacharacters(rule.match.program_glob)) {
       add("program glob \"" + rule.match.program_glob + "\" (only exact names, of 15 characters at most)");
@@ -68,7 +68,11 @@ Policy without_unsupported_options(Policy policy) {
     settings.raw_count = kept;
   };
   strip(policy.defaults);
-  for (Rule& rule : policy.rules) strip(rule.settings);
+  for (Rule& rule : policy.rules) {
+    SocketSettings settings = rule.settings.expanded();
+    strip(settings);
+    rule.settings = settings;
+  }
   return policy;
 }
 

@@ -151,7 +151,7 @@ int check_command(int argc, char** argv) {
       break;
     }
     std::printf("\nrule[%zu] \"%s\": %s\n", number++, rule.name.c_str(), describe_match(rule.match).c_str());
-    std::printf("  sets: %s\n", describe_settings(rule.settings).c_str());
+    std::printf("  sets: %s\n", describe_settings(rule.settings.expanded()).c_str());
     const SocketSettings effective = settings_with_top_level(*policy, rule);
     std::printf("  with the top level: %s\n", describe_settings(effective).c_str());
     // Warnings that the top level already gave are not repeated.

@@ -83,7 +83,7 @@ bool parse_endpoint(const std::string& text, const char* default_host, Endpoint*
 
 struct Source {
   std::string name;
-  const SocketSettings* settings;
+  SocketSettings settings;
   const Rule* rule;  // null: the top level
 };
 
@@ -137,7 +137,7 @@ int explain_command(int argc, char** argv) {
               connecting ? connect_to.c_str() : listen_on.c_str(), event.ipv6 ? "ipv6" : "ipv4",
               udp ? "udp" : "tcp", program.empty() ? "" : (", program \"" + program + "\"").c_str());
   std::vector<Source> sources;
-  if (!udp) sources.push_back({"top level", &policy->defaults, nullptr});
+  if (!udp) sources.push_back({"top level", policy->defaults, nullptr});
   std::printf("\nmatching rules, in order:\n");
   // The matcher the library and the supervisor use.
   const CompiledPolicy compiled(*policy);
@@ -145,7 +145,7 @@ int explain_command(int argc, char** argv) {
     const Rule& rule = policy->rules[index];
     const std::string name = "rule[" + std::to_string(index + 1) + "] \"" + rule.name + "\"";
     std::printf("  %s: %s\n", name.c_str(), describe_match(rule.match).c_str());
-    sources.push_back({name, &rule.settings, &rule});
+    sources.push_back({name, rule.settings.expanded(), &rule});
     return true;
   });
   if (sources.size() == (udp ? 0u : 1u)) std::printf("  (none)\n");
@@ -166,7 +166,7 @@ int explain_command(int argc, char** argv) {
     std::string origin;
     bool at_creation = false;
     for (const Source& source : sources) {
-      if (!source.settings->get(entry.id)) continue;
+      if (!source.settings.get(entry.id)) continue;
       origin = source.name;
       at_creation = source.rule == nullptr || !source.rule->match.needs_address();
     }

@@ -29,11 +29,15 @@ class ByteWriter {
     put(static_cast<uint32_t>(text.size()));
     put_bytes(text.data(), text.size());
   }
-  // A count, then the elements as they are in memory.
+  // A count and, unless it is 0, zeros up to T's alignment (counted from
+  // the start of the output), then the elements as they are in memory: a
+  // reader whose input starts aligned copies them in one piece.
   template <typename T>
   void put_vector(const std::vector<T>& items) {
     static_assert(std::is_trivially_copyable_v<T>);
     put(static_cast<uint32_t>(items.size()));
+    if (items.empty()) return;
+    out_->append((alignof(T) - out_->size() % alignof(T)) % alignof(T), '\0');
     put_bytes(items.data(), items.size() * sizeof(T));
   }
 
@@ -76,11 +80,15 @@ class ByteReader {
   bool get_vector(std::vector<T>* items, size_t limit) {
     static_assert(std::is_trivially_copyable_v<T>);
     uint32_t count = 0;
-    if (!get_count(&count, limit, sizeof(T))) return false;
+    if (!get(&count)) return false;
     if (count == 0) {  // an empty vector's data() may be null: no memcpy from or to it
       items->clear();
       return true;
     }
+    const size_t padding = (alignof(T) - at_ % alignof(T)) % alignof(T);
+    if (left() < padding) return fail();
+    at_ += padding;
+    if (count > limit || left() / sizeof(T) < count) return fail();
     // Straight from the bytes: no zero-filling first.
     const T* first = reinterpret_cast<const T*>(bytes_.data() + at_);
     if (reinterpret_cast<uintptr_t>(first) % alignof(T) == 0) {

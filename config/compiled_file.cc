@@ -12,13 +12,14 @@
 
 #include "config/byte_stream.h"
 #include "config/decide.h"
+#include "config/prefault.h"
 
 namespace sockshim {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'O', 'C', 'K', 'S', 'H', 'I', 'M'};
 // Raised whenever the payload's layout changes.
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 // Written as the machine writes it: another byte order reads another number.
 constexpr uint32_t kByteOrder = 0x01020304;
 constexpr size_t kVersionBytes = 32;
@@ -35,9 +36,11 @@ struct Header {
   uint64_t config_length;
   uint64_t payload_length;
   uint64_t payload_hash;
+  uint64_t reserved_for_alignment;  // the payload starts 16-byte aligned in the file
 };
 
-constexpr size_t kHeaderBytes = 8 + 4 + 4 + kVersionBytes + 4 + 4 + 8 * 4;
+constexpr size_t kHeaderBytes = 8 + 4 + 4 + kVersionBytes + 4 + 4 + 8 * 5;
+static_assert(kHeaderBytes % 16 == 0, "the payload's vectors are aligned from its start");
 
 uint64_t mix(uint64_t value) {
   value ^= value >> 33;
@@ -54,17 +57,17 @@ constexpr size_t kMaxListItems = 1 << 20;
 constexpr size_t kMaxRuleCount = 1 << 16;
 constexpr size_t kAddressBytes = 2 + 16;
 
-void put_settings(ByteWriter& out, const SocketSettings& settings) {
-  for (const std::optional<OptionValue>& value : settings.values) {
-    out.put(static_cast<uint8_t>(value.has_value()));
-    if (!value) continue;
-    out.put(static_cast<int32_t>(value->number));
-    out.put_bytes(value->text, sizeof value->text);
+// Only the options a section sets: most set a few of the catalogue's.
+void put_settings(ByteWriter& out, const CompactSettings& settings) {
+  out.put(static_cast<uint8_t>(settings.values().size()));
+  for (const CompactSettings::Value& value : settings.values()) {
+    out.put(static_cast<uint8_t>(value.id));
+    out.put(static_cast<int32_t>(value.value.number));
+    out.put_bytes(value.value.text, sizeof value.value.text);
   }
-  out.put(settings.enforced);
-  out.put(static_cast<uint8_t>(settings.raw_count));
-  for (int i = 0; i < settings.raw_count; ++i) {
-    const RawOption& raw = settings.raw[i];
+  out.put(settings.enforced());
+  out.put(static_cast<uint8_t>(settings.raw().size()));
+  for (const RawOption& raw : settings.raw()) {
     out.put(static_cast<int32_t>(raw.level));
     out.put(static_cast<int32_t>(raw.name));
     out.put(static_cast<uint8_t>(raw.listeners_only));
@@ -74,24 +77,33 @@ void put_settings(ByteWriter& out, const SocketSettings& settings) {
   }
 }
 
-bool get_settings(ByteReader& in, SocketSettings* settings) {
-  for (std::optional<OptionValue>& value : settings->values) {
-    uint8_t present = 0;
-    if (!in.get(&present) || present > 1) return false;
-    if (!present) continue;
-    OptionValue read;
+bool get_settings(ByteReader& in, CompactSettings* settings) {
+  *settings = CompactSettings();
+  uint8_t value_count = 0;
+  if (!in.get(&value_count) || value_count > kOptionCount) return false;
+  settings->reserve(value_count);
+  int previous = -1;
+  for (int i = 0; i < value_count; ++i) {
+    uint8_t id = 0;
     int32_t number = 0;
-    if (!in.get(&number) || !in.get_bytes(read.text, sizeof read.text)) return false;
-    if (read.text[sizeof read.text - 1] != '\0') return false;  // always a C string
-    read.number = number;
-    value = read;
+    OptionValue value;
+    // In catalogue order, each option once.
+    if (!in.get(&id) || id >= kOptionCount || id <= previous || !in.get(&number) ||
+        !in.get_bytes(value.text, sizeof value.text)) {
+      return false;
+    }
+    if (value.text[sizeof value.text - 1] != '\0') return false;  // always a C string
+    previous = id;
+    value.number = number;
+    settings->append(static_cast<OptionId>(id), value);
   }
+  uint32_t enforced = 0;
   uint8_t raw_count = 0;
-  if (!in.get(&settings->enforced) || !in.get(&raw_count) || raw_count > kMaxRawOptions) return false;
-  if (settings->enforced >> kOptionCount) return false;
-  settings->raw_count = raw_count;
+  if (!in.get(&enforced) || !in.get(&raw_count) || raw_count > kMaxRawOptions) return false;
+  if (enforced >> kOptionCount) return false;
+  settings->set_enforced(enforced);
   for (int i = 0; i < raw_count; ++i) {
-    RawOption& raw = settings->raw[i];
+    RawOption raw;
     int32_t level = 0, name = 0, number = 0;
     uint8_t listeners_only = 0;
     if (!in.get(&level) || !in.get(&name) || !in.get(&listeners_only) || listeners_only > 1 ||
@@ -103,6 +115,7 @@ bool get_settings(ByteReader& in, SocketSettings* settings) {
     raw.name = name;
     raw.listeners_only = listeners_only;
     raw.number = number;
+    settings->append_raw(raw);
   }
   return true;
 }
@@ -121,22 +134,25 @@ bool get_addresses(ByteReader& in, std::vector<AddressRange>* ranges) {
   if (!in.get_count(&count, kMaxListItems, kAddressBytes)) return false;
   const char* bytes = in.take(count * kAddressBytes);
   if (!bytes) return false;
-  ranges->resize(count);
-  // One bounds check for the list; 10,000 prefixes are common.
-  for (AddressRange& range : *ranges) {
+  // Each range written once, as it is read (no zero-filling first); one
+  // bounds check for the list, 10,000 prefixes are common.
+  ranges->clear();
+  ranges->reserve(count);
+  for (uint32_t i = 0; i < count; ++i, bytes += kAddressBytes) {
     const uint8_t is_v6 = static_cast<uint8_t>(bytes[0]);
     const uint8_t prefix_bits = static_cast<uint8_t>(bytes[1]);
     if (is_v6 > 1 || prefix_bits > (is_v6 ? 128 : 32)) return false;
+    AddressRange range;
     range.base.is_v6 = is_v6;
     range.prefix_bits = prefix_bits;
     std::memcpy(range.base.bytes, bytes + 2, sizeof range.base.bytes);
-    bytes += kAddressBytes;
+    ranges->push_back(range);
   }
   return true;
 }
 
 void put_payload(ByteWriter& out, const Policy& policy) {
-  put_settings(out, policy.defaults);
+  put_settings(out, CompactSettings(policy.defaults));
   out.put(static_cast<uint32_t>(policy.rules.size()));
   for (const Rule& rule : policy.rules) {
     out.put_string(rule.name);
@@ -157,9 +173,13 @@ void put_payload(ByteWriter& out, const Policy& policy) {
 
 // The policy as the loader gave it (program globs included).
 bool get_payload(ByteReader& in, Policy* policy) {
-  if (!get_settings(in, &policy->defaults)) return false;
+  CompactSettings defaults;
+  if (!get_settings(in, &defaults)) return false;
+  policy->defaults = defaults.expanded();
   uint32_t rule_count = 0;
   if (!in.get_count(&rule_count, kMaxRuleCount, 8)) return false;
+  policy->rules.reserve(rule_count);
+  prefault_for_writing(policy->rules.data(), rule_count * sizeof(Rule));
   policy->rules.resize(rule_count);
   for (Rule& rule : policy->rules) {
     Match& match = rule.match;
@@ -192,13 +212,15 @@ void put_header(ByteWriter& out, const Header& header) {
   out.put(header.config_length);
   out.put(header.payload_length);
   out.put(header.payload_hash);
+  out.put(header.reserved_for_alignment);
 }
 
 bool get_header(ByteReader& in, Header* header) {
   return in.get_bytes(header->magic, sizeof header->magic) && in.get(&header->byte_order) &&
          in.get(&header->format_version) && in.get_bytes(header->library_version, sizeof header->library_version) &&
          in.get(&header->option_count) && in.get(&header->reserved) && in.get(&header->config_hash) &&
-         in.get(&header->config_length) && in.get(&header->payload_length) && in.get(&header->payload_hash);
+         in.get(&header->config_length) && in.get(&header->payload_length) && in.get(&header->payload_hash) &&
+         in.get(&header->reserved_for_alignment);
 }
 
 void own_version(char (&version)[kVersionBytes]) {
@@ -310,8 +332,9 @@ CompiledFileVerdict load_compiled_file(const char* path, const FileReadOptions& 
   const bool readable = fstat(fd, &info) == 0 && S_ISREG(info.st_mode) &&
                         !(options.refuse_writable_by_others && (info.st_mode & (S_IWGRP | S_IWOTH))) &&
                         info.st_size > 0 && static_cast<uint64_t>(info.st_size) <= kMaxCompiledFileBytes;
-  // Mapped, not read: its pages come from the page cache as they are decoded.
-  void* mapped = readable ? mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  // Mapped, not read: its pages come from the page cache, all at once.
+  void* mapped = readable ? mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
+                          : MAP_FAILED;
   close(fd);
   if (mapped == MAP_FAILED) return CompiledFileVerdict::unreadable;
   const CompiledFileVerdict verdict = decode_compiled_file(

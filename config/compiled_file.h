@@ -2,7 +2,7 @@
 // A config's policy saved in binary (`sockshim compile CONFIG` writes
 // CONFIG.compiled), so that a process reads it back instead of parsing the
 // TOML: a config of 1,000 rules costs some 75 million instructions to parse,
-// its compiled file a few hundred thousand to read. The TOML stays the one
+// its compiled file about three million to read. The TOML stays the one
 // source of truth: the file records the hash and length of the text it was
 // made from, and the library and format versions that wrote it, and is used
 // only while all of them match the text just read and the reader; otherwise

@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "config/prefault.h"
+
 namespace sockshim {
 namespace {
 
@@ -49,6 +51,12 @@ bool beyond_copy(const SocketSettings& settings) {
     if (!entry.inherited && settings.get(entry.id)) return true;
   }
   return settings.enforced != 0 || settings.raw_count > 0;
+}
+bool beyond_copy(const CompactSettings& settings) {
+  for (const CompactSettings::Value& value : settings.values()) {
+    if (!kCatalogue[static_cast<int>(value.id)].inherited) return true;
+  }
+  return settings.enforced() != 0 || !settings.raw().empty();
 }
 
 constexpr SocketEventKind kKinds[] = {SocketEventKind::create, SocketEventKind::connect, SocketEventKind::listen,
@@ -149,6 +157,8 @@ bool CompiledPolicy::restore(Policy policy, ByteReader& in, CompiledPolicy* out)
   const uint32_t rule_count = static_cast<uint32_t>(out->policy_.rules.size());
   uint32_t saved_rules = 0;
   if (!in.get(&saved_rules) || saved_rules != rule_count) return false;
+  out->rules_.reserve(rule_count);
+  prefault_for_writing(out->rules_.data(), rule_count * sizeof(CompiledRule));
   out->rules_.resize(rule_count);
   auto flag = [&](bool* value) {
     uint8_t raw = 0;

@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "config/prefault.h"
+#include "config/runs_at_load.h"
+
 namespace sockshim {
 namespace {
 
@@ -22,7 +25,7 @@ bool fail(FileProblem problem, int error_number, FileFailure* failure) {
 // (the size fstat gave: a file read whole in one call needs no second call
 // to find its end, and every process that preloads the library reads its
 // config); false on an error.
-bool read_to_end(int fd, char* buffer, size_t capacity, size_t* filled, size_t expected = SIZE_MAX) {
+SOCKSHIM_RUNS_AT_LOAD bool read_to_end(int fd, char* buffer, size_t capacity, size_t* filled, size_t expected = SIZE_MAX) {
   *filled = 0;
   while (*filled < capacity && *filled < expected) {
     const ssize_t n = read(fd, buffer + *filled, capacity - *filled);
@@ -55,7 +58,7 @@ ConfigError describe_file_failure(const char* source, const FileFailure& failure
   return error;
 }
 
-bool read_config_file(const char* path, const FileReadOptions& options, char* buffer,
+SOCKSHIM_RUNS_AT_LOAD bool read_config_file(const char* path, const FileReadOptions& options, char* buffer,
                       size_t capacity, size_t* length, FileFailure* failure) {
   *length = 0;
   const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -79,6 +82,7 @@ bool read_config_file(const char* path, const FileReadOptions& options, char* bu
     // Size 0 may be a file whose size the kernel does not know (/proc).
     const size_t size = static_cast<size_t>(info.st_size);
     const size_t expected = size > 0 && size < limit ? size : SIZE_MAX;
+    if (expected != SIZE_MAX) prefault_for_writing(buffer, expected);
     if (!read_to_end(fd, buffer, limit, &filled, expected) || (filled == limit && !read_to_end(fd, &one_more, 1, &beyond))) {
       fail(FileProblem::cannot_read, errno, failure);
     } else if (beyond > 0) {

@@ -5,30 +5,35 @@
 
 #include <cstring>
 
+#include "config/runs_at_load.h"
+
 namespace sockshim {
 namespace {
 
-const char* non_empty(const char* value) { return value && *value ? value : nullptr; }
+SOCKSHIM_RUNS_AT_LOAD const char* non_empty(const char* value) { return value && *value ? value : nullptr; }
 
-void set_source(FoundConfig* found, const char* name) {
-  std::strncpy(found->source, name, sizeof found->source - 1);
-  found->source[sizeof found->source - 1] = '\0';
+// Only the name and its NUL are written (strncpy would fill the rest of the
+// 4 KiB with zeros): the library does this at load, in every process.
+SOCKSHIM_RUNS_AT_LOAD void set_source(FoundConfig* found, const char* name) {
+  const size_t length = strnlen(name, sizeof found->source - 1);
+  std::memcpy(found->source, name, length);
+  found->source[length] = '\0';
 }
 
 }  // namespace
 
-FileReadOptions library_file_checks() {
+SOCKSHIM_RUNS_AT_LOAD FileReadOptions library_file_checks() {
   FileReadOptions options;
   options.refuse_writable_by_others = geteuid() == 0;
   return options;
 }
 
-bool disabled_by_environment(EnvironmentReader read_environment) {
+SOCKSHIM_RUNS_AT_LOAD bool disabled_by_environment(EnvironmentReader read_environment) {
   const char* value = read_environment("SOCKSHIM_DISABLE");
   return value && std::strcmp(value, "1") == 0;
 }
 
-ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_t capacity,
+SOCKSHIM_RUNS_AT_LOAD ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_t capacity,
                          FoundConfig* found) {
   found->length = 0;
   found->from_file = false;

@@ -25,10 +25,10 @@ enum class ConfigLookup {
 
 // Trivial, so that the library can keep it in static storage.
 struct FoundConfig {
-  char source[4096];    // the file's path, or "SOCKSHIM_CONFIG_TOML"
   bool from_file;       // source is a path (which may have a compiled file)
   size_t length;        // of the text in the caller's buffer
   FileFailure failure;  // why, when the lookup failed
+  char source[4096];    // the file's path, or "SOCKSHIM_CONFIG_TOML" (last: mostly unused)
 };
 
 // The checks the library makes of a config file: as root, one that group

@@ -11,9 +11,10 @@ void add_pair(std::vector<LevelName>* pairs, LevelName pair) {
   pairs->push_back(pair);
 }
 
-void add_enforced(const SocketSettings& settings, std::vector<LevelName>* pairs) {
+void add_enforced(uint32_t enforced, std::vector<LevelName>* pairs) {
+  if (enforced == 0) return;
   for (const CatalogueEntry& entry : kCatalogue) {
-    if (!settings.is_enforced(entry.id)) continue;
+    if (!(enforced & (1u << static_cast<int>(entry.id)))) continue;
     add_pair(pairs, entry.ipv4);
     add_pair(pairs, entry.ipv6);
   }
@@ -23,8 +24,8 @@ void add_enforced(const SocketSettings& settings, std::vector<LevelName>* pairs)
 
 std::vector<LevelName> enforceable_options(const Policy& policy) {
   std::vector<LevelName> pairs;
-  add_enforced(policy.defaults, &pairs);
-  for (const Rule& rule : policy.rules) add_enforced(rule.settings, &pairs);
+  add_enforced(policy.defaults.enforced, &pairs);
+  for (const Rule& rule : policy.rules) add_enforced(rule.settings.enforced(), &pairs);
   return pairs;
 }
 

@@ -22,7 +22,10 @@ struct KeyRange {
   Key last;  // inclusive: a range may end at the largest key
 };
 
-// A set of keys given as ranges, kept sorted and merged.
+// A set of keys given as ranges, kept sorted and merged. One vector of
+// ranges: a rule's set is usually one port or a few prefixes, and a
+// compiled policy of 1,000 rules reads back a thousand of them at the first
+// socket (one allocation each, rather than two).
 template <typename Key>
 class IntervalSet {
  public:
@@ -31,57 +34,48 @@ class IntervalSet {
     const auto by_first = [](const KeyRange<Key>& a, const KeyRange<Key>& b) { return a.first < b.first; };
     // Long lists are usually written in order: sorting is then not needed.
     if (!std::is_sorted(ranges.begin(), ranges.end(), by_first)) std::sort(ranges.begin(), ranges.end(), by_first);
-    firsts_.reserve(ranges.size());
-    lasts_.reserve(ranges.size());
+    ranges_.reserve(ranges.size());
     for (const KeyRange<Key>& range : ranges) {
       // Overlapping or adjacent ranges become one ("+ 1" cannot overflow
       // once the last range already reaches the largest key).
-      if (!firsts_.empty() && (lasts_.back() == kMax || range.first <= lasts_.back() + 1)) {
-        if (range.last > lasts_.back()) lasts_.back() = range.last;
+      if (!ranges_.empty() && (ranges_.back().last == kMax || range.first <= ranges_.back().last + 1)) {
+        if (range.last > ranges_.back().last) ranges_.back().last = range.last;
         continue;
       }
-      firsts_.push_back(range.first);
-      lasts_.push_back(range.last);
+      ranges_.push_back(range);
     }
-    firsts_.shrink_to_fit();
-    lasts_.shrink_to_fit();
+    ranges_.shrink_to_fit();
   }
 
-  bool empty() const { return firsts_.empty(); }
-  size_t size() const { return firsts_.size(); }
-  KeyRange<Key> at(size_t i) const { return {firsts_[i], lasts_[i]}; }
-  size_t bytes() const { return (firsts_.capacity() + lasts_.capacity()) * sizeof(Key); }
+  bool empty() const { return ranges_.empty(); }
+  size_t size() const { return ranges_.size(); }
+  KeyRange<Key> at(size_t i) const { return ranges_[i]; }
+  size_t bytes() const { return ranges_.capacity() * sizeof(KeyRange<Key>); }
 
   bool contains(Key key) const {
-    const auto after = std::upper_bound(firsts_.begin(), firsts_.end(), key);
-    if (after == firsts_.begin()) return false;
-    return key <= lasts_[static_cast<size_t>(after - firsts_.begin()) - 1];
+    const auto after = std::upper_bound(ranges_.begin(), ranges_.end(), key,
+                                        [](Key value, const KeyRange<Key>& range) { return value < range.first; });
+    if (after == ranges_.begin()) return false;
+    return key <= (after - 1)->last;
   }
 
   static constexpr Key kMax = static_cast<Key>(~Key(0));
 
   // As built, for a compiled file; restore() takes only what save() can
   // have written (sorted, apart), whatever the bytes.
-  void save(ByteWriter& out) const {
-    out.put_vector(firsts_);
-    out.put_vector(lasts_);
-  }
+  void save(ByteWriter& out) const { out.put_vector(ranges_); }
   bool restore(ByteReader& in) {
-    if (!in.get_vector(&firsts_, kMaxItems) || !in.get_vector(&lasts_, kMaxItems) || firsts_.size() != lasts_.size()) {
-      return false;
-    }
-    const Key* firsts = firsts_.data();
-    const Key* lasts = lasts_.data();
-    for (size_t i = 0; i < firsts_.size(); ++i) {
-      if (firsts[i] > lasts[i] || (i > 0 && firsts[i] <= lasts[i - 1])) return false;
+    if (!in.get_vector(&ranges_, kMaxItems)) return false;
+    const KeyRange<Key>* ranges = ranges_.data();
+    for (size_t i = 0; i < ranges_.size(); ++i) {
+      if (ranges[i].first > ranges[i].last || (i > 0 && ranges[i].first <= ranges[i - 1].last)) return false;
     }
     return true;
   }
   static constexpr size_t kMaxItems = 1 << 24;
 
  private:
-  std::vector<Key> firsts_;
-  std::vector<Key> lasts_;
+  std::vector<KeyRange<Key>> ranges_;
 };
 
 // Which entries (numbered 0, 1, …) contain a key, each entry being a set of

@@ -21,20 +21,69 @@ void SocketSettings::set(OptionId id, int number) {
   values[static_cast<int>(id)] = value;
 }
 
+namespace {
+
+// |option| replaces the raw option of the same level and name in |settings|,
+// or joins them.
+void overlay_raw(const RawOption& option, SocketSettings* settings) {
+  int slot = 0;
+  while (slot < settings->raw_count &&
+         (settings->raw[slot].level != option.level || settings->raw[slot].name != option.name)) {
+    ++slot;
+  }
+  // The loader keeps a config to kMaxRawOptions distinct pairs, so a slot is free.
+  if (slot == kMaxRawOptions) return;
+  settings->raw[slot] = option;
+  if (slot == settings->raw_count) ++settings->raw_count;
+}
+
+}  // namespace
+
 void SocketSettings::overlay(const SocketSettings& later) {
   for (int i = 0; i < kOptionCount; ++i) {
     if (later.values[i]) values[i] = later.values[i];
   }
   enforced |= later.enforced;
-  for (int i = 0; i < later.raw_count; ++i) {
-    const RawOption& option = later.raw[i];
-    int slot = 0;
-    while (slot < raw_count && (raw[slot].level != option.level || raw[slot].name != option.name)) ++slot;
-    // The loader keeps a config to kMaxRawOptions distinct pairs, so a slot is free.
-    if (slot == kMaxRawOptions) continue;
-    raw[slot] = option;
-    if (slot == raw_count) ++raw_count;
+  for (int i = 0; i < later.raw_count; ++i) overlay_raw(later.raw[i], this);
+}
+
+void SocketSettings::overlay(const CompactSettings& later) {
+  for (const CompactSettings::Value& value : later.values()) values[static_cast<int>(value.id)] = value.value;
+  enforced |= later.enforced();
+  for (const RawOption& option : later.raw()) overlay_raw(option, this);
+}
+
+CompactSettings::CompactSettings(const SocketSettings& settings) : enforced_(settings.enforced) {
+  for (int i = 0; i < kOptionCount; ++i) {
+    if (settings.values[i]) values_.push_back({static_cast<OptionId>(i), *settings.values[i]});
   }
+  raw_.assign(settings.raw, settings.raw + settings.raw_count);
+}
+
+SocketSettings CompactSettings::expanded() const {
+  SocketSettings settings;
+  settings.overlay(*this);
+  return settings;
+}
+
+std::optional<OptionValue> CompactSettings::get(OptionId id) const {
+  for (const Value& value : values_) {
+    if (value.id == id) return value.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> CompactSettings::number(OptionId id) const {
+  const std::optional<OptionValue> value = get(id);
+  if (!value) return std::nullopt;
+  return value->number;
+}
+
+bool CompactSettings::has_tcp_only_settings() const {
+  for (const Value& value : values_) {
+    if (!kCatalogue[static_cast<int>(value.id)].udp) return true;
+  }
+  return false;
 }
 
 bool SocketSettings::has_tcp_only_settings() const {

@@ -33,6 +33,8 @@ struct RawOption {
 };
 constexpr int kMaxRawOptions = 8;  // distinct (level, name) pairs in one config
 
+class CompactSettings;
+
 // Socket options one section of the file asks for; unset values are left to
 // the kernel or to an earlier section. Indexed by the catalogue's OptionId.
 struct SocketSettings {
@@ -50,9 +52,52 @@ struct SocketSettings {
 
   // Values set in |later| replace ours, enforcement adds up: later rules win.
   void overlay(const SocketSettings& later);
+  void overlay(const CompactSettings& later);
   bool empty() const;
   // Options that mean nothing on UDP sockets (the catalogue's udp column).
   bool has_tcp_only_settings() const;
+};
+
+// What one rule sets, and only that: the options it gives, in catalogue
+// order, its enforced set and its raw options. A SocketSettings has room
+// for every option (some 900 bytes); a config of 1,000 rules, read back
+// from its compiled file at the first socket of every process, would write
+// and fault in a megabyte of them. Converts from a SocketSettings, and to
+// one with expanded(); SocketSettings::overlay() takes it as it is.
+class CompactSettings {
+ public:
+  struct Value {
+    OptionId id;
+    OptionValue value;
+  };
+
+  CompactSettings() = default;
+  // Implicit: a rule's settings may be given in full.
+  CompactSettings(const SocketSettings& settings);  // NOLINT(google-explicit-constructor)
+
+  SocketSettings expanded() const;
+
+  std::optional<OptionValue> get(OptionId id) const;
+  std::optional<int> number(OptionId id) const;
+  bool is_enforced(OptionId id) const { return enforced_ & (1u << static_cast<int>(id)); }
+  uint32_t enforced() const { return enforced_; }
+  bool empty() const { return values_.empty() && raw_.empty(); }
+  bool has_tcp_only_settings() const;
+
+  const std::vector<Value>& values() const { return values_; }  // by OptionId, each at most once
+  const std::vector<RawOption>& raw() const { return raw_; }
+
+  // For a reader that builds one (config/compiled_file.cc): values in
+  // increasing OptionId order, at most kMaxRawOptions raw options.
+  void reserve(size_t values) { values_.reserve(values); }
+  void append(OptionId id, const OptionValue& value) { values_.push_back({id, value}); }
+  void append_raw(const RawOption& raw) { raw_.push_back(raw); }
+  void set_enforced(uint32_t bits) { enforced_ = bits; }
+
+ private:
+  std::vector<Value> values_;
+  std::vector<RawOption> raw_;
+  uint32_t enforced_ = 0;
 };
 
 enum class Direction { any, connect, listen, accept };
@@ -84,7 +129,7 @@ struct Match {
 struct Rule {
   std::string name;
   Match match;
-  SocketSettings settings;
+  CompactSettings settings;
 };
 
 struct Policy {

@@ -568,7 +568,9 @@ class Loader {
       }
     }
     if (const toml::node* n = table->get("match")) read_match(*n, key + ".match", &rule.match);
-    read_settings(*table, key, &rule.settings);
+    SocketSettings settings;
+    read_settings(*table, key, &settings);
+    rule.settings = settings;
     if (rule.match.protocol == Protocol::udp && rule.settings.has_tcp_only_settings()) {
       std::string keys;
       for (const CatalogueEntry& entry : kCatalogue) {
@@ -586,7 +588,7 @@ class Loader {
   // config is read, since the top level's enforce acts on what rules set.
   void check_enforced_are_set(const Policy& policy) {
     uint32_t set_anywhere = 0;
-    auto add_set = [&](const SocketSettings& settings) {
+    auto add_set = [&](const auto& settings) {  // a SocketSettings or a rule's CompactSettings
       for (const CatalogueEntry& entry : kCatalogue) {
         if (settings.get(entry.id)) set_anywhere |= 1u << static_cast<int>(entry.id);
       }

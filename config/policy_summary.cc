@@ -19,10 +19,20 @@ void note_event_needs(const SocketSettings& settings, PolicySummary* summary) {
   summary->accept_rules |= settings.enforced != 0 || settings.raw_count > 0;
   summary->listen_rules |= settings.raw_count > 0;
 }
+void note_event_needs(const CompactSettings& settings, PolicySummary* summary) {
+  for (const CompactSettings::Value& value : settings.values()) {
+    const CatalogueEntry& entry = kCatalogue[static_cast<int>(value.id)];
+    summary->listen_rules |= entry.stage == Stage::before_listen;
+    summary->accept_rules |= !entry.inherited;
+  }
+  summary->accept_rules |= settings.enforced() != 0 || !settings.raw().empty();
+  summary->listen_rules |= !settings.raw().empty();
+}
 
-}  // namespace
-
-void summarise(const Policy& policy, const char* program, PolicySummary* summary) {
+// |decide_at_creation(event)| gives what decide(policy, event) gives.
+template <typename DecideAtCreation>
+void summarise_with(const Policy& policy, const char* program, PolicySummary* summary,
+                    DecideAtCreation decide_at_creation) {
   note_event_needs(policy.defaults, summary);
   for (const Rule& rule : policy.rules) {
     const Direction direction = rule.match.direction;
@@ -42,12 +52,23 @@ void summarise(const Policy& policy, const char* program, PolicySummary* summary
       event.udp = udp;
       event.program = program;
       const SocketTarget target{ipv6 == 1, udp == 1};
-      summary->at_creation[ipv6][udp] = applicable(decide(policy, event), target);
+      summary->at_creation[ipv6][udp] = applicable(decide_at_creation(event), target);
       summary->creation_options[ipv6][udp] =
           options_to_apply(summary->at_creation[ipv6][udp], SocketSettings(), target);
       summary->creation_enforced[ipv6][udp] = enforced_on(summary->at_creation[ipv6][udp], target);
     }
   }
+}
+
+}  // namespace
+
+void summarise(const Policy& policy, const char* program, PolicySummary* summary) {
+  summarise_with(policy, program, summary, [&](const SocketEvent& event) { return decide(policy, event); });
+}
+
+void summarise(const CompiledPolicy& compiled, const char* program, PolicySummary* summary) {
+  summarise_with(compiled.policy(), program, summary,
+                 [&](const SocketEvent& event) { return compiled.decide(event); });
 }
 
 bool any_rule_matches(const Policy& policy, const PolicySummary& summary, const SocketEvent& event) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "config/compiled_policy.h"
 #include "config/decide.h"
 #include "config/policy.h"
 
@@ -34,6 +35,9 @@ struct PolicySummary {
 
 // |policy| is already narrowed to |program| (for_program()).
 void summarise(const Policy& policy, const char* program, PolicySummary* summary);
+// The same for |compiled|.policy(), finding the rules that apply at
+// creation through the compiled lookups rather than by trying every rule.
+void summarise(const CompiledPolicy& compiled, const char* program, PolicySummary* summary);
 
 // True when some rule could change the socket at |event| (whose program is
 // already set). At connect() the protocol is not known yet: with UDP rules,

@@ -12,10 +12,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "config/runs_at_load.h"
+
 namespace sockshim {
 namespace {
 
-std::atomic<int> g_level{static_cast<int>(LogLevel::warn)};
 
 // Where messages go. The library keeps no descriptor open between messages:
 // a program may close every descriptor and reuse the numbers for its own
@@ -23,10 +24,19 @@ std::atomic<int> g_level{static_cast<int>(LogLevel::warn)};
 // opened for each message; stderr is written only while descriptor 2 is
 // still the file it was when the library loaded.
 enum class Destination { stderr_as_loaded, log_file, nowhere };
-Destination g_destination = Destination::stderr_as_loaded;
 char g_log_path[4096];
-dev_t g_stderr_device;
-ino_t g_stderr_inode;
+
+// What configure_log() writes when the library loads, in one object. Its
+// non-zero initialiser keeps it in .data with the library's other small
+// data, on a page the loader already writes (where .bss begins), rather
+// than on a page of .bss of its own: a page fault less in every process.
+struct LogState {
+  std::atomic<int> level{static_cast<int>(LogLevel::warn)};
+  Destination destination = Destination::stderr_as_loaded;
+  dev_t stderr_device = 0;
+  ino_t stderr_inode = 0;
+};
+LogState g_log;
 
 constexpr unsigned kTopics = 64;
 constexpr unsigned kDetailWords = 4;  // 256 details per topic
@@ -52,20 +62,20 @@ bool is_network_socket(int fd) {
          (domain == AF_INET || domain == AF_INET6);
 }
 
-void remember_stderr() {
+SOCKSHIM_RUNS_AT_LOAD void remember_stderr() {
   struct stat info;
   if (fstat(STDERR_FILENO, &info) != 0 || (S_ISSOCK(info.st_mode) && is_network_socket(STDERR_FILENO))) {
-    g_destination = Destination::nowhere;
+    g_log.destination = Destination::nowhere;
     return;
   }
-  g_stderr_device = info.st_dev;
-  g_stderr_inode = info.st_ino;
+  g_log.stderr_device = info.st_dev;
+  g_log.stderr_inode = info.st_ino;
 }
 
 bool stderr_is_as_loaded() {
   struct stat info;
-  return fstat(STDERR_FILENO, &info) == 0 && info.st_dev == g_stderr_device &&
-         info.st_ino == g_stderr_inode;
+  return fstat(STDERR_FILENO, &info) == 0 && info.st_dev == g_log.stderr_device &&
+         info.st_ino == g_log.stderr_inode;
 }
 
 // The path made absolute now: the program may change directory later.
@@ -99,7 +109,7 @@ void write_all(int fd, const char* cursor, int size) {
 
 // One line, written whole (O_APPEND keeps lines of several processes apart).
 void deliver(const char* line, int size) {
-  switch (g_destination) {
+  switch (g_log.destination) {
     case Destination::log_file: {
       const int fd = open_log_file();
       if (fd < 0) return;  // no descriptor to spare, or no longer permitted: dropped
@@ -117,7 +127,7 @@ void deliver(const char* line, int size) {
 
 }  // namespace
 
-void configure_log(const char* level_text, const char* file_path) {
+SOCKSHIM_RUNS_AT_LOAD void configure_log(const char* level_text, const char* file_path) {
   static constexpr struct {
     const char* name;
     LogLevel level;
@@ -128,7 +138,7 @@ void configure_log(const char* level_text, const char* file_path) {
     unknown_level = true;
     for (const auto& entry : kLevels) {
       if (std::strcmp(level_text, entry.name) == 0) {
-        g_level.store(static_cast<int>(entry.level), std::memory_order_relaxed);
+        g_log.level.store(static_cast<int>(entry.level), std::memory_order_relaxed);
         unknown_level = false;
       }
     }
@@ -139,7 +149,7 @@ void configure_log(const char* level_text, const char* file_path) {
     const int fd = remember_log_path(file_path) ? open_log_file() : (errno = ENAMETOOLONG, -1);
     if (fd >= 0) {
       close(fd);
-      g_destination = Destination::log_file;
+      g_log.destination = Destination::log_file;
     } else {
       log_message(LogLevel::warn, "cannot open SOCKSHIM_LOG_FILE %s (%s); logging to stderr",
                   file_path, std::strerror(errno));
@@ -154,7 +164,7 @@ void configure_log(const char* level_text, const char* file_path) {
 
 bool log_enabled(LogLevel level) {
   return level != LogLevel::off &&
-         static_cast<int>(level) <= g_level.load(std::memory_order_relaxed);
+         static_cast<int>(level) <= g_log.level.load(std::memory_order_relaxed);
 }
 
 void log_message(LogLevel level, const char* format, ...) {

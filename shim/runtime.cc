@@ -15,6 +15,7 @@
 #include "config/config_source.h"
 #include "config/enforce.h"
 #include "config/policy_loader.h"
+#include "config/runs_at_load.h"
 #include "shim/enforced_sockets.h"
 #include "shim/init_once.h"
 #include "engine/log.h"
@@ -31,15 +32,18 @@ Runtime g_runtime;
 InitOnce g_load;
 InitOnce g_parse;
 std::atomic<bool> g_ready{false};
-bool g_strict = false;
 
 // The config, read at load and parsed at the first socket. Static storage:
 // loading allocates nothing, so a process that never opens a socket pays
 // for no allocator set-up either. A trivial type, zero-initialised with no
 // constructor to run (and so none to run after a hook already used it).
+// What loading writes is kept together, ahead of the text: every page
+// written at load is a page fault in every process.
 struct PendingConfig {
   const char* text;  // file_text once there is a config; null: none
   bool failed;       // found.failure says why the config cannot be used
+  bool strict;       // SOCKSHIM_STRICT=1
+  char program[sizeof Runtime::program];  // as it was at load: argv[0] may be rewritten later
   FoundConfig found;
   char file_text[kMaxConfigBytes];  // the file's text, or SOCKSHIM_CONFIG_TOML's
 };
@@ -63,7 +67,7 @@ void register_fork_child_handler(void (*child)()) { __register_atfork(nullptr, n
 void register_fork_child_handler(void (*child)()) { pthread_atfork(nullptr, nullptr, child); }
 #endif
 
-bool env_flag(const char* name) {
+SOCKSHIM_RUNS_AT_LOAD bool env_flag(const char* name) {
   const char* value = secure_getenv(name);
   return value && std::strcmp(value, "1") == 0;
 }
@@ -71,7 +75,7 @@ bool env_flag(const char* name) {
 // Fills g_pending. A config that cannot be used is only recorded here: like
 // one that does not parse, it is reported at the first socket, so that
 // processes that never open one (most of a container's) print nothing.
-void find_pending_config() {
+SOCKSHIM_RUNS_AT_LOAD void find_pending_config() {
   switch (find_config(secure_getenv, g_pending.file_text, sizeof g_pending.file_text, &g_pending.found)) {
     case ConfigLookup::found:
       g_pending.text = g_pending.file_text;
@@ -86,7 +90,7 @@ void find_pending_config() {
 }
 
 void stop_if_strict() {
-  if (!g_strict) return;
+  if (!g_pending.strict) return;
   log_message(LogLevel::error, "SOCKSHIM_STRICT=1: stopping with status %d",
               kStrictConfigExitStatus);
   _exit(kStrictConfigExitStatus);
@@ -94,11 +98,11 @@ void stop_if_strict() {
 
 // Phase one, at load: the environment, and the config text read from its
 // file while the program still has the rights and the root it started with.
-void read_environment_and_config() {
+SOCKSHIM_RUNS_AT_LOAD void read_environment_and_config() {
   const int saved_errno = errno;
   configure_log(secure_getenv("SOCKSHIM_LOG"), secure_getenv("SOCKSHIM_LOG_FILE"));
-  std::strncpy(g_runtime.program, program_invocation_short_name, sizeof g_runtime.program - 1);
-  g_strict = env_flag("SOCKSHIM_STRICT");
+  std::strncpy(g_pending.program, program_invocation_short_name, sizeof g_pending.program - 1);
+  g_pending.strict = env_flag("SOCKSHIM_STRICT");
   if (disabled_by_environment(secure_getenv)) {
     log_message(LogLevel::info, "disabled by SOCKSHIM_DISABLE=1");
   } else {
@@ -128,7 +132,7 @@ CompiledFile* from_compiled_file(std::string_view text, const FoundConfig& found
 // The policy is ready: the hooks may use it from now on.
 void install(const CompiledPolicy* compiled, size_t rules_in_config, const char* how) {
   const Policy& policy = compiled->policy();
-  summarise(policy, g_runtime.program, &g_runtime.summary);
+  summarise(*compiled, g_runtime.program, &g_runtime.summary);
   if (!enforceable_options(policy).empty()) start_enforcing();
   g_runtime.policy = policy.empty() ? nullptr : compiled;
   log_message(LogLevel::info, "sockshim %s loaded %s%s: %zu rule(s), %zu for program \"%s\"", kVersion,
@@ -140,6 +144,7 @@ void install(const CompiledPolicy* compiled, size_t rules_in_config, const char*
 // of a container never open a socket. A config that could not be read is
 // reported here too, so that such processes print nothing.
 void parse_config() {
+  std::memcpy(g_runtime.program, g_pending.program, sizeof g_runtime.program);
   if (g_pending.failed) {
     const int saved_errno = errno;
     log_message(LogLevel::error, "%s; running without sockshim", lookup_error(g_pending.found).to_string().c_str());
@@ -190,7 +195,7 @@ void parse_config() {
 __attribute__((constructor)) void load_early() {
   g_load.run(read_environment_and_config);
   // Strict mode promises to stop before main on a bad config.
-  if (g_strict) g_parse.run(parse_config);
+  if (g_pending.strict) g_parse.run(parse_config);
 }
 
 }  // namespace

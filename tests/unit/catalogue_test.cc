@@ -224,7 +224,7 @@ when = "listen"
   EXPECT_EQ(policy.defaults.raw[0].level, IPPROTO_TCP);
   EXPECT_EQ(policy.defaults.raw[0].name, TCP_QUICKACK);
   EXPECT_EQ(policy.defaults.raw[0].number, 1);
-  const RawOption& reuseport = policy.rules[0].settings.raw[0];
+  const RawOption& reuseport = policy.rules[0].settings.raw()[0];
   EXPECT_EQ(reuseport.name, SO_REUSEPORT);
   EXPECT_EQ(reuseport.length, 4);
   EXPECT_TRUE(reuseport.listeners_only);

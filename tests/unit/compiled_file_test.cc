@@ -75,9 +75,9 @@ TEST(CompiledFileTest, APolicyComesBackAsItWasSaved) {
   EXPECT_EQ(read.rules[0].match.ports[1].first, 6379);
   EXPECT_EQ(read.rules[0].match.ports[1].last, 6380);
   EXPECT_EQ(read.rules[1].match.direction, Direction::listen);
-  EXPECT_EQ(read.rules[1].settings.raw_count, 1);
-  EXPECT_TRUE(read.rules[1].settings.raw[0].listeners_only);
-  EXPECT_EQ(read.rules[1].settings.raw[0].length, 4);
+  EXPECT_EQ(read.rules[1].settings.raw().size(), 1u);
+  EXPECT_TRUE(read.rules[1].settings.raw()[0].listeners_only);
+  EXPECT_EQ(read.rules[1].settings.raw()[0].length, 4);
   EXPECT_EQ(read.rules[2].match.family, Family::ipv6);
   EXPECT_EQ(read.rules[2].match.protocol, Protocol::any);
   EXPECT_EQ(read.defaults.number(OptionId::keepalive_idle), 30);

@@ -72,6 +72,59 @@ match = { direction = "connect", remote = ["10.0.0.0/8", "fd00::/8"], port = [54
 keepalive = { idle = 5, interval = 2, count = 3 }
 )";
 
+// A rule keeps only what it sets (CompactSettings); overlaying it must give
+// what overlaying the full settings gives, raw options and enforcement too.
+TEST(CompactSettingsTest, OverlaysAndExpandsAsTheFullSettings) {
+  SocketSettings earlier;
+  earlier.set(OptionId::keepalive_idle, 60);
+  earlier.set(OptionId::nodelay, 1);
+  RawOption first_raw;
+  first_raw.level = SOL_SOCKET;
+  first_raw.name = SO_REUSEPORT;
+  first_raw.number = 1;
+  earlier.raw[earlier.raw_count++] = first_raw;
+
+  SocketSettings later;
+  later.set(OptionId::keepalive_idle, 5);
+  later.set(OptionId::receive_buffer, 1 << 20);
+  later.enforced = 1u << static_cast<int>(OptionId::keepalive_idle);
+  RawOption replacing_raw = first_raw;
+  replacing_raw.number = 0;
+  RawOption new_raw;
+  new_raw.level = IPPROTO_TCP;
+  new_raw.name = TCP_NOTSENT_LOWAT;
+  new_raw.number = 16384;
+  later.raw[later.raw_count++] = replacing_raw;
+  later.raw[later.raw_count++] = new_raw;
+
+  const CompactSettings compact(later);
+  EXPECT_EQ(compact.values().size(), 2u);
+  EXPECT_EQ(compact.number(OptionId::keepalive_idle), 5);
+  EXPECT_EQ(compact.get(OptionId::nodelay), std::nullopt);
+  EXPECT_TRUE(compact.is_enforced(OptionId::keepalive_idle));
+  EXPECT_TRUE(compact.has_tcp_only_settings());
+
+  SocketSettings through_full = earlier, through_compact = earlier;
+  through_full.overlay(later);
+  through_compact.overlay(compact);
+  for (int i = 0; i < kOptionCount; ++i) EXPECT_EQ(through_compact.values[i], through_full.values[i]) << i;
+  EXPECT_EQ(through_compact.enforced, through_full.enforced);
+  ASSERT_EQ(through_compact.raw_count, 2);
+  ASSERT_EQ(through_full.raw_count, 2);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(through_compact.raw[i].level, through_full.raw[i].level);
+    EXPECT_EQ(through_compact.raw[i].name, through_full.raw[i].name);
+    EXPECT_EQ(through_compact.raw[i].number, through_full.raw[i].number);
+  }
+
+  const SocketSettings expanded = compact.expanded();
+  for (int i = 0; i < kOptionCount; ++i) EXPECT_EQ(expanded.values[i], later.values[i]) << i;
+  EXPECT_EQ(expanded.enforced, later.enforced);
+  EXPECT_EQ(expanded.raw_count, later.raw_count);
+  EXPECT_TRUE(CompactSettings().empty());
+  EXPECT_FALSE(CompactSettings().has_tcp_only_settings());
+}
+
 TEST(DecideTest, TopLevelSettingsApplyToEveryTcpSocketAtCreation) {
   const Policy policy = valid_policy(kDatabaseRule);
   EXPECT_EQ(decide(policy, created()).number(OptionId::keepalive_idle), 60);
