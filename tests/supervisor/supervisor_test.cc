@@ -311,6 +311,28 @@ TEST(SupervisorUnavailableTest, AnExistingListenerGivesOneLineAndNoProgram) {
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
 }
 
+// The supervisor reads and writes several options with one io_uring system
+// call where it can; a profile that refuses io_uring (Docker's default
+// does) leaves it its plain calls, with the same result.
+TEST(SupervisorWithoutIoUringTest, OptionsAreSetAndAProgramsOwnValueStandsWithPlainCalls) {
+  const ProgramResult result = run_program({SECCOMP_HELPER_PATH, "deny-io-uring", SOCKSHIM_CLI_PATH, "run", "-e",
+                                            kTopLevel, "--", THREADED_PROGRAM_PATH, "threads", "2"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.err, "");
+  const auto sockets = parse_probe_output(result.out);
+  for (const char* label : {"listener", "thread0", "thread1", "accepted0", "accepted1", "child"}) {
+    ASSERT_TRUE(sockets.count(label)) << label << "\n" << result.out;
+    expect_top_level(sockets.at(label), label);
+  }
+  const ProgramResult own = run_program({SECCOMP_HELPER_PATH, "deny-io-uring", SOCKSHIM_CLI_PATH, "run", "-e",
+                                         kTopLevel, "--", THREADED_PROGRAM_PATH, "own"});
+  ASSERT_EQ(own.exit_status, 0) << own.err;
+  const auto own_sockets = parse_probe_output(own.out);
+  ASSERT_TRUE(own_sockets.count("own")) << own.out;
+  EXPECT_EQ(own_sockets.at("own").at("rcvbuf"), 8192);  // its SO_RCVBUF 4096 before connect
+  EXPECT_EQ(own_sockets.at("own").at("idle"), 21);
+}
+
 }  // namespace
 }  // namespace sockshim::testing
 
