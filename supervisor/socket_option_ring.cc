@@ -66,7 +66,7 @@ bool SocketOptionRing::open() {
   std::memset(&params, 0, sizeof params);
   // SUBMIT_ALL: a command that fails does not hold back the ones after it.
   params.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
-  ring_ = static_cast<int>(syscall(SYS_io_uring_setup, kCapacity, &params));
+  ring_ = static_cast<int>(syscall(SYS_io_uring_setup, static_cast<unsigned>(kCapacity), &params));
   errno = saved_errno;
   if (ring_ < 0) return false;
   if (!(params.features & IORING_FEAT_SINGLE_MMAP)) return false;  // older than any kernel with the commands
@@ -159,8 +159,11 @@ bool SocketOptionRing::run(int fd, Command* commands, int count) {
   int submitted = 0, completed = 0;
   auto* completions = static_cast<io_uring_cqe*>(completions_);
   for (int tries = 0; completed < count && tries < kEnterTries; ++tries) {
-    const long entered = syscall(SYS_io_uring_enter, ring_, count - submitted, count - completed,
-                                 IORING_ENTER_GETEVENTS, nullptr, 0);
+    // syscall() is variadic: each argument at the kernel's width (the last
+    // one is a size_t, whose upper half an int would leave undefined).
+    const long entered = syscall(SYS_io_uring_enter, ring_, static_cast<unsigned>(count - submitted),
+                                 static_cast<unsigned>(count - completed), static_cast<unsigned>(IORING_ENTER_GETEVENTS),
+                                 static_cast<const void*>(nullptr), static_cast<size_t>(0));
     if (entered < 0 && errno != EINTR) break;
     if (entered > 0) submitted += static_cast<int>(entered);
     unsigned head = *completion_head_;
