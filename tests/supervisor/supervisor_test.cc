@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -309,6 +311,35 @@ TEST(SupervisorUnavailableTest, AnExistingListenerGivesOneLineAndNoProgram) {
   EXPECT_THAT(result.err, HasSubstr("already runs under a seccomp filter with a listener"));
   EXPECT_THAT(result.err, HasSubstr("(EBUSY)"));
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+// "wscale:S,R" (R) of the established socket whose local port is |port|, as ss sees it.
+std::optional<int> receive_window_scale(int port) {
+  const ProgramResult ss =
+      run_program({"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
+  std::smatch match;
+  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
+  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
+  return std::stoi(match[2]);
+}
+
+// The supervisor makes an event's writes in one batch (with io_uring where
+// it can), before it lets connect() and listen() run: a 4 KiB receive
+// buffer is in place at the SYN, so the window scale offered is 0. With
+// five options, the writes are one batch where io_uring is allowed.
+TEST(SupervisedWindowScaleTest, ReceiveBufferIsSetBeforeTheSynWithAndWithoutIoUring) {
+  SKIP_WITHOUT_PROGRAM("ss", "iproute2");
+  const std::string config = "buffers.receive = 4096\nkeepalive = { idle = 21, interval = 7, count = 5 }\n";
+  for (const bool io_uring : {true, false}) {
+    std::vector<std::string> argv = {SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", config, "--", SOCKPROBE_PATH, "hold"};
+    if (!io_uring) argv.insert(argv.begin(), {SECCOMP_HELPER_PATH, "deny-io-uring"});
+    ChildProcess supervised(argv, {});
+    const HeldConnection ports = read_held_ports(supervised);
+    ASSERT_NE(ports.client_port, 0) << (io_uring ? "with" : "without") << " io_uring";
+    EXPECT_EQ(receive_window_scale(ports.client_port), 0) << "client, io_uring " << io_uring;
+    EXPECT_EQ(receive_window_scale(ports.server_port), 0) << "accepted, io_uring " << io_uring;
+    supervised.finish();
+  }
 }
 
 // The supervisor reads and writes several options with one io_uring system
