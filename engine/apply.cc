@@ -80,13 +80,16 @@ int apply_options(SocketOps& ops, int fd, const OptionList& options, const char*
   if (options.size == 0) return 0;
   const int saved_errno = errno;
   int refused = 0;
+  // The front-end's real calls, all of them before any read-back (in the
+  // preload not the program's setsockopt hook, which would keep enforced
+  // values).
+  int errors[OptionList::kCapacity];
+  ops.set_options(fd, options.items, options.size, errors);
   for (int i = 0; i < options.size; ++i) {
     const SocketOption& option = options.items[i];
-    // The front-end's real call: in the preload, the program's setsockopt
-    // hook would keep enforced values.
-    if (ops.setsockopt(fd, option.level, option.name, option.data, option.length) != 0) {
+    if (errors[i] != 0) {
       ++refused;
-      report_failure(fd, option, event_name, errno);
+      report_failure(fd, option, event_name, errors[i]);
       continue;
     }
     if (option.id == OptionId::receive_buffer || option.id == OptionId::send_buffer) {

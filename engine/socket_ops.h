@@ -9,6 +9,10 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
+#include "config/decide.h"
+
 namespace sockshim {
 
 class SocketOps {
@@ -18,6 +22,14 @@ class SocketOps {
   virtual int getsockopt(int fd, int level, int name, void* value, socklen_t* length) = 0;
   virtual int getsockname(int fd, sockaddr* address, socklen_t* length) = 0;
   virtual int getpeername(int fd, sockaddr* address, socklen_t* length) = 0;
+  // setsockopt of each of the |count| |options| on |fd|, in order;
+  // |errors|[i] is 0 or the errno of options[i]. A front-end that can make
+  // several calls in one system call (the supervisor) does so here.
+  virtual void set_options(int fd, const SocketOption* options, int count, int* errors) {
+    for (int i = 0; i < count; ++i) {
+      errors[i] = setsockopt(fd, options[i].level, options[i].name, options[i].data, options[i].length) == 0 ? 0 : errno;
+    }
+  }
   // A new socket of this family and protocol as the program would get it
   // (the supervisor: in the program's network namespace), to read what a
   // fresh socket's options are; -1 when none can be made.

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -77,6 +78,18 @@ const EventHandler::Plan& EventHandler::plan_for(pid_t tid) {
   Plan& plan = plans_[name];
   plan.policy = CompiledPolicy(program_globs_ ? for_program(policy_, name.c_str()) : policy_);
   summarise(plan.policy.policy(), name.c_str(), &plan.summary);
+  plan.first_reads = {{SOL_SOCKET, SO_DOMAIN}, {SOL_SOCKET, SO_PROTOCOL}};
+  for (const auto& by_family : plan.summary.creation_options) {
+    for (const OptionList& options : by_family) {
+      for (int i = 0; i < options.size; ++i) {
+        const std::pair<int, int> key(options.items[i].level, options.items[i].name);
+        if (key.first == SOL_SOCKET && std::find(plan.first_reads.begin(), plan.first_reads.end(), key) ==
+                                           plan.first_reads.end()) {
+          plan.first_reads.push_back(key);
+        }
+      }
+    }
+  }
   return plan;
 }
 
@@ -101,6 +114,14 @@ int EventHandler::copy_program_descriptor(pid_t tid, int program_fd, bool* check
   // threads). A new one could name whoever got |tid| after the caller ended.
   *checked_thread = pidfd.reused && fd >= 0;
   return fd;
+}
+
+bool EventHandler::classify_socket(const Plan& plan, int fd, uint64_t inode, SocketKind* kind) {
+  // At a socket's first trapped call, what the untouched rule will read is
+  // read with its family and protocol, at once; a socket seen before needs
+  // those two only, cheaper one by one.
+  if (!configured_.find(inode)) ops_.read_ahead(fd, plan.first_reads);
+  return classify(ops_, fd, kind);
 }
 
 void EventHandler::count(const EventOutcome& outcome, TrappedSocket* socket) {
@@ -203,7 +224,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   if (setsockopt_call && stat_ok && configured_.find(facts.st_ino) && !enforced(level, name)) {
     // The common case once a socket is set up (Go sets its keepalive after
     // every connect and accept): nothing to do.
-  } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify(ops_, fd, &socket.kind)) {
+  } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify_socket(plan, fd, facts.st_ino, &socket.kind)) {
     socket.inode = facts.st_ino;
     socket.seen = configured_.find(socket.inode);
     timing_.lap(TrapPart::classify);
@@ -227,6 +248,7 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
     if (setsockopt_call && on_setsockopt(level, name, socket)) answered = answer_result(listener, call.id, 0, 0);
   }
   // 5. Our duplicate goes before the call continues.
+  ops_.forget_read_ahead();  // |fd|'s number goes to the next socket
   close(fd);
   timing_.lap(TrapPart::close);
   if (!answered) answer_continue(listener, call.id);

@@ -75,6 +75,10 @@ class EventHandler {
   struct Plan {
     CompiledPolicy policy;  // narrowed to one program name
     PolicySummary summary;
+    // Read at once at a socket's first trapped call (CopiedSocketOps::
+    // read_ahead): its family and protocol, and the SOL_SOCKET options of
+    // socket() that the untouched rule reads, for any family and protocol.
+    std::vector<std::pair<int, int>> first_reads;
   };
   // The socket behind one trapped call, on the supervisor's copy |fd|.
   struct TrappedSocket {
@@ -90,6 +94,9 @@ class EventHandler {
   // through a cached pidfd, so it is the trapped thread's without asking the
   // listener whether the call still waits.
   int copy_program_descriptor(pid_t tid, int program_fd, bool* checked_thread);
+  // The family and protocol of the socket |fd| (a socket, of inode
+  // |inode|); false for anything but TCP and UDP over IPv4/IPv6.
+  bool classify_socket(const Plan& plan, int fd, uint64_t inode, SocketKind* kind);
   // An engine outcome, counted; its enforced options added to |socket|'s.
   void count(const EventOutcome& outcome, TrappedSocket* socket);
   // At a socket's first trapped call: what socket() would have set, or what

@@ -21,9 +21,10 @@ enum class TrapPart : int {
   pidfd,            // the thread's pidfd (cached, or pidfd_open)
   still_valid,      // SECCOMP_IOCTL_NOTIF_ID_VALID
   copy,             // pidfd_getfd
-  classify,         // fstat and the family and protocol (getsockopt)
-  untouched_reads,  // getsockopt of the options of socket(), for the untouched rule
-  option_writes,    // setsockopt of the configured options
+  classify,         // fstat and the family and protocol (getsockopt), read at a socket's
+                    // first call with its SOL_SOCKET options (one io_uring_enter)
+  untouched_reads,  // getsockopt of the options of socket() not read ahead, for the untouched rule
+  option_writes,    // setsockopt of the configured options (one io_uring_enter for three or more)
   engine,           // deciding, between those system calls
   record,           // the configured-sockets table
   close,            // closing our copy

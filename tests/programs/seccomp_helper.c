@@ -7,7 +7,10 @@
  *   seccomp_helper deny-pidfd-getfd PROGRAM ARGS... pidfd_getfd(2) fails with
  *                                                 EPERM, as under containerd's
  *                                                 default profile without
- *                                                 CAP_SYS_PTRACE */
+ *                                                 CAP_SYS_PTRACE
+ *   seccomp_helper deny-io-uring PROGRAM ARGS...  io_uring_setup(2) fails with
+ *                                                 EPERM, as under Docker's
+ *                                                 default profile */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +32,7 @@ static int install(struct sock_filter* program, unsigned short length, unsigned 
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: seccomp_helper deny-seccomp|hold-listener|deny-pidfd-getfd PROGRAM ARGS...\n");
+    fprintf(stderr, "usage: seccomp_helper deny-seccomp|hold-listener|deny-pidfd-getfd|deny-io-uring PROGRAM ARGS...\n");
     return 2;
   }
   if (strcmp(argv[1], "deny-seccomp") == 0) {
@@ -37,6 +40,14 @@ int main(int argc, char** argv) {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    if (install(program, 4, 0) != 0) perror("seccomp");
+  } else if (strcmp(argv[1], "deny-io-uring") == 0) {
+    struct sock_filter program[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     if (install(program, 4, 0) != 0) perror("seccomp");

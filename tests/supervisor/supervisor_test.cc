@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -309,6 +311,57 @@ TEST(SupervisorUnavailableTest, AnExistingListenerGivesOneLineAndNoProgram) {
   EXPECT_THAT(result.err, HasSubstr("already runs under a seccomp filter with a listener"));
   EXPECT_THAT(result.err, HasSubstr("(EBUSY)"));
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+// "wscale:S,R" (R) of the established socket whose local port is |port|, as ss sees it.
+std::optional<int> receive_window_scale(int port) {
+  const ProgramResult ss =
+      run_program({"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
+  std::smatch match;
+  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
+  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
+  return std::stoi(match[2]);
+}
+
+// The supervisor makes an event's writes in one batch (with io_uring where
+// it can), before it lets connect() and listen() run: a 4 KiB receive
+// buffer is in place at the SYN, so the window scale offered is 0. With
+// five options, the writes are one batch where io_uring is allowed.
+TEST(SupervisedWindowScaleTest, ReceiveBufferIsSetBeforeTheSynWithAndWithoutIoUring) {
+  SKIP_WITHOUT_PROGRAM("ss", "iproute2");
+  const std::string config = "buffers.receive = 4096\nkeepalive = { idle = 21, interval = 7, count = 5 }\n";
+  for (const bool io_uring : {true, false}) {
+    std::vector<std::string> argv = {SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", config, "--", SOCKPROBE_PATH, "hold"};
+    if (!io_uring) argv.insert(argv.begin(), {SECCOMP_HELPER_PATH, "deny-io-uring"});
+    ChildProcess supervised(argv, {});
+    const HeldConnection ports = read_held_ports(supervised);
+    ASSERT_NE(ports.client_port, 0) << (io_uring ? "with" : "without") << " io_uring";
+    EXPECT_EQ(receive_window_scale(ports.client_port), 0) << "client, io_uring " << io_uring;
+    EXPECT_EQ(receive_window_scale(ports.server_port), 0) << "accepted, io_uring " << io_uring;
+    supervised.finish();
+  }
+}
+
+// The supervisor reads and writes several options with one io_uring system
+// call where it can; a profile that refuses io_uring (Docker's default
+// does) leaves it its plain calls, with the same result.
+TEST(SupervisorWithoutIoUringTest, OptionsAreSetAndAProgramsOwnValueStandsWithPlainCalls) {
+  const ProgramResult result = run_program({SECCOMP_HELPER_PATH, "deny-io-uring", SOCKSHIM_CLI_PATH, "run", "-e",
+                                            kTopLevel, "--", THREADED_PROGRAM_PATH, "threads", "2"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.err, "");
+  const auto sockets = parse_probe_output(result.out);
+  for (const char* label : {"listener", "thread0", "thread1", "accepted0", "accepted1", "child"}) {
+    ASSERT_TRUE(sockets.count(label)) << label << "\n" << result.out;
+    expect_top_level(sockets.at(label), label);
+  }
+  const ProgramResult own = run_program({SECCOMP_HELPER_PATH, "deny-io-uring", SOCKSHIM_CLI_PATH, "run", "-e",
+                                         kTopLevel, "--", THREADED_PROGRAM_PATH, "own"});
+  ASSERT_EQ(own.exit_status, 0) << own.err;
+  const auto own_sockets = parse_probe_output(own.out);
+  ASSERT_TRUE(own_sockets.count("own")) << own.out;
+  EXPECT_EQ(own_sockets.at("own").at("rcvbuf"), 8192);  // its SO_RCVBUF 4096 before connect
+  EXPECT_EQ(own_sockets.at("own").at("idle"), 21);
 }
 
 }  // namespace
