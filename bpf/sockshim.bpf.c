@@ -123,10 +123,21 @@ static __always_inline struct sockshim_engine_state *engine(void) {
   return bpf_map_lookup_elem(&engine_state, &zero);
 }
 
-/* The state of |slot| when it holds a config. */
-static __always_inline struct sockshim_slot_state *configured_slot(__u32 slot) {
+/* The state of |slot| when it holds a config that sets something (not an
+ * untouched one). */
+static __always_inline struct sockshim_slot_state *tuning_slot(__u32 slot) {
   struct sockshim_slot_state *config = bpf_map_lookup_elem(&slot_state, &slot);
-  return config && config->configured ? config : 0;
+  return config && config->configured && !(config->flags & SOCKSHIM_CONFIG_UNTOUCHED) ? config : 0;
+}
+
+/* The current task's config (tuning_slot) and, in |slot|, its slot; none
+ * when the task is an inner engine's. Only in process context. */
+static __always_inline struct sockshim_slot_state *task_config(const struct sockshim_engine_state *state,
+                                                               __u32 *slot) {
+  const int found = task_slot(state);
+  if (found == INNER_ENGINE_OWNS_TASK) return 0;
+  *slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
+  return tuning_slot(*slot);
 }
 
 /* The config index of the current task's name (0: a name no rule gives,
@@ -300,8 +311,8 @@ int sockshim_sock_ops(struct bpf_sock_ops *skops) {
       socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
     if (socket) socket->slot = slot;
   }
-  struct sockshim_slot_state *config = configured_slot(slot);
-  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  struct sockshim_slot_state *config = tuning_slot(slot);
+  if (!config) return 1;
   if (!socket && (config->flags & SOCKSHIM_CONFIG_ENFORCES))
     socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   __u32 list_id = 0;
@@ -337,11 +348,9 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
    * events are its own): with nothing enforced, there is nothing to do. */
   if (!(state->flags & SOCKSHIM_ENGINE_ENFORCES) && sk->protocol == IPPROTO_TCP && sk->state != BPF_TCP_CLOSE)
     return 1;
-  const int found = task_slot(state);
-  if (found == INNER_ENGINE_OWNS_TASK) return 1;
-  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
-  struct sockshim_slot_state *config = configured_slot(slot);
-  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  __u32 slot = 0;
+  struct sockshim_slot_state *config = task_config(state, &slot);
+  if (!config) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket) return 1;
   if (!socket->list) socket->slot = slot;
@@ -390,11 +399,9 @@ static __always_inline int udp_event(struct bpf_sock_addr *ctx, __u32 direction,
   if (!sk) return 1;
   struct sockshim_engine_state *state = engine();
   if (!state) return 1;
-  const int found = task_slot(state);
-  if (found == INNER_ENGINE_OWNS_TASK) return 1;
-  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
-  struct sockshim_slot_state *config = configured_slot(slot);
-  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  __u32 slot = 0;
+  struct sockshim_slot_state *config = task_config(state, &slot);
+  if (!config) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket) return 1;
   __u8 done = direction == SOCKSHIM_LISTEN ? UDP_BOUND : UDP_CONNECTED;
@@ -416,11 +423,9 @@ static __always_inline int udp_first_send(struct bpf_sock_addr *ctx, int ipv6) {
   if (!socket || (socket->udp_done & UDP_SENT)) return 1;
   struct sockshim_engine_state *state = engine();
   if (!state) return 1;
-  const int found = task_slot(state);
-  if (found == INNER_ENGINE_OWNS_TASK) return 1;
-  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
-  struct sockshim_slot_state *config = configured_slot(slot);
-  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  __u32 slot = 0;
+  struct sockshim_slot_state *config = task_config(state, &slot);
+  if (!config) return 1;
   socket->udp_done |= UDP_SENT;
   socket->slot = slot;
   __u32 list_plus_one = socket_list(config, slot, ipv6, 1);
