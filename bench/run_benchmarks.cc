@@ -99,6 +99,7 @@ struct Options {
   std::string portable_library;  // --portable: the zig-built glibc 2.17 library
   std::string musl_build;        // --musl: a musl build directory (its library, trivial program, floor)
   bool supervisor_only = false;  // --supervisor-only: the supervisor's churn and breakdown, nothing else
+  bool kernel_only = false;      // --kernel-only: the kernel engine's churn and setsockopt rows, nothing else
 };
 
 // Per variant, one sample per round, in round order.
@@ -483,6 +484,99 @@ bool print_table(const std::vector<TableRow>& rows) {
   return ok;
 }
 
+constexpr double kNoBudget = -1;
+
+std::string medians(const Samples& samples, const std::string& a, const std::string& b, const char* unit) {
+  char text[96];
+  std::snprintf(text, sizeof text, "medians %.1f / %.1f %s", median(samples.at(a)), median(samples.at(b)), unit);
+  return std::string(text);
+}
+
+// The kernel engine's variants: `sockshim run --engine bpf` with the ten
+// options, with the large configs (matching nothing here) and with a config
+// matching nothing; in the three-engine churn beside "no engine".
+constexpr char kKernelTen[] = "kernel engine, ten options";
+constexpr char kKernelPrefixes[] = "kernel engine, 10,000 prefixes matching nothing";
+constexpr char kKernelRules[] = "kernel engine, 1,000 rules matching nothing";
+constexpr char kKernelNothing[] = "kernel engine, config matching nothing";
+constexpr char kKernelEnforced[] = "kernel engine, keepalive enforced";
+
+std::vector<std::string> kernel_engine_prefix(const std::vector<std::string>& config_arguments) {
+  std::vector<std::string> prefix = {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf"};
+  prefix.insert(prefix.end(), config_arguments.begin(), config_arguments.end());
+  prefix.push_back("--");
+  return prefix;
+}
+
+std::vector<Variant> kernel_churn_variants(const std::vector<std::string>& environment,
+                                           const std::string& many_prefixes_file,
+                                           const std::string& many_rules_file) {
+  return {
+      {kKernelTen, environment, kernel_engine_prefix({"-e", kTenOptions})},
+      {kKernelPrefixes, environment, kernel_engine_prefix({"-c", many_prefixes_file})},
+      {kKernelRules, environment, kernel_engine_prefix({"-c", many_rules_file})},
+      {kKernelNothing, environment, kernel_engine_prefix({"-e", kMatchesNothing})},
+  };
+}
+
+// The kernel engine's setsockopt hook: recording the program's own call
+// (ten options, none enforced), and swallowing an enforced one.
+std::vector<Variant> setsockopt_variants(const std::vector<std::string>& environment) {
+  return {
+      {"no sockshim", environment, {}},
+      {kKernelTen, environment, kernel_engine_prefix({"-e", kTenOptions})},
+      {kKernelEnforced, environment,
+       kernel_engine_prefix({"-e", std::string(kTenOptions) + "enforce = [\"keepalive\"]\n"})},
+  };
+}
+
+// The kernel engine's rows of the summary: |engines_ns| from the
+// three-engine churn (with or without the other engines' variants).
+void add_kernel_rows(std::vector<TableRow>* table, const Samples& engines_ns, const Samples& setsockopt_ns) {
+  auto row = [&](std::string measure, double value, const char* unit, double budget, std::string detail = "") {
+    table->push_back({"kernel", std::move(measure), value, unit, budget, std::move(detail)});
+  };
+  row("added CPU per connection, ten options", paired_difference_us(engines_ns, kKernelTen, "no engine"), "us",
+      kNoBudget);
+  row("churn, ten options / none", paired_ratio(engines_ns, kKernelTen, "no engine"), "x", 1.06,
+      medians(engines_ns, kKernelTen, "no engine", "ns CPU"));
+  row("churn, 10,000 prefixes / none", paired_ratio(engines_ns, kKernelPrefixes, "no engine"), "x", 1.06,
+      medians(engines_ns, kKernelPrefixes, "no engine", "ns CPU"));
+  row("churn, 1,000 rules / none", paired_ratio(engines_ns, kKernelRules, "no engine"), "x", 1.06,
+      medians(engines_ns, kKernelRules, "no engine", "ns CPU"));
+  row("churn, config matching nothing / none", paired_ratio(engines_ns, kKernelNothing, "no engine"), "x",
+      kNoBudget);
+  if (engines_ns.count("preload, ten options")) {
+    row("churn, ten options / preload's", paired_ratio(engines_ns, kKernelTen, "preload, ten options"), "x",
+        kNoBudget);
+  }
+  row("added per setsockopt call, recorded", 1000 * paired_difference_us(setsockopt_ns, kKernelTen, "no sockshim"),
+      "ns CPU", kNoBudget, medians(setsockopt_ns, kKernelTen, "no sockshim", "ns"));
+  row("added per setsockopt call, enforced",
+      1000 * paired_difference_us(setsockopt_ns, kKernelEnforced, "no sockshim"), "ns CPU", kNoBudget);
+}
+
+// The three-engine churn's printout: each variant's median, its difference
+// and its ratio over "no engine".
+void print_engines(const std::vector<Variant>& variants, const Samples& engines_ns) {
+  for (const Variant& variant : variants) {
+    std::printf("  %-48s %8.0f  %+6.2f us  x%.3f\n", variant.name.c_str(), median(engines_ns.at(variant.name)),
+                paired_difference_us(engines_ns, variant.name, "no engine"),
+                paired_ratio(engines_ns, variant.name, "no engine"));
+  }
+}
+
+// The setsockopt loop, each variant's median.
+Samples measure_setsockopt_calls(const std::vector<Variant>& variants, const Options& options) {
+  std::printf("\nsetsockopt(SO_KEEPALIVE) calls, %d x %d rounds (median CPU ns per call)\n", options.no_socket_reads,
+              options.supervised_rounds);
+  Samples samples = setsockopt_calls(variants, options);
+  for (const Variant& variant : variants) {
+    std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(samples.at(variant.name)));
+  }
+  return samples;
+}
+
 std::string write_file(const std::string& name, const std::string& text) {
   const std::string path = "/tmp/sockshim-bench-" + std::to_string(getpid()) + "-" + name;
   std::ofstream(path) << text;
@@ -511,6 +605,8 @@ int main(int argc, char** argv) {
       options.musl_build = argv[++i];
     } else if (arg == "--supervisor-only") {
       options.supervisor_only = true;
+    } else if (arg == "--kernel-only") {
+      options.kernel_only = true;
     } else if (arg == "--enforce") {
       options.enforce = true;
     } else if (arg == "--write-configs" && has_value) {
@@ -523,13 +619,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: run_benchmarks [--quick] [--cycles N] [--rounds R] [--starts N] [--enforce]\n"
                    "                      [--portable LIBRARY] [--musl BUILD_DIR] [--supervisor-only]\n"
+                   "                      [--kernel-only]\n"
                    "       run_benchmarks --write-configs DIR   (the large configs, and nothing else)\n"
                    "  --enforce   exit 1 when a ratio is over its budget\n"
                    "  --portable  the portable glibc library (build-portable/shim/libsockshim.so),\n"
                    "              measured beside this build's\n"
                    "  --musl      a musl build directory: its library against its own floor\n"
                    "              preload, with its own trivial program\n"
-                   "  --supervisor-only  the supervisor's churn rows and its breakdown, nothing else\n");
+                   "  --supervisor-only  the supervisor's churn rows and its breakdown, nothing else\n"
+                   "  --kernel-only  the kernel engine's churn and setsockopt rows, nothing else\n");
       return 2;
     }
   }
@@ -567,7 +665,7 @@ int main(int argc, char** argv) {
       {"shim, 1,000 rules matching nothing", with({shim, "SOCKSHIM_CONFIG=" + many_rules_file}), {}},
   };
   Samples churn_ns;
-  if (!options.supervisor_only) {
+  if (!options.supervisor_only && !options.kernel_only) {
     std::printf("\nconnection churn: socket + connect + accept + close, %d cycles x %d rounds (median CPU ns per "
                 "cycle)\n",
                 options.churn_cycles, options.churn_rounds);
@@ -607,11 +705,34 @@ int main(int argc, char** argv) {
        supervise});
   // The kernel engine (cgroup BPF), when it runs here (root, cgroup v2):
   // measured below, beside the preload and the supervisor.
-  const std::vector<std::string> kernel_engine = {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", kTenOptions,
-                                                  "--"};
   const bool kernel_engine_here =
       !options.supervisor_only &&
-      run(command({"", with({}), kernel_engine}, {"/bin/echo", "ran"}), with({})).find("ran") != std::string::npos;
+      run(command({"", with({}), kernel_engine_prefix({"-e", kTenOptions})}, {"/bin/echo", "ran"}), with({}))
+              .find("ran") != std::string::npos;
+  if (options.kernel_only) {
+    // The kernel engine's rows alone, beside the same loop without it.
+    if (!kernel_engine_here) {
+      std::printf("\n(the kernel engine cannot run here: sockshim doctor says why)\n");
+      return 1;
+    }
+    std::vector<Variant> variants = {{"no engine", with({}), {}}};
+    for (Variant& variant : kernel_churn_variants(with({}), many_prefixes_file, many_rules_file)) {
+      variants.push_back(std::move(variant));
+    }
+    std::printf("\nkernel engine: socket + connect + accept + close, %d cycles x %d rounds (median CPU ns per "
+                "cycle, of the program and its parent)\n",
+                options.churn_cycles, options.churn_rounds);
+    const Samples engines_ns = churn(variants, options, "with-parent");
+    print_engines(variants, engines_ns);
+    const Samples setsockopt_ns = measure_setsockopt_calls(setsockopt_variants(with({})), options);
+    std::vector<TableRow> table;
+    add_kernel_rows(&table, engines_ns, setsockopt_ns);
+    const bool ok = print_table(table);
+    unlink(many_prefixes_file.c_str());
+    unlink(many_rules_file.c_str());
+    unlink(typical_file.c_str());
+    return options.enforce && !ok ? 1 : 0;
+  }
   // The same static program as a container of the agent's, beside 19
   // others it serves meanwhile.
   constexpr int kAgentContainers = 20;
@@ -660,25 +781,15 @@ int main(int argc, char** argv) {
   // softirqs they run, so the program's CPU time holds it; with the large
   // configs (matching nothing here) its cost is the map lookups.
   const std::vector<std::string> supervise_ten = {SOCKSHIM_CLI_PATH, "run", "--supervise", "-e", kTenOptions, "--"};
-  const auto kernel_engine_with = [](const std::string& file) {
-    return std::vector<std::string>{SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-c", file, "--"};
-  };
-  const char* kernel_ten = "kernel engine, ten options";
-  const char* kernel_prefixes = "kernel engine, 10,000 prefixes matching nothing";
-  const char* kernel_rules = "kernel engine, 1,000 rules matching nothing";
-  const char* kernel_nothing = "kernel engine, config matching nothing";
   std::vector<Variant> engine_variants = {
       {"no engine", with({}), {}},
       {"preload, ten options", with({shim, std::string("SOCKSHIM_CONFIG_TOML=") + kTenOptions}), {}},
       {"supervisor, ten options", with({}), supervise_ten},
   };
   if (kernel_engine_here) {
-    engine_variants.push_back({kernel_ten, with({}), kernel_engine});
-    engine_variants.push_back({kernel_prefixes, with({}), kernel_engine_with(many_prefixes_file)});
-    engine_variants.push_back({kernel_rules, with({}), kernel_engine_with(many_rules_file)});
-    engine_variants.push_back(
-        {kernel_nothing, with({}),
-         {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", kMatchesNothing, "--"}});
+    for (Variant& variant : kernel_churn_variants(with({}), many_prefixes_file, many_rules_file)) {
+      engine_variants.push_back(std::move(variant));
+    }
   } else {
     std::printf("\n(the kernel engine cannot run here: not measured; sockshim doctor says why)\n");
   }
@@ -686,29 +797,9 @@ int main(int argc, char** argv) {
               "per cycle, of the program and its parent)\n",
               options.churn_cycles, options.churn_rounds);
   const Samples engines_ns = churn(engine_variants, options, "with-parent");
-  for (const Variant& variant : engine_variants) {
-    std::printf("  %-48s %8.0f  %+6.2f us  x%.3f\n", variant.name.c_str(), median(engines_ns.at(variant.name)),
-                paired_difference_us(engines_ns, variant.name, "no engine"),
-                paired_ratio(engines_ns, variant.name, "no engine"));
-  }
-  // The kernel engine's setsockopt hook: recording the program's own call
-  // (ten options, none enforced), and swallowing an enforced one.
+  print_engines(engine_variants, engines_ns);
   Samples setsockopt_ns;
-  const std::vector<Variant> setsockopt_variants = {
-      {"no sockshim", with({}), {}},
-      {"kernel engine, ten options", with({}), kernel_engine},
-      {"kernel engine, keepalive enforced", with({}),
-       {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf", "-e", std::string(kTenOptions) + "enforce = [\"keepalive\"]\n",
-        "--"}},
-  };
-  if (kernel_engine_here) {
-    std::printf("\nsetsockopt(SO_KEEPALIVE) calls, %d x %d rounds (median CPU ns per call)\n",
-                options.no_socket_reads, options.supervised_rounds);
-    setsockopt_ns = setsockopt_calls(setsockopt_variants, options);
-    for (const Variant& variant : setsockopt_variants) {
-      std::printf("  %-44s %8.0f\n", variant.name.c_str(), median(setsockopt_ns.at(variant.name)));
-    }
-  }
+  if (kernel_engine_here) setsockopt_ns = measure_setsockopt_calls(setsockopt_variants(with({})), options);
   const std::vector<Variant> no_socket_variants = {supervised_variants[0], supervised_variants[1]};
   std::printf("\nno-socket program: %d reads of 4 KiB from /dev/zero x %d rounds (median CPU ns per read)\n",
               options.no_socket_reads, options.supervised_rounds);
@@ -787,12 +878,6 @@ int main(int argc, char** argv) {
                  std::string detail = "") {
     table.push_back({engine, std::move(measure), value, unit, budget, std::move(detail)});
   };
-  auto medians = [](const Samples& samples, const std::string& a, const std::string& b, const char* unit) {
-    char text[96];
-    std::snprintf(text, sizeof text, "medians %.1f / %.1f %s", median(samples.at(a)), median(samples.at(b)), unit);
-    return std::string(text);
-  };
-  constexpr double kNoBudget = -1;
   const char* typical_start = "shim, typical config (top level + 3 rules)";
   row("none", "start-up of a trivial program", median(start_us.at("no preload")), "us CPU", kNoBudget);
   row("none", "churn cycle (socket + connect + accept + close)", median(churn_ns.at("no preload")), "ns CPU",
@@ -873,26 +958,7 @@ int main(int argc, char** argv) {
       paired_difference_us(engines_ns, "supervisor, ten options", "no engine"), "us", kNoBudget);
   row("supervisor", "churn, ten options / none", paired_ratio(engines_ns, "supervisor, ten options", "no engine"),
       "x", kNoBudget, medians(engines_ns, "supervisor, ten options", "no engine", "ns CPU"));
-  if (kernel_engine_here) {
-    row("kernel", "added CPU per connection, ten options", paired_difference_us(engines_ns, kernel_ten, "no engine"),
-        "us", kNoBudget);
-    row("kernel", "churn, ten options / none", paired_ratio(engines_ns, kernel_ten, "no engine"), "x", 1.06,
-        medians(engines_ns, kernel_ten, "no engine", "ns CPU"));
-    row("kernel", "churn, 10,000 prefixes / none", paired_ratio(engines_ns, kernel_prefixes, "no engine"), "x", 1.06,
-        medians(engines_ns, kernel_prefixes, "no engine", "ns CPU"));
-    row("kernel", "churn, 1,000 rules / none", paired_ratio(engines_ns, kernel_rules, "no engine"), "x", 1.06,
-        medians(engines_ns, kernel_rules, "no engine", "ns CPU"));
-    row("kernel", "churn, config matching nothing / none", paired_ratio(engines_ns, kernel_nothing, "no engine"), "x",
-        kNoBudget);
-    row("kernel", "churn, ten options / preload's", paired_ratio(engines_ns, kernel_ten, "preload, ten options"), "x",
-        kNoBudget);
-    row("kernel", "added per setsockopt call, recorded",
-        1000 * paired_difference_us(setsockopt_ns, "kernel engine, ten options", "no sockshim"), "ns CPU", kNoBudget,
-        medians(setsockopt_ns, "kernel engine, ten options", "no sockshim", "ns"));
-    row("kernel", "added per setsockopt call, enforced",
-        1000 * paired_difference_us(setsockopt_ns, "kernel engine, keepalive enforced", "no sockshim"), "ns CPU",
-        kNoBudget);
-  }
+  if (kernel_engine_here) add_kernel_rows(&table, engines_ns, setsockopt_ns);
   const bool ok = print_table(table);
   unlink(typical_file.c_str());
   unlink(six_options_file.c_str());

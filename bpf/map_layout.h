@@ -117,7 +117,8 @@ struct sockshim_socket_state {
 };
 
 /* slot_state: one element per slot. |flags| say what the slot's config in
- * use can need, so that the programs skip work it cannot (written with
+ * use can need, and the table shortcuts which lookups its tables can do
+ * without, so that the programs skip work it cannot need (all written with
  * |generation|, in the same update). */
 #define SOCKSHIM_CONFIG_HAS_PROGRAMS 1u /* a rule matches a program name: look the task's name up */
 #define SOCKSHIM_CONFIG_ENFORCES 2u     /* some list enforces an option: remember each socket's lists */
@@ -126,7 +127,13 @@ struct sockshim_slot_state {
   __u32 generation;
   __u32 configured; /* 0: no config (the programs do nothing for this slot) */
   __u32 flags;      /* SOCKSHIM_CONFIG_*, of the config of |generation| */
-  __u32 zero;
+  /* Bit SOCKSHIM_TABLE(...): the table has a port class other than 0, so
+   * the port is looked up in port_classes; clear: every port is class 0. */
+  __u32 port_classed_tables;
+  /* Per table, 1 + the list id that every region of the table has (any
+   * program, port class or address): the socket gets it with no lookup of
+   * its name, port or address; 0: the regions differ, look them up. */
+  __u32 whole_table_list[SOCKSHIM_TABLES];
 };
 
 /* cgroup_slots: cgroup id → slot, for cgroups below the engine's. A task

@@ -123,10 +123,21 @@ static __always_inline struct sockshim_engine_state *engine(void) {
   return bpf_map_lookup_elem(&engine_state, &zero);
 }
 
-/* The state of |slot| when it holds a config. */
-static __always_inline struct sockshim_slot_state *configured_slot(__u32 slot) {
+/* The state of |slot| when it holds a config that sets something (not an
+ * untouched one). */
+static __always_inline struct sockshim_slot_state *tuning_slot(__u32 slot) {
   struct sockshim_slot_state *config = bpf_map_lookup_elem(&slot_state, &slot);
-  return config && config->configured ? config : 0;
+  return config && config->configured && !(config->flags & SOCKSHIM_CONFIG_UNTOUCHED) ? config : 0;
+}
+
+/* The current task's config (tuning_slot) and, in |slot|, its slot; none
+ * when the task is an inner engine's. Only in process context. */
+static __always_inline struct sockshim_slot_state *task_config(const struct sockshim_engine_state *state,
+                                                               __u32 *slot) {
+  const int found = task_slot(state);
+  if (found == INNER_ENGINE_OWNS_TASK) return 0;
+  *slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
+  return tuning_slot(*slot);
 }
 
 /* The config index of the current task's name (0: a name no rule gives,
@@ -139,25 +150,42 @@ static __always_inline __u32 current_program(const struct sockshim_slot_state *c
   return index ? *index : 0;
 }
 
-/* The option list of (direction, family, protocol, port, address) in the
- * config of |slot|. |with_program|: the current task is the program
- * (connect, listen), so its name selects the config narrowed to it. */
-static __always_inline struct sockshim_option_list *find_list(const struct sockshim_slot_state *config, __u32 slot,
-                                                              __u32 direction, int ipv6, int udp, __u32 port,
-                                                              const __u32 *address_words, int with_program,
-                                                              __u32 *found_id) {
-  __u32 generation = config->generation & 1;
-  __u32 table = SOCKSHIM_TABLE(direction, ipv6, udp);
+/* The list that every socket of |table| gets in |config|, whatever its
+ * program, port or address (whole_table_list), with its id in |found_id|;
+ * none when the table's regions differ: they are looked up. A config of
+ * top-level options alone takes this in every table. */
+static __always_inline struct sockshim_option_list *whole_table_list(const struct sockshim_slot_state *config,
+                                                                     __u32 table, __u32 *found_id) {
+  if (table >= SOCKSHIM_TABLES) return 0;
+  const __u32 whole = config->whole_table_list[table];
+  if (whole == 0) return 0;
+  *found_id = whole - 1;
+  return bpf_map_lookup_elem(&option_lists, found_id);
+}
 
-  struct sockshim_port_key port_key = {};
-  port_key.prefixlen = SOCKSHIM_PORT_FIXED_KEY_BITS + 16;
-  port_key.slot = slot;
-  port_key.generation = generation;
-  port_key.table = table;
-  port_key.port[0] = (port >> 8) & 0xff;
-  port_key.port[1] = port & 0xff;
-  __u32 *class_found = bpf_map_lookup_elem(&port_classes, &port_key);
-  __u16 port_class = class_found ? *class_found : 0;
+/* The option list of the region of (port, address) in |table| of the
+ * config of |slot|, with its id in |found_id|. |with_program|: the current
+ * task is the program (connect, listen), so its name selects the config
+ * narrowed to it. */
+static __always_inline struct sockshim_option_list *region_list(const struct sockshim_slot_state *config, __u32 slot,
+                                                                __u32 table, int ipv6, __u32 port,
+                                                                const __u32 *address_words, int with_program,
+                                                                __u32 *found_id) {
+  if (table >= SOCKSHIM_TABLES) return 0;
+  __u32 generation = config->generation & 1;
+
+  __u16 port_class = 0;
+  if (config->port_classed_tables & (1u << table)) {
+    struct sockshim_port_key port_key = {};
+    port_key.prefixlen = SOCKSHIM_PORT_FIXED_KEY_BITS + 16;
+    port_key.slot = slot;
+    port_key.generation = generation;
+    port_key.table = table;
+    port_key.port[0] = (port >> 8) & 0xff;
+    port_key.port[1] = port & 0xff;
+    __u32 *class_found = bpf_map_lookup_elem(&port_classes, &port_key);
+    if (class_found) port_class = *class_found;
+  }
 
   __u32 program = with_program ? current_program(config, slot) : 0;
 
@@ -231,31 +259,10 @@ static __always_inline int list_enforces(__u32 index_plus_one, __s32 level, __s3
     }                                                                                       \
   } while (0)
 
-SEC("sockops")
-int sockshim_sock_ops(struct bpf_sock_ops *skops) {
-  __u32 direction;
-  __u32 port;
-  int with_program = 1;
-  __u32 address[4];
-  int ipv6 = skops->family == AF_INET6;
-  if (skops->family != AF_INET && !ipv6) return 1;
-  switch (skops->op) {
-    case BPF_SOCK_OPS_TCP_CONNECT_CB: /* before the SYN */
-      direction = SOCKSHIM_CONNECT;
-      port = bpf_ntohl(skops->remote_port);
-      break;
-    case BPF_SOCK_OPS_TCP_LISTEN_CB: /* the kernel copies a listener's options to what it accepts */
-      direction = SOCKSHIM_LISTEN;
-      port = skops->local_port;
-      break;
-    case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB: /* softirq: not in the program's context */
-      direction = SOCKSHIM_ACCEPT;
-      port = skops->local_port;
-      with_program = 0;
-      break;
-    default:
-      return 1;
-  }
+/* The address of the socket of |skops| that its |direction|'s rules look
+ * at: a listener's own, a connecting or accepted socket's peer. */
+static __always_inline void sock_ops_address(const struct bpf_sock_ops *skops, __u32 direction, int ipv6,
+                                             __u32 *address) {
   /* Every address field read unconditionally, then chosen: the verifier
    * refuses a computed offset into the context, which clang makes of
    * conditional reads. */
@@ -273,6 +280,34 @@ int sockshim_sock_ops(struct bpf_sock_ops *skops) {
     address[0] = direction == SOCKSHIM_LISTEN ? local4 : remote4;
     address[1] = address[2] = address[3] = 0;
   }
+}
+
+SEC("sockops")
+int sockshim_sock_ops(struct bpf_sock_ops *skops) {
+  __u32 direction;
+  __u32 port;
+  int with_program = 1;
+  /* Most of the calls (RTO, window and ECN queries, established...) are
+   * of events without a list: they return before anything else is read. */
+  switch (skops->op) {
+    case BPF_SOCK_OPS_TCP_CONNECT_CB: /* before the SYN */
+      direction = SOCKSHIM_CONNECT;
+      port = bpf_ntohl(skops->remote_port);
+      break;
+    case BPF_SOCK_OPS_TCP_LISTEN_CB: /* the kernel copies a listener's options to what it accepts */
+      direction = SOCKSHIM_LISTEN;
+      port = skops->local_port;
+      break;
+    case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB: /* softirq: not in the program's context */
+      direction = SOCKSHIM_ACCEPT;
+      port = skops->local_port;
+      with_program = 0;
+      break;
+    default:
+      return 1;
+  }
+  int ipv6 = skops->family == AF_INET6;
+  if (skops->family != AF_INET && !ipv6) return 1;
   struct sockshim_engine_state *state = engine();
   if (!state) return 1;
   struct bpf_sock *sk = skops->sk;
@@ -300,13 +335,18 @@ int sockshim_sock_ops(struct bpf_sock_ops *skops) {
       socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
     if (socket) socket->slot = slot;
   }
-  struct sockshim_slot_state *config = configured_slot(slot);
-  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  struct sockshim_slot_state *config = tuning_slot(slot);
+  if (!config) return 1;
   if (!socket && (config->flags & SOCKSHIM_CONFIG_ENFORCES))
     socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+  const __u32 table = SOCKSHIM_TABLE(direction, ipv6, 0);
   __u32 list_id = 0;
-  struct sockshim_option_list *list =
-      find_list(config, slot, direction, ipv6, 0, port, address, with_program, &list_id);
+  struct sockshim_option_list *list = whole_table_list(config, table, &list_id);
+  if (!list) {
+    __u32 address[4];
+    sock_ops_address(skops, direction, ipv6, address);
+    list = region_list(config, slot, table, ipv6, port, address, with_program, &list_id);
+  }
   if (!list) return 1;
   REPLAY(skops, list, socket);
   if (socket) {
@@ -337,11 +377,9 @@ int sockshim_setsockopt(struct bpf_sockopt *ctx) {
    * events are its own): with nothing enforced, there is nothing to do. */
   if (!(state->flags & SOCKSHIM_ENGINE_ENFORCES) && sk->protocol == IPPROTO_TCP && sk->state != BPF_TCP_CLOSE)
     return 1;
-  const int found = task_slot(state);
-  if (found == INNER_ENGINE_OWNS_TASK) return 1;
-  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
-  struct sockshim_slot_state *config = configured_slot(slot);
-  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  __u32 slot = 0;
+  struct sockshim_slot_state *config = task_config(state, &slot);
+  if (!config) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket) return 1;
   if (!socket->list) socket->slot = slot;
@@ -390,19 +428,19 @@ static __always_inline int udp_event(struct bpf_sock_addr *ctx, __u32 direction,
   if (!sk) return 1;
   struct sockshim_engine_state *state = engine();
   if (!state) return 1;
-  const int found = task_slot(state);
-  if (found == INNER_ENGINE_OWNS_TASK) return 1;
-  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
-  struct sockshim_slot_state *config = configured_slot(slot);
-  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  __u32 slot = 0;
+  struct sockshim_slot_state *config = task_config(state, &slot);
+  if (!config) return 1;
   struct sockshim_socket_state *socket = bpf_sk_storage_get(&socket_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!socket) return 1;
   __u8 done = direction == SOCKSHIM_LISTEN ? UDP_BOUND : UDP_CONNECTED;
   if (socket->udp_done & done) return 1;
   socket->udp_done |= done | UDP_SENT;
   socket->slot = slot;
+  const __u32 table = SOCKSHIM_TABLE(direction, ipv6, 1);
   __u32 list_id = 0;
-  struct sockshim_option_list *list = find_list(config, slot, direction, ipv6, 1, port, address, 1, &list_id);
+  struct sockshim_option_list *list = whole_table_list(config, table, &list_id);
+  if (!list) list = region_list(config, slot, table, ipv6, port, address, 1, &list_id);
   if (!list) return 1;
   REPLAY(ctx, list, socket);
   socket->list = list_id + 1;
@@ -416,11 +454,9 @@ static __always_inline int udp_first_send(struct bpf_sock_addr *ctx, int ipv6) {
   if (!socket || (socket->udp_done & UDP_SENT)) return 1;
   struct sockshim_engine_state *state = engine();
   if (!state) return 1;
-  const int found = task_slot(state);
-  if (found == INNER_ENGINE_OWNS_TASK) return 1;
-  const __u32 slot = (__u32)found & (SOCKSHIM_MAX_SLOTS - 1);
-  struct sockshim_slot_state *config = configured_slot(slot);
-  if (!config || (config->flags & SOCKSHIM_CONFIG_UNTOUCHED)) return 1;
+  __u32 slot = 0;
+  struct sockshim_slot_state *config = task_config(state, &slot);
+  if (!config) return 1;
   socket->udp_done |= UDP_SENT;
   socket->slot = slot;
   __u32 list_plus_one = socket_list(config, slot, ipv6, 1);

@@ -276,6 +276,27 @@ std::string list_bytes(const PlannedList& list) {
   return bytes;
 }
 
+// The lookups the programs can skip in each table of |maps|.
+void find_table_shortcuts(CompiledMaps* maps) {
+  for (int table = 0; table < SOCKSHIM_TABLES; ++table) {
+    const std::vector<uint16_t>& classes = maps->port_classes[table];
+    if (std::any_of(classes.begin(), classes.end(), [](uint16_t port_class) { return port_class != 0; })) {
+      maps->port_classed_tables |= 1u << table;
+    }
+  }
+  std::array<bool, SOCKSHIM_TABLES> differ{};
+  for (const Region& region : maps->regions) {
+    std::optional<uint32_t>& whole = maps->whole_table_list[region.table];
+    if (differ[region.table]) continue;
+    if (!whole) {
+      whole = region.list;
+    } else if (*whole != region.list) {
+      differ[region.table] = true;
+      whole.reset();
+    }
+  }
+}
+
 }  // namespace
 
 std::string task_name(const std::string& program) { return program.substr(0, 15); }
@@ -359,6 +380,7 @@ bool compile_maps(const Policy& policy, CompiledMaps* maps, std::string* error) 
       return false;
     }
   }
+  find_table_shortcuts(maps);
   return true;
 }
 

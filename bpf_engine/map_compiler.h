@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,13 @@ struct CompiledMaps {
   std::vector<Region> regions;
   // By program, [ipv6][udp]: 1 + the list socket() gives; 0: none.
   std::vector<std::array<std::array<uint32_t, 2>, 2>> socket_lists;
+  // The lookups the programs can skip, per table (sockshim_slot_state):
+  // bit SOCKSHIM_TABLE(...) set when some port of the table is in a class
+  // other than 0, and the one list (index in |lists|) that all the table's
+  // regions have, for every program, port class and address (none: they
+  // differ, or the table has no region).
+  uint32_t port_classed_tables = 0;
+  std::array<std::optional<uint32_t>, SOCKSHIM_TABLES> whole_table_list{};
 };
 
 // The maps for |policy|, which the engine can do whole (unsupported_by_bpf

@@ -210,6 +210,11 @@ bool write_maps(const MapDescriptors& d, uint32_t slot, const CompiledMaps& maps
   state.generation = generation;
   state.configured = 1;
   state.flags = flags;
+  state.port_classed_tables = maps.port_classed_tables;
+  for (int table = 0; table < SOCKSHIM_TABLES; ++table) {
+    const std::optional<uint32_t>& whole = maps.whole_table_list[table];
+    state.whole_table_list[table] = whole ? 1 + sockshim_list_id(slot, generation, *whole) : 0;
+  }
   if (map_update(d.slot_state, &slot, &state) != 0) return failed("switching to the new config", error);
   if (had_config && !remove_generation(d, slot, old_generation, error)) return false;
   return update_engine_flags(d, 0, error);

@@ -123,6 +123,46 @@ TEST(MapCompilerTest, PortsThatEveryRuleTreatsAlikeShareAClass) {
   EXPECT_EQ(listen[5432], listen[80]);
 }
 
+// The programs skip the lookups of a table whose regions all have one
+// list, and the port lookup of a table without port rules: a table with
+// rules by address, port or program must keep its lookups.
+TEST(MapCompilerTest, ATableWhoseRegionsAllHaveOneListIsMarkedWhole) {
+  const CompiledMaps top_level = compile("tcp = { user_timeout = \"5s\" }\nkeepalive = { idle = 30 }\n");
+  EXPECT_EQ(top_level.port_classed_tables, 0u);
+  for (int direction = SOCKSHIM_CONNECT; direction <= SOCKSHIM_ACCEPT; ++direction) {
+    for (int ipv6 = 0; ipv6 < 2; ++ipv6) {
+      const int table = SOCKSHIM_TABLE(direction, ipv6, 0);
+      ASSERT_TRUE(top_level.whole_table_list[table].has_value()) << "table " << table;
+      for (const Region& region : top_level.regions) {
+        if (region.table != table) continue;
+        EXPECT_EQ(region.list, *top_level.whole_table_list[table]) << "table " << table;
+      }
+    }
+  }
+  // UDP accepts nothing: no region, nothing to give without a lookup.
+  EXPECT_FALSE(top_level.whole_table_list[SOCKSHIM_TABLE(SOCKSHIM_ACCEPT, 0, 1)].has_value());
+
+  const CompiledMaps by_rule = compile(
+      "tcp = { user_timeout = \"5s\" }\n"
+      "[[rule]]\nmatch = { direction = \"connect\", remote = [\"10.0.0.0/8\"] }\ntcp.user_timeout = 7000\n"
+      "[[rule]]\nmatch = { direction = \"listen\", port = 8080 }\nkeepalive.idle = 77\n"
+      "[[rule]]\nmatch = { direction = \"accept\", remote = [\"192.168.0.0/16\"] }\ntcp.nodelay = true\n");
+  const int connect4 = SOCKSHIM_TABLE(SOCKSHIM_CONNECT, 0, 0);
+  const int listen4 = SOCKSHIM_TABLE(SOCKSHIM_LISTEN, 0, 0);
+  const int listen6 = SOCKSHIM_TABLE(SOCKSHIM_LISTEN, 1, 0);
+  EXPECT_FALSE(by_rule.whole_table_list[connect4].has_value());                                 // by address
+  EXPECT_FALSE(by_rule.whole_table_list[listen4].has_value());                                  // by port
+  EXPECT_FALSE(by_rule.whole_table_list[SOCKSHIM_TABLE(SOCKSHIM_ACCEPT, 0, 0)].has_value());    // by peer
+  // A listener's port rule is its accepted sockets' too.
+  EXPECT_NE(by_rule.port_classed_tables & (1u << listen4), 0u);
+  EXPECT_NE(by_rule.port_classed_tables & (1u << listen6), 0u);
+  EXPECT_EQ(by_rule.port_classed_tables & (1u << connect4), 0u);
+
+  const CompiledMaps by_program = compile("[[rule]]\nmatch = { program = \"curl\" }\ntcp.syncnt = 2\n");
+  EXPECT_FALSE(by_program.whole_table_list[connect4].has_value());
+  EXPECT_EQ(by_program.port_classed_tables, 0u);
+}
+
 TEST(MapCompilerTest, ListsKeepTheCatalogueOrderAndMarkEnforcedAndSocketOptions) {
   const CompiledMaps maps = compile(
       "keepalive = { idle = 30 }\nbuffers = { receive = \"64KiB\" }\nenforce = [\"keepalive\"]\n"
