@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "config/prefault.h"
+
 namespace sockshim {
 
 class ByteWriter {
@@ -89,8 +91,13 @@ class ByteReader {
     if (left() < padding) return fail();
     at_ += padding;
     if (count > limit || left() / sizeof(T) < count) return fail();
-    // Straight from the bytes: no zero-filling first.
+    // Straight from the bytes: no zero-filling first. A long vector's fresh
+    // pages are faulted in with one system call, not one fault per page (a
+    // compiled policy's lookup tables are tens of pages each).
     const T* first = reinterpret_cast<const T*>(bytes_.data() + at_);
+    items->clear();
+    items->reserve(count);
+    prefault_for_writing(items->data(), count * sizeof(T));
     if (reinterpret_cast<uintptr_t>(first) % alignof(T) == 0) {
       items->assign(first, first + count);
     } else {

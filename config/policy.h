@@ -91,6 +91,12 @@ class CompactSettings {
   // increasing OptionId order, at most kMaxRawOptions raw options.
   void reserve(size_t values) { values_.reserve(values); }
   void append(OptionId id, const OptionValue& value) { values_.push_back({id, value}); }
+  // The value of |id|, appended empty, to be filled in where it lies.
+  OptionValue& append(OptionId id) {
+    Value& added = values_.emplace_back();
+    added.id = id;
+    return added.value;
+  }
   void append_raw(const RawOption& raw) { raw_.push_back(raw); }
   void set_enforced(uint32_t bits) { enforced_ = bits; }
 
