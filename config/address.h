@@ -21,7 +21,10 @@ struct IpAddress {
 
 struct AddressRange {
   IpAddress base;
-  int prefix_bits = 0;
+  // 0..32 or 0..128. One byte, so that a range takes 18 bytes rather than
+  // 24: a compiled config's lists of prefixes are copied into fresh memory
+  // at the first socket of every process.
+  uint8_t prefix_bits = 0;
 
   // "10.0.0.0/8", "fd00::/8", or a bare address (a single host).
   static std::optional<AddressRange> parse(std::string_view text);

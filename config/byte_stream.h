@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "config/prefault.h"
+
 namespace sockshim {
 
 class ByteWriter {
@@ -34,11 +36,16 @@ class ByteWriter {
   // reader whose input starts aligned copies them in one piece.
   template <typename T>
   void put_vector(const std::vector<T>& items) {
+    put_items(items.data(), items.size());
+  }
+  // The same from |count| items at |items|.
+  template <typename T>
+  void put_items(const T* items, size_t count) {
     static_assert(std::is_trivially_copyable_v<T>);
-    put(static_cast<uint32_t>(items.size()));
-    if (items.empty()) return;
+    put(static_cast<uint32_t>(count));
+    if (count == 0) return;
     out_->append((alignof(T) - out_->size() % alignof(T)) % alignof(T), '\0');
-    put_bytes(items.data(), items.size() * sizeof(T));
+    put_bytes(items, count * sizeof(T));
   }
 
  private:
@@ -78,27 +85,46 @@ class ByteReader {
   }
   template <typename T>
   bool get_vector(std::vector<T>* items, size_t limit) {
-    static_assert(std::is_trivially_copyable_v<T>);
+    const char* first = nullptr;
     uint32_t count = 0;
-    if (!get(&count)) return false;
-    if (count == 0) {  // an empty vector's data() may be null: no memcpy from or to it
-      items->clear();
-      return true;
-    }
+    if (!get_items<T>(&first, &count, limit)) return false;
+    copy_items(first, count, items);
+    return true;
+  }
+  // What put_vector() wrote, where it lies in the input: |*count| items of
+  // T from |*items| (null when there are none), aligned for T if the input
+  // is. For a reader that copies them itself (copy_items()).
+  template <typename T>
+  bool get_items(const char** items, uint32_t* count, size_t limit) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    *items = nullptr;
+    if (!get(count)) return false;
+    if (*count == 0) return true;
     const size_t padding = (alignof(T) - at_ % alignof(T)) % alignof(T);
     if (left() < padding) return fail();
     at_ += padding;
-    if (count > limit || left() / sizeof(T) < count) return fail();
-    // Straight from the bytes: no zero-filling first.
-    const T* first = reinterpret_cast<const T*>(bytes_.data() + at_);
-    if (reinterpret_cast<uintptr_t>(first) % alignof(T) == 0) {
-      items->assign(first, first + count);
+    if (*count > limit || left() / sizeof(T) < *count) return fail();
+    *items = bytes_.data() + at_;
+    at_ += *count * sizeof(T);
+    return true;
+  }
+  // |count| items of T from |first| (as get_items() gave them) into |items|.
+  template <typename T>
+  static void copy_items(const char* first, uint32_t count, std::vector<T>* items) {
+    items->clear();
+    if (count == 0) return;  // an empty vector's data() may be null: no memcpy from or to it
+    // Straight from the bytes: no zero-filling first. A long vector's fresh
+    // pages are faulted in with one system call, not one fault per page (a
+    // compiled policy's lookup tables are tens of pages each).
+    items->reserve(count);
+    prefault_for_writing(items->data(), count * sizeof(T));
+    const T* typed = reinterpret_cast<const T*>(first);
+    if (reinterpret_cast<uintptr_t>(typed) % alignof(T) == 0) {
+      items->assign(typed, typed + count);
     } else {
       items->resize(count);
       std::memcpy(items->data(), first, count * sizeof(T));
     }
-    at_ += count * sizeof(T);
-    return true;
   }
   // |length| bytes in place, or null when fewer are left.
   const char* take(size_t length) {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "config/byte_stream.h"
@@ -23,9 +25,10 @@ struct KeyRange {
 };
 
 // A set of keys given as ranges, kept sorted and merged. One vector of
-// ranges: a rule's set is usually one port or a few prefixes, and a
-// compiled policy of 1,000 rules reads back a thousand of them at the first
-// socket (one allocation each, rather than two).
+// ranges, or none at all for a single small range (a port range, an IPv4
+// prefix), which is kept inline: most rules' sets are one, and a compiled
+// policy of 1,000 rules reads back a thousand of them at the first socket,
+// each otherwise an allocation and its share of fresh pages.
 template <typename Key>
 class IntervalSet {
  public:
@@ -34,28 +37,36 @@ class IntervalSet {
     const auto by_first = [](const KeyRange<Key>& a, const KeyRange<Key>& b) { return a.first < b.first; };
     // Long lists are usually written in order: sorting is then not needed.
     if (!std::is_sorted(ranges.begin(), ranges.end(), by_first)) std::sort(ranges.begin(), ranges.end(), by_first);
-    ranges_.reserve(ranges.size());
+    std::vector<KeyRange<Key>> merged;
+    merged.reserve(ranges.size());
     for (const KeyRange<Key>& range : ranges) {
       // Overlapping or adjacent ranges become one ("+ 1" cannot overflow
       // once the last range already reaches the largest key).
-      if (!ranges_.empty() && (ranges_.back().last == kMax || range.first <= ranges_.back().last + 1)) {
-        if (range.last > ranges_.back().last) ranges_.back().last = range.last;
+      if (!merged.empty() && (merged.back().last == kMax || range.first <= merged.back().last + 1)) {
+        if (range.last > merged.back().last) merged.back().last = range.last;
         continue;
       }
-      ranges_.push_back(range);
+      merged.push_back(range);
     }
-    ranges_.shrink_to_fit();
+    size_ = static_cast<uint32_t>(merged.size());
+    if (keeps_inline()) {
+      set_one(merged.front());
+    } else {
+      merged.shrink_to_fit();
+      ranges_ = std::move(merged);
+    }
   }
 
-  bool empty() const { return ranges_.empty(); }
-  size_t size() const { return ranges_.size(); }
-  KeyRange<Key> at(size_t i) const { return ranges_[i]; }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  KeyRange<Key> at(size_t i) const { return data()[i]; }
   size_t bytes() const { return ranges_.capacity() * sizeof(KeyRange<Key>); }
 
   bool contains(Key key) const {
-    const auto after = std::upper_bound(ranges_.begin(), ranges_.end(), key,
-                                        [](Key value, const KeyRange<Key>& range) { return value < range.first; });
-    if (after == ranges_.begin()) return false;
+    const KeyRange<Key>* begin = data();
+    const KeyRange<Key>* after = std::upper_bound(
+        begin, begin + size_, key, [](Key value, const KeyRange<Key>& range) { return value < range.first; });
+    if (after == begin) return false;
     return key <= (after - 1)->last;
   }
 
@@ -63,11 +74,22 @@ class IntervalSet {
 
   // As built, for a compiled file; restore() takes only what save() can
   // have written (sorted, apart), whatever the bytes.
-  void save(ByteWriter& out) const { out.put_vector(ranges_); }
+  void save(ByteWriter& out) const { out.put_items(data(), size_); }
   bool restore(ByteReader& in) {
-    if (!in.get_vector(&ranges_, kMaxItems)) return false;
-    const KeyRange<Key>* ranges = ranges_.data();
-    for (size_t i = 0; i < ranges_.size(); ++i) {
+    const char* items = nullptr;
+    uint32_t count = 0;
+    if (!in.get_items<KeyRange<Key>>(&items, &count, kMaxItems)) return false;
+    size_ = count;
+    ranges_.clear();
+    if (keeps_inline()) {
+      KeyRange<Key> one;
+      std::memcpy(&one, items, sizeof one);
+      set_one(one);
+    } else {
+      ByteReader::copy_items(items, count, &ranges_);
+    }
+    const KeyRange<Key>* ranges = data();
+    for (size_t i = 0; i < size_; ++i) {
       if (ranges[i].first > ranges[i].last || (i > 0 && ranges[i].first <= ranges[i - 1].last)) return false;
     }
     return true;
@@ -75,7 +97,25 @@ class IntervalSet {
   static constexpr size_t kMaxItems = 1 << 24;
 
  private:
-  std::vector<KeyRange<Key>> ranges_;
+  // Only ranges of up to eight bytes: an inline IPv6 range would make every
+  // rule larger than the allocation it saves the few that have one.
+  static constexpr bool kOneInline = sizeof(KeyRange<Key>) <= 8;
+  struct NoRange {};
+
+  bool keeps_inline() const { return kOneInline && size_ == 1; }
+  void set_one(const KeyRange<Key>& range) {
+    if constexpr (kOneInline) one_ = range;
+  }
+  const KeyRange<Key>* data() const {
+    if constexpr (kOneInline) {
+      if (size_ == 1) return &one_;
+    }
+    return ranges_.data();
+  }
+
+  std::vector<KeyRange<Key>> ranges_;  // unless the one range is inline
+  uint32_t size_ = 0;
+  [[no_unique_address]] std::conditional_t<kOneInline, KeyRange<Key>, NoRange> one_{};
 };
 
 // Which entries (numbered 0, 1, …) contain a key, each entry being a set of

@@ -55,9 +55,24 @@ void SocketSettings::overlay(const CompactSettings& later) {
 
 CompactSettings::CompactSettings(const SocketSettings& settings) : enforced_(settings.enforced) {
   for (int i = 0; i < kOptionCount; ++i) {
-    if (settings.values[i]) values_.push_back({static_cast<OptionId>(i), *settings.values[i]});
+    if (settings.values[i]) append(static_cast<OptionId>(i), *settings.values[i]);
   }
   raw_.assign(settings.raw, settings.raw + settings.raw_count);
+}
+
+OptionValue& CompactSettings::append(OptionId id) {
+  Value* added;
+  if (count_ < kInlineValues) {
+    added = &inline_[count_];
+  } else {
+    // One more than fits inline: all of them move to the vector.
+    if (count_ == kInlineValues) spilled_.assign(inline_, inline_ + kInlineValues);
+    added = &spilled_.emplace_back();
+  }
+  ++count_;
+  added->id = id;
+  added->value = OptionValue();
+  return added->value;
 }
 
 SocketSettings CompactSettings::expanded() const {
@@ -67,7 +82,7 @@ SocketSettings CompactSettings::expanded() const {
 }
 
 std::optional<OptionValue> CompactSettings::get(OptionId id) const {
-  for (const Value& value : values_) {
+  for (const Value& value : values()) {
     if (value.id == id) return value.value;
   }
   return std::nullopt;
@@ -80,7 +95,7 @@ std::optional<int> CompactSettings::number(OptionId id) const {
 }
 
 bool CompactSettings::has_tcp_only_settings() const {
-  for (const Value& value : values_) {
+  for (const Value& value : values()) {
     if (!kCatalogue[static_cast<int>(value.id)].udp) return true;
   }
   return false;

@@ -62,13 +62,32 @@ struct SocketSettings {
 // order, its enforced set and its raw options. A SocketSettings has room
 // for every option (some 900 bytes); a config of 1,000 rules, read back
 // from its compiled file at the first socket of every process, would write
-// and fault in a megabyte of them. Converts from a SocketSettings, and to
-// one with expanded(); SocketSettings::overlay() takes it as it is.
+// and fault in a megabyte of them. Up to four options (keepalive's four)
+// are kept inline, without an allocation of their own: each allocation of
+// such a read-back is a malloc call and its share of fresh heap pages,
+// which fault in one by one. Converts from a SocketSettings, and to one
+// with expanded(); SocketSettings::overlay() takes it as it is.
 class CompactSettings {
  public:
   struct Value {
     OptionId id;
     OptionValue value;
+  };
+
+  // The values, in increasing OptionId order: a view into the settings,
+  // valid while they are neither changed nor destroyed.
+  class Values {
+   public:
+    Values(const Value* first, size_t count) : first_(first), count_(count) {}
+    const Value* begin() const { return first_; }
+    const Value* end() const { return first_ + count_; }
+    size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    const Value& operator[](size_t i) const { return first_[i]; }
+
+   private:
+    const Value* first_;
+    size_t count_;
   };
 
   CompactSettings() = default;
@@ -81,23 +100,30 @@ class CompactSettings {
   std::optional<int> number(OptionId id) const;
   bool is_enforced(OptionId id) const { return enforced_ & (1u << static_cast<int>(id)); }
   uint32_t enforced() const { return enforced_; }
-  bool empty() const { return values_.empty() && raw_.empty(); }
+  bool empty() const { return count_ == 0 && raw_.empty(); }
   bool has_tcp_only_settings() const;
 
-  const std::vector<Value>& values() const { return values_; }  // by OptionId, each at most once
+  Values values() const { return {count_ <= kInlineValues ? inline_ : spilled_.data(), count_}; }  // each at most once
   const std::vector<RawOption>& raw() const { return raw_; }
 
   // For a reader that builds one (config/compiled_file.cc): values in
   // increasing OptionId order, at most kMaxRawOptions raw options.
-  void reserve(size_t values) { values_.reserve(values); }
-  void append(OptionId id, const OptionValue& value) { values_.push_back({id, value}); }
+  void reserve(size_t values) {
+    if (values > kInlineValues) spilled_.reserve(values);
+  }
+  void append(OptionId id, const OptionValue& value) { append(id) = value; }
+  // The value of |id|, appended empty, to be filled in where it lies.
+  OptionValue& append(OptionId id);
   void append_raw(const RawOption& raw) { raw_.push_back(raw); }
   void set_enforced(uint32_t bits) { enforced_ = bits; }
 
  private:
-  std::vector<Value> values_;
-  std::vector<RawOption> raw_;
+  static constexpr uint32_t kInlineValues = 4;
+  Value inline_[kInlineValues] = {};  // the values while there are at most kInlineValues
+  std::vector<Value> spilled_;        // all of them once there are more
+  uint32_t count_ = 0;
   uint32_t enforced_ = 0;
+  std::vector<RawOption> raw_;
 };
 
 enum class Direction { any, connect, listen, accept };

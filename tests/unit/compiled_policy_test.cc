@@ -238,5 +238,61 @@ TEST(CompiledPolicy, ManyPrefixesAndRules) {
   EXPECT_FALSE(compiled.any_rule_matches(event));
 }
 
+// A set of one small range is kept inline, others in a vector: either way
+// it holds the same keys after a copy, a move and a round trip through a
+// compiled file's bytes (read from an aligned and from an unaligned place).
+template <typename Key>
+void expect_same_keys_everywhere(const std::vector<KeyRange<Key>>& ranges, const std::vector<Key>& probes) {
+  const IntervalSet<Key> built(ranges);
+  std::string bytes;
+  ByteWriter writer(&bytes);
+  built.save(writer);
+  const IntervalSet<Key> copied(built);
+  IntervalSet<Key> moved_from(built);
+  const IntervalSet<Key> moved(std::move(moved_from));
+  IntervalSet<Key> restored;
+  ByteReader reader(bytes);
+  ASSERT_TRUE(restored.restore(reader));
+  EXPECT_TRUE(reader.at_end());
+  // The same bytes one byte further on: the items are no longer aligned.
+  std::string shifted_storage = std::string(1, '\0') + bytes;
+  IntervalSet<Key> restored_unaligned;
+  ByteReader shifted(std::string_view(shifted_storage).substr(1));
+  ASSERT_TRUE(restored_unaligned.restore(shifted));
+  const std::vector<const IntervalSet<Key>*> sets = {&copied, &moved, &restored, &restored_unaligned};
+  for (const IntervalSet<Key>* set : sets) {
+    ASSERT_EQ(set->size(), built.size());
+    for (size_t i = 0; i < built.size(); ++i) {
+      EXPECT_EQ(set->at(i).first, built.at(i).first);
+      EXPECT_EQ(set->at(i).last, built.at(i).last);
+    }
+    for (Key probe : probes) EXPECT_EQ(set->contains(probe), built.contains(probe)) << static_cast<uint64_t>(probe);
+  }
+}
+
+TEST(IntervalSet, OneRangeOrManyHoldTheSameKeysCopiedMovedAndRestored) {
+  const std::vector<uint16_t> ports = {0, 1, 79, 80, 81, 442, 443, 444, 8079, 8080, 65535};
+  expect_same_keys_everywhere<uint16_t>({}, ports);
+  expect_same_keys_everywhere<uint16_t>({{80, 80}}, ports);
+  expect_same_keys_everywhere<uint16_t>({{443, 443}, {80, 81}}, ports);
+  expect_same_keys_everywhere<uint16_t>({{79, 80}, {81, 443}}, ports);  // adjacent: merged into one
+  const std::vector<uint32_t> addresses = {0, 0x0a000000, 0x0affffff, 0x0b000000, 0xffffffff};
+  expect_same_keys_everywhere<uint32_t>({{0x0a000000, 0x0affffff}}, addresses);
+  expect_same_keys_everywhere<uint32_t>({{0, 0}, {0xffffff00, 0xffffffff}}, addresses);
+  const std::vector<Uint128> v6 = {0, Uint128(1) << 120, ~Uint128(0)};
+  expect_same_keys_everywhere<Uint128>({{Uint128(1) << 120, (Uint128(2) << 120) - 1}}, v6);
+}
+
+TEST(IntervalSet, ARestoredSingleRangeMustBeARange) {
+  std::string bytes;
+  ByteWriter writer(&bytes);
+  const KeyRange<uint16_t> backwards{90, 80};
+  writer.put_items(&backwards, 1);
+  IntervalSet<uint16_t> restored;
+  ByteReader reader(bytes);
+  EXPECT_FALSE(restored.restore(reader));
+}
+
 }  // namespace
 }  // namespace sockshim
+

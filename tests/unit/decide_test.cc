@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "config/policy_loader.h"
 #include "tests/unit/valid_policy.h"
 
@@ -328,6 +330,37 @@ TEST(OptionsToApplyTest, UdpGetsNoTcpLevelOptions) {
   const OptionList list = options_to_apply(wanted, SocketSettings(), udp_socket());
   ASSERT_EQ(list.size, 1);
   EXPECT_EQ(list.items[0].name, SO_RCVBUF);
+}
+
+// Up to four values are kept inline, more in a vector: every count holds
+// the same options, in catalogue order, built at once or one by one, and
+// after a copy.
+TEST(CompactSettingsTest, AnyNumberOfValuesInlineOrNot) {
+  for (int count = 0; count <= kOptionCount; ++count) {
+    SocketSettings full;
+    for (int i = 0; i < count; ++i) {
+      OptionValue value;
+      value.number = 100 + i;
+      full.values[i] = value;
+    }
+    CompactSettings one_by_one;
+    one_by_one.reserve(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) one_by_one.append(static_cast<OptionId>(i)).number = 100 + i;
+    const CompactSettings at_once(full);
+    CompactSettings copied;
+    copied = one_by_one;
+    const std::vector<const CompactSettings*> all = {&at_once, &one_by_one, &copied};
+    for (const CompactSettings* compact : all) {
+      ASSERT_EQ(compact->values().size(), static_cast<size_t>(count));
+      for (int i = 0; i < count; ++i) {
+        EXPECT_EQ(compact->values()[static_cast<size_t>(i)].id, static_cast<OptionId>(i));
+        EXPECT_EQ(compact->number(static_cast<OptionId>(i)), 100 + i) << count << " " << i;
+      }
+      const SocketSettings expanded = compact->expanded();
+      for (int i = 0; i < kOptionCount; ++i) EXPECT_EQ(expanded.values[i], full.values[i]) << count << " " << i;
+      EXPECT_EQ(compact->empty(), count == 0);
+    }
+  }
 }
 
 }  // namespace
