@@ -10,6 +10,18 @@ set(CMAKE_C_COMPILER ${CMAKE_CURRENT_LIST_DIR}/zig-glibc-cc)
 set(CMAKE_CXX_COMPILER ${CMAKE_CURRENT_LIST_DIR}/zig-glibc-c++)
 set(CMAKE_AR ${CMAKE_CURRENT_LIST_DIR}/zig-glibc-ar CACHE FILEPATH "")
 set(CMAKE_RANLIB ${CMAKE_CURRENT_LIST_DIR}/zig-glibc-ranlib CACHE FILEPATH "")
+# The checks only compile, as in zig-musl.cmake: a linked test executable
+# would make zig build a set of its runtime (libc++, compiler-rt, ...) for
+# flags that no target of the build uses. The target is the wrappers' own
+# (zig-glibc-tool: SOCKSHIM_GLIBC_FLOOR, default 2.17).
+if(DEFINED ENV{SOCKSHIM_GLIBC_FLOOR})
+  set(SOCKSHIM_ZIG_GLIBC_TARGET x86_64-linux-gnu.$ENV{SOCKSHIM_GLIBC_FLOOR})
+else()
+  set(SOCKSHIM_ZIG_GLIBC_TARGET x86_64-linux-gnu.2.17)
+endif()
+set(CMAKE_C_COMPILER_TARGET ${SOCKSHIM_ZIG_GLIBC_TARGET})
+set(CMAKE_CXX_COMPILER_TARGET ${SOCKSHIM_ZIG_GLIBC_TARGET})
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 # Never pick up the host's glibc headers or libraries: they are newer.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

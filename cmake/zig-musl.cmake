@@ -8,6 +8,17 @@ set(CMAKE_C_COMPILER ${CMAKE_CURRENT_LIST_DIR}/zig-musl-cc)
 set(CMAKE_CXX_COMPILER ${CMAKE_CURRENT_LIST_DIR}/zig-musl-c++)
 set(CMAKE_AR ${CMAKE_CURRENT_LIST_DIR}/zig-musl-ar CACHE FILEPATH "")
 set(CMAKE_RANLIB ${CMAKE_CURRENT_LIST_DIR}/zig-musl-ranlib CACHE FILEPATH "")
+# zig builds its runtime (libc++, libc++abi, libunwind, compiler-rt, and
+# musl's libc.a for a static link) for each combination of flags an
+# executable is linked with, and keeps it in its global cache. CMake's checks
+# link test executables without the build's flags: a set of that runtime
+# (about 100 s of CPU time) that no target of the build links. So the checks
+# only compile: the compiler is identified from an object (that is what a
+# COMPILER_TARGET makes CMake try first; the wrappers pass the same target)
+# and the ABI and feature checks build static libraries.
+set(CMAKE_C_COMPILER_TARGET x86_64-linux-musl)
+set(CMAKE_CXX_COMPILER_TARGET x86_64-linux-musl)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 # Never pick up the host's glibc headers or libraries.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

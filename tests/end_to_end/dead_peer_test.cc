@@ -25,7 +25,7 @@
 namespace sockshim::testing {
 namespace {
 
-constexpr char kServerAddress[] = "10.99.0.2";
+constexpr char kDeadPeerServerAddress[] = "10.99.0.2";
 constexpr char kClientAddress[] = "10.99.0.1";
 constexpr char kPort[] = "5070";
 constexpr int kWithoutShimWaitS = 20;
@@ -37,7 +37,7 @@ constexpr int kSchedulingSlackS = 5;
 // The kernel ends a connection with data in flight at tcp.user_timeout
 // (3 s here); the bound leaves room for the same delays and stays below
 // kWithoutShimWaitS, where the run without the shim is still waiting.
-constexpr int kUserTimeoutBoundMs = 3000 + 7000;
+constexpr int kDeadPeerUserTimeoutBoundMs = 3000 + 7000;
 
 bool run_quietly(const std::vector<std::string>& argv) { return run_program(argv).exit_status == 0; }
 
@@ -54,7 +54,7 @@ class NamespacePair {
           run_quietly({"ip", "link", "set", client_link, "netns", client_}) &&
           run_quietly({"ip", "link", "set", server_link, "netns", server_}) &&
           run_quietly({"ip", "-n", client_, "addr", "add", std::string(kClientAddress) + "/24", "dev", client_link}) &&
-          run_quietly({"ip", "-n", server_, "addr", "add", std::string(kServerAddress) + "/24", "dev", server_link}) &&
+          run_quietly({"ip", "-n", server_, "addr", "add", std::string(kDeadPeerServerAddress) + "/24", "dev", server_link}) &&
           run_quietly({"ip", "-n", client_, "link", "set", client_link, "up"}) &&
           run_quietly({"ip", "-n", server_, "link", "set", server_link, "up"});
     server_link_ = server_link;
@@ -68,7 +68,7 @@ class NamespacePair {
   std::vector<std::string> in_server(std::vector<std::string> argv) const { return in(server_, argv); }
   // From now on nothing from the server reaches the client.
   bool silence_server() const {
-    return run_quietly({"ip", "-n", server_, "addr", "del", std::string(kServerAddress) + "/24", "dev", server_link_});
+    return run_quietly({"ip", "-n", server_, "addr", "del", std::string(kDeadPeerServerAddress) + "/24", "dev", server_link_});
   }
 
  private:
@@ -88,7 +88,7 @@ std::unique_ptr<ChildProcess> start_client(const NamespacePair& pair, const char
     argv.push_back("LD_PRELOAD=" + shim_library_path());
     argv.push_back("SOCKSHIM_CONFIG_TOML=" + toml);
   }
-  for (const char* arg : {PEER_PROGRAM_PATH, mode, kServerAddress, kPort}) argv.push_back(arg);
+  for (const char* arg : {PEER_PROGRAM_PATH, mode, kDeadPeerServerAddress, kPort}) argv.push_back(arg);
   auto child = std::make_unique<ChildProcess>(pair.in_client(argv), Environment{});
   EXPECT_EQ(child->read_line(kEventuallyMs), "connected") << mode;
   return child;
@@ -100,7 +100,7 @@ std::unique_ptr<ChildProcess> start_client(const NamespacePair& pair, const char
 std::unique_ptr<ChildProcess> start_go_client(const NamespacePair& pair, const std::string& toml) {
   std::vector<std::string> argv;
   if (!toml.empty()) argv = {SOCKSHIM_CLI_PATH, "run", "-e", toml, "--"};
-  for (const char* arg : {GOPROBE_PATH, "idle-go-keepalive", kServerAddress, kPort}) argv.push_back(arg);
+  for (const char* arg : {GOPROBE_PATH, "idle-go-keepalive", kDeadPeerServerAddress, kPort}) argv.push_back(arg);
   auto child = std::make_unique<ChildProcess>(pair.in_client(argv), Environment{});
   EXPECT_EQ(child->read_line(kEventuallyMs), "connected") << "go client";
   return child;
@@ -117,7 +117,7 @@ TEST(DeadPeerTest, KeepaliveAndUserTimeoutEndConnectionsToAVanishedPeer) {
   if (!pair.ok()) {
     GTEST_SKIP() << "DEAD-PEER TESTS SKIPPED: this machine cannot create network namespaces and veth links";
   }
-  ChildProcess server(pair.in_server({PEER_PROGRAM_PATH, "serve", kServerAddress, kPort}), {});
+  ChildProcess server(pair.in_server({PEER_PROGRAM_PATH, "serve", kDeadPeerServerAddress, kPort}), {});
   ASSERT_EQ(server.read_line(kEventuallyMs), "listening");
 
   // idle 1 + interval 1 x count 2 = 3 s.
@@ -163,7 +163,7 @@ TEST(DeadPeerTest, KeepaliveAndUserTimeoutEndConnectionsToAVanishedPeer) {
   EXPECT_THAT(inflight_result, ::testing::StartsWith("recv result=-1 errno=ETIMEDOUT"));
   if (inflight.count("recv")) {
     EXPECT_GE(inflight.at("recv").at("after_ms"), 2500);
-    EXPECT_LE(inflight.at("recv").at("after_ms"), kUserTimeoutBoundMs);
+    EXPECT_LE(inflight.at("recv").at("after_ms"), kDeadPeerUserTimeoutBoundMs);
   }
   std::fprintf(stderr, "[ measured ] keepalive 1/1/2: idle peer found %.1f s after it vanished; "
                "user_timeout 3000 ms: data-in-flight peer found after %s\n",

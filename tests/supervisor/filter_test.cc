@@ -25,7 +25,7 @@ namespace {
 
 using supervisor::OptionKey;
 
-constexpr char kConfig[] =
+constexpr char kSupervisedConfig[] =
     "keepalive = { idle = 21, interval = 7, count = 5 }\n"
     "buffers.receive = 65536\n";
 
@@ -37,7 +37,7 @@ struct Supervised {
 // supervise() in a child of the test, with its stdout collected.
 // |enforce|: the config's enforce line, if any; the filter traps what it names.
 Supervised run_supervised(const std::vector<std::string>& argv, const std::string& enforce = "") {
-  LoadResult loaded = load_policy(enforce + "\n" + kConfig, "test");
+  LoadResult loaded = load_policy(enforce + "\n" + kSupervisedConfig, "test");
   EXPECT_TRUE(loaded.policy.has_value());
   int pipe_fds[2];
   EXPECT_EQ(pipe(pipe_fds), 0);
