@@ -3,8 +3,6 @@
 // the proof that SO_RCVBUF was set before connect() and listen().
 #include <gtest/gtest.h>
 
-#include <optional>
-#include <regex>
 #include <string>
 
 #include "tests/support/child_process.h"
@@ -12,16 +10,6 @@
 
 namespace sockshim::testing {
 namespace {
-
-// "wscale:S,R" of the established socket whose local port is |port|.
-std::optional<int> receive_window_scale(int port) {
-  const ProgramResult ss = run_program(
-      {"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
-  std::smatch match;
-  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
-  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
-  return std::stoi(match[2]);
-}
 
 TEST(WindowScaleTest, ReceiveBufferIsSetBeforeTheSyn) {
   SKIP_WITHOUT_PROGRAM("ss", "iproute2");

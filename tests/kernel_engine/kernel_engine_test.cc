@@ -21,7 +21,6 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -266,17 +265,6 @@ TEST_F(KernelEngineTest, AttachingAgainReplacesTheConfig) {
   EXPECT_EQ(count("sockshim_setsockopt"), 1u) << shown.out;
 }
 
-
-// "wscale:S,R" of the established socket whose local port is |port|: R.
-std::optional<int> receive_window_scale(int port) {
-  const ProgramResult ss =
-      run_program({"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
-  std::smatch match;
-  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
-  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
-  return std::stoi(match[2]);
-}
-
 // The window scale offered in the SYN (client) and the SYN-ACK (accepted,
 // from its listener's buffer) proves the buffer was set before either.
 TEST_F(KernelEngineTest, TheWindowScaleShowsTheBuffersCameFirst) {
@@ -423,7 +411,6 @@ TEST_F(KernelEngineTest, ProgramRulesMatchTheTaskName) {
   EXPECT_EQ(sockets.at("client").at("user_timeout"), 3000) << other.out;
 }
 
-
 // The first connected socket |pid| has, read from outside the process.
 std::optional<InspectedSocket> connected_socket(pid_t pid, const std::string& remote) {
   std::optional<InspectedSocket> found;
@@ -543,7 +530,6 @@ TEST_F(KernelEngineTest, EnforcedListenRuleWinsOverRedisOnAcceptedClients) {
     EXPECT_EQ(accepted->keepalive_count, enforce ? 5 : 3) << "enforce " << enforce;
   }
 }
-
 
 // UDP sockets get their buffers (and the other options bpf_setsockopt
 // takes on them) at bind(), connect(), or an unconnected socket's first
@@ -689,7 +675,6 @@ TEST_F(KernelEngineTest, NestedCgroupsTheInnermostConfigWins) {
     EXPECT_EQ(parse_probe_output(outer.out).at(label).at("idle"), 33) << label << outer.out;
   }
 }
-
 
 // Config slots of one engine: the engine's own config (slot 0) at the
 // parent, other configs for child cgroups mapped to them by cgroup id (as
@@ -923,7 +908,6 @@ print("listener", ut(listener), "client", ut(client), "accepted", ut(accepted))
   EXPECT_THAT(result.out, HasSubstr("listener 8000 client 3000 accepted 6000"));
 }
 
-
 // A statically linked program, and one whose client socket is made and
 // connected through io_uring: no preload and no system call filter sees
 // either, the kernel's hooks do.
@@ -944,7 +928,6 @@ TEST_F(KernelEngineTest, StaticAndIoUringProgramsGetTheConfig) {
   const ProgramResult plain = run_program({KERNEL_PROBE_URING_PATH, "uring"});
   EXPECT_THAT(plain.out, HasSubstr("client keepalive=0"));
 }
-
 
 // Go switches keepalive on with idle = interval = 15 s after connect and
 // accept: without enforce Go's values stay (as under the other engines);
@@ -972,7 +955,6 @@ TEST_F(KernelEngineTest, GosOwnKeepaliveIsReplacedWithEnforce) {
   }
 }
 
-
 TEST_F(KernelEngineErrorTest, AKernelThatRefusesThePrograms) {
   const std::string config = write_config("e.toml", kTypicalTopLevelConfig);
   expect_one_line(run_program({SOCKSHIM_CLI_PATH, "attach", cgroup_, "-c", config},
@@ -987,7 +969,6 @@ TEST_F(KernelEngineErrorTest, AKernelThatRefusesThePrograms) {
   EXPECT_THAT(run_program({SOCKSHIM_CLI_PATH, "doctor"}).out,
               HasSubstr("kernel engine (sockshim attach, run --engine bpf):\n  can run here"));
 }
-
 
 // Dead peers under the kernel engine, as tests/end_to_end/dead_peer_test.cc
 // checks them under the preload (which also shows the clients without
@@ -1075,7 +1056,6 @@ TEST_F(KernelEngineTest, DeadPeersAreFoundWithinTheConfigsBounds) {
     EXPECT_LE(report.at("recv").at("after_ms"), 3000 + 7000);
   }
 }
-
 
 // The forgetful NAT under the kernel engine, as
 // tests/end_to_end/forgetful_router_test.cc checks it under the preload:

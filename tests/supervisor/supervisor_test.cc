@@ -13,8 +13,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -311,16 +309,6 @@ TEST(SupervisorUnavailableTest, AnExistingListenerGivesOneLineAndNoProgram) {
   EXPECT_THAT(result.err, HasSubstr("already runs under a seccomp filter with a listener"));
   EXPECT_THAT(result.err, HasSubstr("(EBUSY)"));
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
-}
-
-// "wscale:S,R" (R) of the established socket whose local port is |port|, as ss sees it.
-std::optional<int> receive_window_scale(int port) {
-  const ProgramResult ss =
-      run_program({"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
-  std::smatch match;
-  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
-  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
-  return std::stoi(match[2]);
 }
 
 // The supervisor makes an event's writes in one batch (with io_uring where

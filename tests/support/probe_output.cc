@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace sockshim::testing {
@@ -77,6 +78,15 @@ int read_sysctl(const std::string& name) {
   int value = -1;
   file >> value;
   return value;
+}
+
+std::optional<int> receive_window_scale(int port) {
+  const ProgramResult ss =
+      run_program({"ss", "-tinH", "state", "established", "( sport = :" + std::to_string(port) + " )"});
+  std::smatch match;
+  static const std::regex kWscale("wscale:(\\d+),(\\d+)");
+  if (!std::regex_search(ss.out, match, kWscale)) return std::nullopt;
+  return std::stoi(match[2]);
 }
 
 }  // namespace sockshim::testing

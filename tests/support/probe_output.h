@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "tests/support/child_process.h"
@@ -26,6 +27,11 @@ HeldConnection read_held_ports(ChildProcess& child);
 
 // A free TCP port on the loopback address of that family.
 int free_port(bool ipv6 = false);
+
+// The receive window scale (R of ss's "wscale:S,R") of the established
+// TCP socket whose local port is |port|: 0 when its receive buffer was small
+// at the SYN, so tests show that a buffer was set before connect()/listen().
+std::optional<int> receive_window_scale(int port);
 
 // An integer from /proc/sys (e.g. "net/core/rmem_max").
 int read_sysctl(const std::string& name);
