@@ -488,7 +488,8 @@ print("user_timeout", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
 TEST_F(KernelEngineTest, EnforcedListenRuleWinsOverRedisOnAcceptedClients) {
   SKIP_WITHOUT_PROGRAM("redis-server", "redis-server");
   for (bool enforce : {false, true}) {
-    const int port = 42000 + getpid() % 1000 + (enforce ? 1000 : 0);
+    // Below the ephemeral range, where other tests' client sockets cannot hold it.
+    const int port = 28000 + getpid() % 1000 + (enforce ? 1000 : 0);
     const ProgramResult attached =
         attach("[[rule]]\nmatch = { direction = \"listen\", port = " + std::to_string(port) +
                " }\nkeepalive = { idle = 13, interval = 4, count = 5 }\n" + (enforce ? "enforce = true\n" : ""));
