@@ -24,8 +24,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int install(struct sock_filter* program, unsigned short length, unsigned flags) {
-  struct sock_fprog filter = {length, program};
+/* A filter that answers one system call with |action| and lets every other
+ * call through. */
+static int install_for_one_call(long call, unsigned action, unsigned flags) {
+  struct sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, call, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, action),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog filter = {4, program};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
   return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &filter);
 }
@@ -36,38 +44,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (strcmp(argv[1], "deny-seccomp") == 0) {
-    struct sock_filter program[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    if (install(program, 4, 0) != 0) perror("seccomp");
+    if (install_for_one_call(SYS_seccomp, SECCOMP_RET_ERRNO | ENOSYS, 0) != 0) perror("seccomp");
   } else if (strcmp(argv[1], "deny-io-uring") == 0) {
-    struct sock_filter program[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    if (install(program, 4, 0) != 0) perror("seccomp");
+    if (install_for_one_call(SYS_io_uring_setup, SECCOMP_RET_ERRNO | EPERM, 0) != 0) perror("seccomp");
   } else if (strcmp(argv[1], "deny-pidfd-getfd") == 0) {
-    struct sock_filter program[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_getfd, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    if (install(program, 4, 0) != 0) perror("seccomp");
+    if (install_for_one_call(SYS_pidfd_getfd, SECCOMP_RET_ERRNO | EPERM, 0) != 0) perror("seccomp");
   } else {
     /* Notifies on a call nobody makes; the listener stays open across exec. */
-    struct sock_filter program[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_acct, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    int listener = install(program, 4, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+    int listener = install_for_one_call(SYS_acct, SECCOMP_RET_USER_NOTIF, SECCOMP_FILTER_FLAG_NEW_LISTENER);
     if (listener < 0) perror("seccomp");
     else fcntl(listener, F_SETFD, 0);
   }
