@@ -500,6 +500,12 @@ constexpr char kKernelPrefixes[] = "kernel engine, 10,000 prefixes matching noth
 constexpr char kKernelRules[] = "kernel engine, 1,000 rules matching nothing";
 constexpr char kKernelNothing[] = "kernel engine, config matching nothing";
 constexpr char kKernelEnforced[] = "kernel engine, keepalive enforced";
+// bench/kernel_floor: the ten options as constants at the engine's moments,
+// without and with the one hook the engine attaches for them
+// (cgroup/setsockopt, doing nothing): the floor under "kernel engine, ten
+// options".
+constexpr char kKernelFloor[] = "kernel floor: ten constant options";
+constexpr char kKernelFloorHook[] = "kernel floor, with the setsockopt hook";
 
 std::vector<std::string> kernel_engine_prefix(const std::vector<std::string>& config_arguments) {
   std::vector<std::string> prefix = {SOCKSHIM_CLI_PATH, "run", "--engine", "bpf"};
@@ -511,12 +517,17 @@ std::vector<std::string> kernel_engine_prefix(const std::vector<std::string>& co
 std::vector<Variant> kernel_churn_variants(const std::vector<std::string>& environment,
                                            const std::string& many_prefixes_file,
                                            const std::string& many_rules_file) {
-  return {
+  std::vector<Variant> variants = {
       {kKernelTen, environment, kernel_engine_prefix({"-e", kTenOptions})},
       {kKernelPrefixes, environment, kernel_engine_prefix({"-c", many_prefixes_file})},
       {kKernelRules, environment, kernel_engine_prefix({"-c", many_rules_file})},
       {kKernelNothing, environment, kernel_engine_prefix({"-e", kMatchesNothing})},
   };
+#ifdef KERNEL_FLOOR_PATH
+  variants.push_back({kKernelFloor, environment, {KERNEL_FLOOR_PATH}});
+  variants.push_back({kKernelFloorHook, environment, {KERNEL_FLOOR_PATH, "--with-setsockopt-hook"}});
+#endif
+  return variants;
 }
 
 // The kernel engine's setsockopt hook: recording the program's own call
@@ -546,6 +557,18 @@ void add_kernel_rows(std::vector<TableRow>* table, const Samples& engines_ns, co
       medians(engines_ns, kKernelRules, "no engine", "ns CPU"));
   row("churn, config matching nothing / none", paired_ratio(engines_ns, kKernelNothing, "no engine"), "x",
       kNoBudget);
+  if (engines_ns.count(kKernelFloorHook)) {
+    // What no implementation of the engine's semantics can go below, and
+    // what the engine costs above it.
+    row("floor: ten constant options / none", paired_ratio(engines_ns, kKernelFloor, "no engine"), "x", kNoBudget,
+        medians(engines_ns, kKernelFloor, "no engine", "ns CPU"));
+    row("floor with the setsockopt hook / none", paired_ratio(engines_ns, kKernelFloorHook, "no engine"), "x",
+        kNoBudget, medians(engines_ns, kKernelFloorHook, "no engine", "ns CPU"));
+    row("churn, ten options / floor with the hook", paired_ratio(engines_ns, kKernelTen, kKernelFloorHook), "x",
+        kNoBudget);
+    row("added CPU per connection, ten options, above the floor with the hook",
+        paired_difference_us(engines_ns, kKernelTen, kKernelFloorHook), "us", kNoBudget);
+  }
   if (engines_ns.count("preload, ten options")) {
     row("churn, ten options / preload's", paired_ratio(engines_ns, kKernelTen, "preload, ten options"), "x",
         kNoBudget);

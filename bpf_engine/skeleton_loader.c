@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sockshim.lskel.h"
+#include "sockshim_bpf.lskel.h"
 
 const struct sockshim_bpf_hook sockshim_bpf_hooks[SOCKSHIM_BPF_PROGRAM_COUNT] = {
     {BPF_CGROUP_SETSOCKOPT, "link_setsockopt", "program_setsockopt", SOCKSHIM_HOOK_FOR_OWN_SETSOCKOPT},
