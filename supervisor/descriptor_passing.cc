@@ -8,6 +8,16 @@
 #include <cstring>
 
 namespace sockshim::supervisor {
+namespace {
+
+// musl's CMSG_NXTHDR compares a size_t with a ptrdiff_t, which
+// -Wsign-compare reports in every file that expands it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+cmsghdr* next_header(msghdr* message, cmsghdr* header) { return CMSG_NXTHDR(message, header); }
+#pragma GCC diagnostic pop
+
+}  // namespace
 
 ssize_t send_with_descriptor(int channel, const void* data, size_t length, int fd) {
   msghdr message;
@@ -47,7 +57,7 @@ ssize_t receive_with_descriptor(int channel, void* buffer, size_t capacity, int*
   }
   if (got < 0) return got;
   bool taken = false;
-  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header; header = next_header(&message, header)) {
     if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
     const size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (size_t i = 0; i < count; ++i) {
