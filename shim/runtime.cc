@@ -36,9 +36,10 @@ struct PendingConfig {
   FoundConfig found;
 };
 static_assert(std::is_trivial_v<PendingConfig>);
-static_assert(sizeof(PendingConfig) <= 512, "SOCKSHIM_WRITTEN_AT_LOAD keeps it on one page");
+// Aligned to its size rounded up to a power of two: it never straddles two pages.
+alignas(512) SOCKSHIM_WRITTEN_AT_LOAD PendingConfig g_pending;
+static_assert(sizeof(PendingConfig) <= 512);
 SOCKSHIM_WRITTEN_AT_LOAD InitOnce g_load;
-SOCKSHIM_WRITTEN_AT_LOAD PendingConfig g_pending;
 
 // The config's path and then its text (find_config()), or
 // SOCKSHIM_CONFIG_TOML's text: a small config fills part of one page, which
