@@ -34,9 +34,9 @@ std::optional<Policy> load_inline_config_or_report(const std::string& toml) {
 }
 
 std::optional<Policy> load_environment_config_or_report(std::string* source) {
-  std::string text(kMaxConfigBytes, '\0');
+  std::string buffer(kConfigBufferBytes, '\0');
   FoundConfig found{};
-  switch (find_config(getenv, text.data(), text.size(), &found)) {
+  switch (find_config(getenv, buffer.data(), buffer.size(), &found)) {
     case ConfigLookup::none:
       source->clear();
       return std::nullopt;
@@ -47,8 +47,7 @@ std::optional<Policy> load_environment_config_or_report(std::string* source) {
       break;
   }
   *source = found.source;
-  text.resize(found.length);
-  return report(load_policy(text, found.source));
+  return report(load_policy(std::string_view(found.text, found.length), found.source));
 }
 
 }  // namespace sockshim::cli

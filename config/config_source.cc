@@ -12,12 +12,14 @@ namespace {
 
 SOCKSHIM_RUNS_AT_LOAD const char* non_empty(const char* value) { return value && *value ? value : nullptr; }
 
-// Only the name and its NUL are written (strncpy would fill the rest of the
-// 4 KiB with zeros): the library does this at load, in every process.
-SOCKSHIM_RUNS_AT_LOAD void set_source(FoundConfig* found, const char* name) {
-  const size_t length = strnlen(name, sizeof found->source - 1);
-  std::memcpy(found->source, name, length);
-  found->source[length] = '\0';
+// The path at the start of |buffer| (shortened to kMaxConfigPathBytes - 1
+// bytes), with its NUL; the size used, or 0 when |buffer| has no room.
+SOCKSHIM_RUNS_AT_LOAD size_t store_path(const char* path, char* buffer, size_t capacity) {
+  const size_t length = strnlen(path, kMaxConfigPathBytes - 1);
+  if (length + 1 > capacity) return 0;
+  std::memcpy(buffer, path, length);
+  buffer[length] = '\0';
+  return length + 1;
 }
 
 }  // namespace
@@ -37,9 +39,11 @@ SOCKSHIM_RUNS_AT_LOAD ConfigLookup find_config(EnvironmentReader read_environmen
                          FoundConfig* found) {
   found->length = 0;
   found->from_file = false;
+  found->source = nullptr;
+  found->text = buffer;
   found->failure = FileFailure();
   if (const char* inline_toml = non_empty(read_environment("SOCKSHIM_CONFIG_TOML"))) {
-    set_source(found, "SOCKSHIM_CONFIG_TOML");
+    found->source = "SOCKSHIM_CONFIG_TOML";
     const size_t length = std::strlen(inline_toml);
     if (length > kMaxConfigBytes || length > capacity) {
       found->failure.problem = FileProblem::too_large;
@@ -55,9 +59,17 @@ SOCKSHIM_RUNS_AT_LOAD ConfigLookup find_config(EnvironmentReader read_environmen
     if (access(kDefaultConfigPath, F_OK) != 0) return ConfigLookup::none;
     path = kDefaultConfigPath;
   }
-  set_source(found, path);
+  const size_t path_bytes = store_path(path, buffer, capacity);
+  if (path_bytes == 0) {
+    found->source = path;  // no room to copy it: named as the environment has it now
+    found->failure.problem = FileProblem::too_large;
+    return ConfigLookup::failed;
+  }
+  found->source = buffer;
+  found->text = buffer + path_bytes;
   found->from_file = true;
-  return read_config_file(path, library_file_checks(), buffer, capacity, &found->length, &found->failure)
+  return read_config_file(path, library_file_checks(), buffer + path_bytes, capacity - path_bytes,
+                          &found->length, &found->failure)
              ? ConfigLookup::found
              : ConfigLookup::failed;
 }

@@ -23,12 +23,22 @@ enum class ConfigLookup {
   failed,  // the error says why (the library then runs without a config)
 };
 
-// Trivial, so that the library can keep it in static storage.
+// The longest config path kept (PATH_MAX with its NUL); a longer one is
+// still opened whole, only named shortened.
+constexpr size_t kMaxConfigPathBytes = 4096;
+// What find_config() needs of its caller's buffer: the path, then the text.
+constexpr size_t kConfigBufferBytes = kMaxConfigPathBytes + kMaxConfigBytes;
+
+// Trivial, so that the library can keep it in static storage. The path and
+// the text are kept together at the start of the caller's buffer, the text
+// right after the path: the library reads them at load, in every process,
+// and a small config then takes one page of memory, not two.
 struct FoundConfig {
   bool from_file;       // source is a path (which may have a compiled file)
-  size_t length;        // of the text in the caller's buffer
+  const char* source;   // the file's path (in the buffer), or "SOCKSHIM_CONFIG_TOML"; null: none found
+  const char* text;     // in the buffer, after the path
+  size_t length;        // of the text
   FileFailure failure;  // why, when the lookup failed
-  char source[4096];    // the file's path, or "SOCKSHIM_CONFIG_TOML" (last: mostly unused)
 };
 
 // The checks the library makes of a config file: as root, one that group
@@ -38,8 +48,9 @@ FileReadOptions library_file_checks();
 // True when SOCKSHIM_DISABLE=1.
 bool disabled_by_environment(EnvironmentReader read_environment);
 
-// Finds the config and copies its text into |buffer| (|capacity| bytes, at
-// most kMaxConfigBytes used). A file that group or others can write is
+// Finds the config and copies its path and its text into |buffer|
+// (|capacity| bytes, kConfigBufferBytes for the largest config; at most
+// kMaxConfigBytes of text). A file that group or others can write is
 // refused when the effective user is root. Allocates nothing, even on
 // failure: the library calls it at load, and reports at the first socket.
 ConfigLookup find_config(EnvironmentReader read_environment, char* buffer, size_t capacity,

@@ -26,17 +26,15 @@ namespace {
 enum class Destination { stderr_as_loaded, log_file, nowhere };
 char g_log_path[4096];
 
-// What configure_log() writes when the library loads, in one object. Its
-// non-zero initialiser keeps it in .data with the library's other small
-// data, on a page the loader already writes (where .bss begins), rather
-// than on a page of .bss of its own: a page fault less in every process.
+// What configure_log() writes when the library loads, in one object, on a
+// page that loading writes anyway (SOCKSHIM_WRITTEN_AT_LOAD).
 struct LogState {
   std::atomic<int> level{static_cast<int>(LogLevel::warn)};
   Destination destination = Destination::stderr_as_loaded;
   dev_t stderr_device = 0;
   ino_t stderr_inode = 0;
 };
-LogState g_log;
+SOCKSHIM_WRITTEN_AT_LOAD LogState g_log;
 
 constexpr unsigned kTopics = 64;
 constexpr unsigned kDetailWords = 4;  // 256 details per topic

@@ -23,32 +23,41 @@
 namespace sockshim {
 namespace {
 
-// Constant-initialised (no constructor runs), so a hook that runs before
-// this library's initialisers sees a valid, empty state and no later
-// initialiser overwrites it.
-static_assert(std::is_trivially_destructible_v<Runtime>);
-[[maybe_unused]] constexpr Runtime kConstantInitialisable{};
-Runtime g_runtime;
-InitOnce g_load;
-InitOnce g_parse;
-std::atomic<bool> g_ready{false};
-
-// The config, read at load and parsed at the first socket. Static storage:
-// loading allocates nothing, so a process that never opens a socket pays
-// for no allocator set-up either. A trivial type, zero-initialised with no
-// constructor to run (and so none to run after a hook already used it).
-// What loading writes is kept together, ahead of the text: every page
-// written at load is a page fault in every process.
+// What loading writes (the once-guard, the program's name, where the config
+// came from): SOCKSHIM_WRITTEN_AT_LOAD, on a page that loading writes
+// anyway. Trivially initialised, with no constructor to run (and so none to
+// run after a hook already used it). The config is read at load and parsed
+// at the first socket.
 struct PendingConfig {
-  const char* text;  // file_text once there is a config; null: none
+  const char* text;  // found.text once there is a config; null: none, or parsed
   bool failed;       // found.failure says why the config cannot be used
   bool strict;       // SOCKSHIM_STRICT=1
   char program[sizeof Runtime::program];  // as it was at load: argv[0] may be rewritten later
   FoundConfig found;
-  char file_text[kMaxConfigBytes];  // the file's text, or SOCKSHIM_CONFIG_TOML's
 };
 static_assert(std::is_trivial_v<PendingConfig>);
-PendingConfig g_pending;
+// Aligned to its size rounded up to a power of two: it never straddles two pages.
+alignas(512) SOCKSHIM_WRITTEN_AT_LOAD PendingConfig g_pending;
+static_assert(sizeof(PendingConfig) <= 512);
+SOCKSHIM_WRITTEN_AT_LOAD InitOnce g_load;
+
+// The config's path and then its text (find_config()), or
+// SOCKSHIM_CONFIG_TOML's text: a small config fills part of one page, which
+// both linkers now put where .bss begins, the page zero-filled at load (a
+// page fault more where it is not). Static storage: loading allocates
+// nothing, so a process that never opens a socket pays for no allocator
+// set-up either.
+char g_config_buffer[kConfigBufferBytes];
+
+// The state the hooks use, allocated by parse_config() (whatever the config,
+// even none) and kept for the life of the process: hooks may run during
+// exit. A Runtime's empty value is not all zero bytes (OptionList's ids), so
+// a static Runtime object would be 8 KiB of .data, which pushed the state
+// written at load onto pages of their own. g_ready is the same pointer once
+// both phases are done: one load on the hot path.
+Runtime* g_runtime;
+std::atomic<const Runtime*> g_ready{nullptr};
+InitOnce g_parse;
 
 // Found by `sockshim doctor` in the file, without loading it; the info line
 // prints it from here, so that no linker drops it as unused.
@@ -76,9 +85,9 @@ SOCKSHIM_RUNS_AT_LOAD bool env_flag(const char* name) {
 // one that does not parse, it is reported at the first socket, so that
 // processes that never open one (most of a container's) print nothing.
 SOCKSHIM_RUNS_AT_LOAD void find_pending_config() {
-  switch (find_config(secure_getenv, g_pending.file_text, sizeof g_pending.file_text, &g_pending.found)) {
+  switch (find_config(secure_getenv, g_config_buffer, sizeof g_config_buffer, &g_pending.found)) {
     case ConfigLookup::found:
-      g_pending.text = g_pending.file_text;
+      g_pending.text = g_pending.found.text;
       break;
     case ConfigLookup::failed:
       g_pending.failed = true;
@@ -119,7 +128,7 @@ CompiledFile* from_compiled_file(std::string_view text, const FoundConfig& found
   const std::string path = compiled_file_path(found.source);
   CompiledFile* read = new CompiledFile;
   const CompiledFileVerdict verdict =
-      load_compiled_file(path.c_str(), library_file_checks(), text, g_runtime.program, read);
+      load_compiled_file(path.c_str(), library_file_checks(), text, g_runtime->program, read);
   if (verdict == CompiledFileVerdict::used) return read;
   delete read;
   if (verdict != CompiledFileVerdict::missing) {
@@ -132,11 +141,11 @@ CompiledFile* from_compiled_file(std::string_view text, const FoundConfig& found
 // The policy is ready: the hooks may use it from now on.
 void install(const CompiledPolicy* compiled, size_t rules_in_config, const char* how) {
   const Policy& policy = compiled->policy();
-  summarise(*compiled, g_runtime.program, &g_runtime.summary);
+  summarise(*compiled, g_runtime->program, &g_runtime->summary);
   if (!enforceable_options(policy).empty()) start_enforcing();
-  g_runtime.policy = policy.empty() ? nullptr : compiled;
+  g_runtime->policy = policy.empty() ? nullptr : compiled;
   log_message(LogLevel::info, "sockshim %s loaded %s%s: %zu rule(s), %zu for program \"%s\"", kVersion,
-              g_pending.found.source, how, rules_in_config, policy.rules.size(), g_runtime.program);
+              g_pending.found.source, how, rules_in_config, policy.rules.size(), g_runtime->program);
 }
 
 // Phase two, at the first socket (or at load under SOCKSHIM_STRICT=1):
@@ -144,7 +153,8 @@ void install(const CompiledPolicy* compiled, size_t rules_in_config, const char*
 // of a container never open a socket. A config that could not be read is
 // reported here too, so that such processes print nothing.
 void parse_config() {
-  std::memcpy(g_runtime.program, g_pending.program, sizeof g_runtime.program);
+  g_runtime = new Runtime();
+  std::memcpy(g_runtime->program, g_pending.program, sizeof g_runtime->program);
   if (g_pending.failed) {
     const int saved_errno = errno;
     log_message(LogLevel::error, "%s; running without sockshim", lookup_error(g_pending.found).to_string().c_str());
@@ -186,7 +196,7 @@ void parse_config() {
     stop_if_strict();
   } else {
     const size_t rule_count = loaded.policy->rules.size();
-    install(new CompiledPolicy(for_program(std::move(*loaded.policy), g_runtime.program)), rule_count, "");
+    install(new CompiledPolicy(for_program(std::move(*loaded.policy), g_runtime->program)), rule_count, "");
   }
   g_pending.text = nullptr;
   errno = saved_errno;
@@ -201,11 +211,10 @@ __attribute__((constructor)) void load_early() {
 }  // namespace
 
 const Runtime* runtime() {
-  // One load on the hot path once both phases are done.
-  if (g_ready.load(std::memory_order_acquire)) return &g_runtime;
+  if (const Runtime* ready = g_ready.load(std::memory_order_acquire)) return ready;
   if (!g_load.run(read_environment_and_config) || !g_parse.run(parse_config)) return nullptr;
-  g_ready.store(true, std::memory_order_release);
-  return &g_runtime;
+  g_ready.store(g_runtime, std::memory_order_release);
+  return g_runtime;
 }
 
 }  // namespace sockshim
