@@ -265,7 +265,7 @@ TEST(ForgetfulRouterTest, WhenTheRouterDropsEverythingWithDataInFlightUserTimeou
   static_assert(kWithoutShimWaitS * 1000 > kUserTimeoutBoundMs);
   for (Client& client : without) {
     const auto deadline = blackholed + std::chrono::seconds(kWithoutShimWaitS);
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     EXPECT_EQ(client.process->read_line(left.count() > 0 ? static_cast<int>(left.count()) : 0), "")
         << client.label << " gave up";
   }

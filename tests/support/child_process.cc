@@ -12,6 +12,7 @@
 #include <elf.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -105,7 +106,9 @@ std::string ChildProcess::read_line(int timeout_ms) {
       pending_out_.erase(0, newline + 1);
       return line;
     }
-    const int left_ms = static_cast<int>((deadline - now_s()) * 1000);
+    // Rounded up: rounded down, the last wait came back up to a millisecond
+    // before the deadline, and a test's "still waiting after N s" with it.
+    const int left_ms = static_cast<int>(std::ceil((deadline - now_s()) * 1000));
     pollfd waiting{stdout_fd_, POLLIN, 0};
     if (left_ms <= 0 || poll(&waiting, 1, left_ms) != 1) return "";
     char buffer[4096];
