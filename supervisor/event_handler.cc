@@ -116,11 +116,11 @@ int EventHandler::copy_program_descriptor(pid_t tid, int program_fd, bool* check
   return fd;
 }
 
-bool EventHandler::classify_socket(const Plan& plan, int fd, uint64_t inode, SocketKind* kind) {
+bool EventHandler::classify_socket(const Plan& plan, int fd, bool first_call, SocketKind* kind) {
   // At a socket's first trapped call, what the untouched rule will read is
   // read with its family and protocol, at once; a socket seen before needs
   // those two only, cheaper one by one.
-  if (!configured_.find(inode)) ops_.read_ahead(fd, plan.first_reads);
+  if (first_call) ops_.read_ahead(fd, plan.first_reads);
   return classify(ops_, fd, kind);
 }
 
@@ -221,12 +221,14 @@ Outcome EventHandler::handle(int listener, const seccomp_notif& call) {
   socket.fd = fd;
   struct stat facts;
   const bool stat_ok = fstat(fd, &facts) == 0;
-  if (setsockopt_call && stat_ok && configured_.find(facts.st_ino) && !enforced(level, name)) {
+  // What this socket got at its earlier trapped calls; null at its first.
+  const uint32_t* seen = stat_ok ? configured_.find(facts.st_ino) : nullptr;
+  if (setsockopt_call && seen && !enforced(level, name)) {
     // The common case once a socket is set up (Go sets its keepalive after
     // every connect and accept): nothing to do.
-  } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify_socket(plan, fd, facts.st_ino, &socket.kind)) {
+  } else if (stat_ok && S_ISSOCK(facts.st_mode) && classify_socket(plan, fd, /*first_call=*/!seen, &socket.kind)) {
     socket.inode = facts.st_ino;
-    socket.seen = configured_.find(socket.inode);
+    socket.seen = seen;
     timing_.lap(TrapPart::classify);
     timing_.engine_running(true);
     SocketEngine engine(ops_, plan.policy, plan.summary);

@@ -94,9 +94,9 @@ class EventHandler {
   // through a cached pidfd, so it is the trapped thread's without asking the
   // listener whether the call still waits.
   int copy_program_descriptor(pid_t tid, int program_fd, bool* checked_thread);
-  // The family and protocol of the socket |fd| (a socket, of inode
-  // |inode|); false for anything but TCP and UDP over IPv4/IPv6.
-  bool classify_socket(const Plan& plan, int fd, uint64_t inode, SocketKind* kind);
+  // The family and protocol of the socket |fd| (|first_call|: its first
+  // trapped call); false for anything but TCP and UDP over IPv4/IPv6.
+  bool classify_socket(const Plan& plan, int fd, bool first_call, SocketKind* kind);
   // An engine outcome, counted; its enforced options added to |socket|'s.
   void count(const EventOutcome& outcome, TrappedSocket* socket);
   // At a socket's first trapped call: what socket() would have set, or what
