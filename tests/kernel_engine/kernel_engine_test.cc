@@ -175,6 +175,36 @@ print("accepted idle", idle(a))
   EXPECT_THAT(result.out, HasSubstr("accepted idle 77"));
 }
 
+// bench/kernel_floor, the floor under the benchmark's kernel rows: its
+// constant options must reach the sockets, or the floor measures nothing.
+TEST_F(KernelEngineTest, TheBenchmarksFloorSetsItsTenOptionsBeforeTheSyn) {
+  const char script[] = R"(
+import socket
+T = socket.IPPROTO_TCP
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+c = socket.create_connection(server.getsockname())
+print("client", c.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE), c.getsockopt(T, socket.TCP_KEEPIDLE),
+      c.getsockopt(T, socket.TCP_KEEPINTVL), c.getsockopt(T, socket.TCP_KEEPCNT),
+      c.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), c.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+      c.getsockopt(T, socket.TCP_USER_TIMEOUT), c.getsockopt(T, socket.TCP_NODELAY), c.getsockopt(T, socket.TCP_SYNCNT),
+      c.getsockopt(T, 25))
+print("listener idle", server.getsockopt(T, socket.TCP_KEEPIDLE))
+)";
+  for (const char* hook : {"", "--with-setsockopt-hook"}) {
+    std::vector<std::string> argv = {KERNEL_FLOOR_PATH};
+    if (*hook) argv.push_back(hook);
+    argv.insert(argv.end(), {kPython, "-c", script});
+    const ProgramResult result = run_program(argv);
+    ASSERT_EQ(result.exit_status, 0) << hook << ": " << result.err;
+    // The kernel doubles a buffer size set (262144 asked for).
+    EXPECT_THAT(result.out, HasSubstr("client 1 30 10 3 524288 524288 90000 1 3 131072")) << hook;
+    EXPECT_THAT(result.out, HasSubstr("listener idle 30")) << hook;
+  }
+  // Outside it: the kernel's defaults.
+  const ProgramResult outside = run_program({kPython, "-c", script});
+  EXPECT_THAT(outside.out, HasSubstr("listener idle 7200"));
+}
+
 // curl, read from outside the process while it waits for an answer.
 TEST_F(KernelEngineTest, CurlsSocketHasTheConfiguredValues) {
   SKIP_WITHOUT_PROGRAM("curl", "curl");
